@@ -1,0 +1,3 @@
+# hello.mps — the smallest mpscript program
+let name = "world"
+print("hello, {name}!")

@@ -1,0 +1,146 @@
+//! The embedding surface: `Engine` (create, register host functions,
+//! evaluate, run files) and its `Error`.
+
+mod register;
+
+pub use register::{FromValue, HostFunction, IntoValue};
+
+use crate::diagnostics::{ErrorObj, Flow};
+use crate::eval::Interp;
+use crate::value::{NativeFn, Value};
+use std::fmt;
+use std::path::Path;
+
+/// An mpscript interpreter a host program can drive.
+///
+/// ```
+/// let mut engine = mpscript::Engine::new();
+/// engine.register_fn("double", |x: i64| x * 2);
+/// let v = engine.eval("1 + double(20)").unwrap();
+/// assert_eq!(v, mpscript::Value::Int(42));
+/// ```
+///
+/// `spawn` and `pool` fork the host process: a host must have no other
+/// running threads when a script spawns (the same rule as CPython's `fork`
+/// start method).
+pub struct Engine {
+    interp: Interp,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new()
+    }
+}
+
+impl Engine {
+    pub fn new() -> Engine {
+        Engine { interp: Interp::new() }
+    }
+
+    /// Make a Rust closure callable from scripts as `name(...)`.
+    pub fn register_fn<Args, F: HostFunction<Args>>(&mut self, name: &str, f: F) {
+        self.interp.define_native(name, NativeFn::Host(f.into_host()));
+    }
+
+    /// Set a global variable.
+    pub fn set_global(&mut self, name: &str, value: Value) {
+        self.interp.define_global(name, value);
+    }
+
+    /// The command-line arguments the script sees as `args`.
+    pub fn set_args(&mut self, args: Vec<String>) {
+        let list = Value::list(args.iter().map(|a| Value::str(a)).collect());
+        self.interp.script_args = args;
+        self.interp.define_global("args", list);
+    }
+
+    /// Make `rand*` reproducible.
+    pub fn set_seed(&mut self, seed: u64) {
+        self.interp.set_seed(seed);
+    }
+
+    /// Evaluate source text; the value of its last expression statement.
+    pub fn eval(&mut self, code: &str) -> Result<Value, Error> {
+        self.eval_named("<eval>", code)
+    }
+
+    /// Like `eval`, with a name for the source used in diagnostics.
+    pub fn eval_named(&mut self, name: &str, code: &str) -> Result<Value, Error> {
+        let program = self.interp.compile(name, code, false).map_err(|e| self.error(e, 2))?;
+        self.interp.run(&program).map_err(|f| self.flow_error(f))
+    }
+
+    /// Run a script file.
+    pub fn run_file(&mut self, path: impl AsRef<Path>) -> Result<(), Error> {
+        let path = path.as_ref();
+        let text = read_script(path).map_err(|e| self.error(e, 2))?;
+        self.eval_named(&path.display().to_string(), &text).map(|_| ())
+    }
+
+    /// Parse and check a script without running it.
+    pub fn check_file(&mut self, path: impl AsRef<Path>) -> Result<(), Error> {
+        let path = path.as_ref();
+        let text = read_script(path).map_err(|e| self.error(e, 2))?;
+        self.interp.compile(&path.display().to_string(), &text, true).map(|_| ()).map_err(|e| self.error(e, 2))
+    }
+
+    /// The interpreter itself, for the CLI and REPL.
+    pub fn interp(&mut self) -> &mut Interp {
+        &mut self.interp
+    }
+
+    fn error(&self, e: Box<ErrorObj>, exit_code: i32) -> Error {
+        let e = self.interp.own(e);
+        Error { rendered: self.interp.render_error(&e), kind: e.kind.to_string(), message: e.message.clone(), exit_code }
+    }
+
+    pub(crate) fn flow_error(&self, f: Flow) -> Error {
+        match f {
+            Flow::Error(e) => self.error(e, 1),
+            Flow::Exit(code) => {
+                Error { kind: "SystemExit".into(), message: format!("exit({code})"), rendered: String::new(), exit_code: code }
+            }
+            // The resolver rejects `break`/`return` outside loops and functions.
+            _ => Error { kind: "Error".into(), message: "misplaced control flow".into(), rendered: String::new(), exit_code: 1 },
+        }
+    }
+}
+
+fn read_script(path: &Path) -> Result<String, Box<ErrorObj>> {
+    std::fs::read_to_string(path).map_err(|e| {
+        let reason = match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
+            _ => e.to_string(),
+        };
+        ErrorObj::new("IOError", format!("cannot read script `{}`: {reason}", path.display()))
+    })
+}
+
+/// An error from the engine: a diagnostic already rendered with its source
+/// line, plus the exit code the CLI uses for it.
+#[derive(Debug, Clone)]
+pub struct Error {
+    pub kind: String,
+    pub message: String,
+    /// The full diagnostic as shown on stderr (empty for `exit(n)`).
+    pub rendered: String,
+    /// 1 for a runtime error, 2 for a syntax error or unreadable script, or
+    /// the code given to `exit`.
+    pub exit_code: i32,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl miette::Diagnostic for Error {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(&self.kind))
+    }
+}

@@ -1,0 +1,41 @@
+//! Builtin functions and the methods of lists, dicts and strings, grouped by
+//! domain. `install` defines every builtin as a global; `call_method`
+//! dispatches `value.name(args)` by the receiver's type.
+
+mod collections;
+mod core;
+mod files;
+mod os;
+mod text;
+
+use crate::diagnostics::ErrorObj;
+use crate::eval::Interp;
+use crate::value::{type_name, Args, BuiltinFn, NativeFn, Value};
+
+pub type BResult = Result<Value, Box<ErrorObj>>;
+
+pub fn install(interp: &mut Interp) {
+    let tables: [&[(&str, BuiltinFn)]; 4] = [core::BUILTINS, files::BUILTINS, os::BUILTINS, crate::runtime::CONSTRUCTORS];
+    for table in tables {
+        for (name, f) in table {
+            interp.define_native(name, NativeFn::Builtin(*f));
+        }
+    }
+    interp.define_global("args", Value::list(vec![]));
+}
+
+/// `obj.name(args)`.
+pub fn call_method(interp: &mut Interp, obj: &Value, name: &str, args: &mut Args) -> BResult {
+    args.name = format!("{}.{}", type_name(obj), name).into();
+    match obj {
+        Value::List(l) => collections::list_method(interp, l, name, args),
+        Value::Dict(d) => collections::dict_method(interp, d, name, args),
+        Value::Str(s) => text::str_method(interp, s, name, args),
+        Value::Handle(h) => crate::runtime::call_method(interp, h, name, args),
+        _ => Err(no_method(obj, name)),
+    }
+}
+
+pub(crate) fn no_method(obj: &Value, name: &str) -> Box<ErrorObj> {
+    ErrorObj::new("AttributeError", format!("{} has no method `{name}`", type_name(obj)))
+}

@@ -1,0 +1,231 @@
+//! Methods of strings, and `format` with Python-style `{}` fields.
+
+use super::{no_method, BResult};
+use crate::diagnostics::ErrorObj;
+use crate::eval::Interp;
+use crate::value::{self, display, Args, Str, Value};
+
+pub fn str_method(_: &mut Interp, s: &Str, name: &str, a: &mut Args) -> BResult {
+    let text = &**s;
+    Ok(match name {
+        "len" => {
+            a.check(0, 0, &[])?;
+            Value::Int(text.chars().count() as i64)
+        }
+        "upper" => {
+            a.check(0, 0, &[])?;
+            Value::str(&text.to_uppercase())
+        }
+        "lower" => {
+            a.check(0, 0, &[])?;
+            Value::str(&text.to_lowercase())
+        }
+        "strip" | "lstrip" | "rstrip" => {
+            a.check(0, 1, &[])?;
+            let chars: Option<Vec<char>> = match a.get(0) {
+                Value::Nil => None,
+                _ => Some(a.string(0, "chars")?.chars().collect()),
+            };
+            let pat = |c: char| match &chars {
+                Some(cs) => cs.contains(&c),
+                None => c.is_whitespace(),
+            };
+            Value::str(match name {
+                "strip" => text.trim_matches(pat),
+                "lstrip" => text.trim_start_matches(pat),
+                _ => text.trim_end_matches(pat),
+            })
+        }
+        "split" => {
+            a.check(0, 2, &["sep", "maxsplit"])?;
+            let max = match a.opt(1, "maxsplit") {
+                Some(v) if !matches!(v, Value::Nil) => value::expect_int(v, &a.name, "maxsplit")?,
+                _ => -1,
+            };
+            let parts: Vec<Value> = match a.opt(0, "sep") {
+                None | Some(Value::Nil) => {
+                    if max < 0 {
+                        text.split_whitespace().map(Value::str).collect()
+                    } else {
+                        let mut out = Vec::new();
+                        let mut rest = text.trim_start();
+                        while !rest.is_empty() && (out.len() as i64) < max {
+                            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                            out.push(Value::str(&rest[..end]));
+                            rest = rest[end..].trim_start();
+                        }
+                        if !rest.is_empty() {
+                            out.push(Value::str(rest));
+                        }
+                        out
+                    }
+                }
+                Some(sep) => {
+                    let sep = value::expect_str(sep, &a.name, "sep")?;
+                    if sep.is_empty() {
+                        return Err(ErrorObj::new("ValueError", "split(): empty separator"));
+                    }
+                    if max < 0 {
+                        text.split(&*sep).map(Value::str).collect()
+                    } else {
+                        text.splitn(max as usize + 1, &*sep).map(Value::str).collect()
+                    }
+                }
+            };
+            Value::list(parts)
+        }
+        "join" => {
+            a.check(1, 1, &[])?;
+            let items = super::core::items_of(a.get(0), "join")?;
+            let parts: Vec<String> = items.iter().map(display).collect();
+            Value::str(&parts.join(text))
+        }
+        "replace" => {
+            a.check(2, 2, &[])?;
+            let (from, to) = (a.string(0, "old")?, a.string(1, "new")?);
+            Value::str(&text.replace(&*from, &to))
+        }
+        "starts_with" => {
+            a.check(1, 1, &[])?;
+            Value::Bool(text.starts_with(&*a.string(0, "prefix")?))
+        }
+        "ends_with" => {
+            a.check(1, 1, &[])?;
+            Value::Bool(text.ends_with(&*a.string(0, "suffix")?))
+        }
+        "contains" => {
+            a.check(1, 1, &[])?;
+            Value::Bool(text.contains(&*a.string(0, "the text")?))
+        }
+        "index" | "find" => {
+            a.check(1, 1, &[])?;
+            let needle = a.string(0, "the text")?;
+            match text.find(&*needle) {
+                Some(byte) => Value::Int(text[..byte].chars().count() as i64),
+                None if name == "find" => Value::Int(-1),
+                None => return Err(ErrorObj::new("ValueError", format!("{} is not in the string", value::repr(a.get(0))))),
+            }
+        }
+        "count" => {
+            a.check(1, 1, &[])?;
+            Value::Int(text.matches(&*a.string(0, "the text")?).count() as i64)
+        }
+        "chars" => {
+            a.check(0, 0, &[])?;
+            Value::list(text.chars().map(|c| Value::Str(c.to_string().into())).collect())
+        }
+        "format" => Value::str(&format(text, a)?),
+        _ => return Err(no_method(&Value::Str(s.clone()), name)),
+    })
+}
+
+/// `'{} and {name:>6.2f}'.format(1, name=2.5)`: positional `{}`/`{0}` and
+/// named fields, with an optional `[[fill]align][width][.precision][type]`.
+fn format(template: &str, a: &Args) -> Result<String, Box<ErrorObj>> {
+    let mut out = String::new();
+    let mut chars = template.chars().peekable();
+    let mut auto = 0;
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            '{' => {
+                let mut field = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(ch) => field.push(ch),
+                        None => return Err(ErrorObj::new("ValueError", "format(): a `{` is never closed")),
+                    }
+                }
+                let (name, spec) = field.split_once(':').unwrap_or((&field, ""));
+                let v = if name.is_empty() {
+                    auto += 1;
+                    a.pos.get(auto - 1)
+                } else if let Ok(i) = name.parse::<usize>() {
+                    a.pos.get(i)
+                } else {
+                    a.kw(name)
+                };
+                let v = v.ok_or_else(|| ErrorObj::new("IndexError", format!("format(): no value for field {{{name}}}")))?;
+                out.push_str(&apply_spec(v, spec)?);
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+fn apply_spec(v: &Value, spec: &str) -> Result<String, Box<ErrorObj>> {
+    if spec.is_empty() {
+        return Ok(display(v));
+    }
+    let bad = || ErrorObj::new("ValueError", format!("format(): cannot read the format spec `{spec}`"));
+    let chars: Vec<char> = spec.chars().collect();
+    let mut i = 0;
+    let (mut fill, mut align) = (' ', None);
+    if chars.len() >= 2 && matches!(chars[1], '<' | '>' | '^') {
+        fill = chars[0];
+        align = Some(chars[1]);
+        i = 2;
+    } else if !chars.is_empty() && matches!(chars[0], '<' | '>' | '^') {
+        align = Some(chars[0]);
+        i = 1;
+    }
+    let zero = chars.get(i) == Some(&'0');
+    let mut width = String::new();
+    while let Some(c) = chars.get(i).filter(|c| c.is_ascii_digit()) {
+        width.push(*c);
+        i += 1;
+    }
+    let mut precision = None;
+    if chars.get(i) == Some(&'.') {
+        i += 1;
+        let mut p = String::new();
+        while let Some(c) = chars.get(i).filter(|c| c.is_ascii_digit()) {
+            p.push(*c);
+            i += 1;
+        }
+        precision = Some(p.parse::<usize>().map_err(|_| bad())?);
+    }
+    let ty = chars.get(i).copied();
+    if i + usize::from(ty.is_some()) != chars.len() {
+        return Err(bad());
+    }
+    let num = |v: &Value| value::expect_float(v, "format", "the value");
+    let body = match ty {
+        Some('f') => format!("{:.*}", precision.unwrap_or(6), num(v)?),
+        Some('e') => format!("{:.*e}", precision.unwrap_or(6), num(v)?),
+        Some('%') => format!("{:.*}%", precision.unwrap_or(6), num(v)? * 100.0),
+        Some('d') => value::expect_int(v, "format", "the value")?.to_string(),
+        Some('x') => format!("{:x}", value::expect_int(v, "format", "the value")?),
+        Some('s') | None => match (precision, v) {
+            (Some(p), Value::Float(f)) => format!("{f:.p$}"),
+            (Some(p), other) => display(other).chars().take(p).collect(),
+            (None, other) => display(other),
+        },
+        Some(_) => return Err(bad()),
+    };
+    let width: usize = if width.is_empty() { 0 } else { width.parse().map_err(|_| bad())? };
+    let len = body.chars().count();
+    if len >= width {
+        return Ok(body);
+    }
+    let pad = width - len;
+    let numeric = matches!(v, Value::Int(_) | Value::Float(_));
+    let align = align.unwrap_or(if numeric { '>' } else { '<' });
+    let fill = if zero && align == '>' && numeric { '0' } else { fill };
+    let rep = |n: usize| fill.to_string().repeat(n);
+    Ok(match align {
+        '<' => format!("{body}{}", rep(pad)),
+        '^' => format!("{}{body}{}", rep(pad / 2), rep(pad - pad / 2)),
+        _ if fill == '0' && body.starts_with('-') => format!("-{}{}", rep(pad), &body[1..]),
+        _ => format!("{}{body}", rep(pad)),
+    })
+}

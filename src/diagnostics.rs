@@ -1,0 +1,199 @@
+//! Errors: the one type every failure becomes (`ErrorObj`), the unwinding
+//! signal the evaluator propagates (`Flow`), and rendering as a miette
+//! diagnostic with the source line and the process that raised it.
+
+use crate::syntax::span::{SourceMap, Span};
+use crate::syntax::SyntaxError;
+use crate::value::Value;
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use std::fmt;
+use std::io::IsTerminal;
+use std::rc::Rc;
+
+/// Which process raised an error.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProcessLabel {
+    pub name: String,
+    pub pid: i32,
+}
+
+/// An error: raised by the runtime, by a builtin, or thrown by the script.
+/// The same object is the script's `error` value when caught.
+#[derive(Clone, Debug, Default)]
+pub struct ErrorObj {
+    pub kind: Rc<str>,
+    pub message: String,
+    /// Where it was raised; filled in by the evaluator if a builtin raised it.
+    pub span: Option<Span>,
+    /// Further labelled places (e.g. where a lock was first taken).
+    pub labels: Vec<(Span, String)>,
+    pub help: Option<String>,
+    pub process: Option<ProcessLabel>,
+    /// Call sites the error passed through, innermost first.
+    pub trace: Vec<(Rc<str>, Span)>,
+    /// A diagnostic from another process this one re-raises (pool tasks).
+    pub cause: Option<String>,
+    /// Set for `exit(code)` while it travels through a builtin (a callback
+    /// called `exit`): the evaluator turns it back into `Flow::Exit`.
+    pub exit: Option<i32>,
+}
+
+impl ErrorObj {
+    pub fn new(kind: &str, message: impl Into<String>) -> Box<ErrorObj> {
+        Box::new(ErrorObj { kind: kind.into(), message: message.into(), ..Default::default() })
+    }
+
+    pub fn with_help(mut self: Box<Self>, help: impl Into<String>) -> Box<ErrorObj> {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn at(mut self: Box<Self>, span: Span) -> Box<ErrorObj> {
+        if self.span.is_none() {
+            self.span = Some(span);
+        }
+        self
+    }
+
+    pub fn not_implemented(what: &str) -> Box<ErrorObj> {
+        ErrorObj::new("NotImplementedError", format!("{what} is not implemented yet"))
+            .with_help("this part of mpscript is coming in a later release")
+    }
+}
+
+/// Why evaluation stopped going forward.
+#[derive(Debug)]
+pub enum Flow {
+    Error(Box<ErrorObj>),
+    /// `exit(code)`: unwinds through `finally` blocks, never caught.
+    Exit(i32),
+    Return(Value),
+    Break,
+    Continue,
+}
+
+impl From<Box<ErrorObj>> for Flow {
+    fn from(e: Box<ErrorObj>) -> Flow {
+        Flow::Error(e)
+    }
+}
+
+pub fn syntax_error(e: SyntaxError) -> Box<ErrorObj> {
+    let mut err = ErrorObj::new("SyntaxError", e.message);
+    err.span = Some(e.span);
+    err.help = e.help;
+    err
+}
+
+/// A rendered diagnostic for miette: message, labels, help, one source.
+struct Report<'a> {
+    err: &'a ErrorObj,
+    source: Option<NamedSource<String>>,
+    labels: Vec<LabeledSpan>,
+    help: Option<String>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.err.kind, self.err.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.err.kind, self.err.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl Diagnostic for Report<'_> {
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+}
+
+fn label(span: Span, text: Option<String>) -> LabeledSpan {
+    LabeledSpan::new(text, span.start as usize, span.len())
+}
+
+/// Whether diagnostics on stderr may use colour.
+fn use_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+/// Render an error the way the user sees it on stderr.
+pub fn render(err: &ErrorObj, sources: &SourceMap) -> String {
+    let mut notes: Vec<String> = Vec::new();
+    let primary = err.span.and_then(|s| sources.get(s.src).map(|src| (s, src)));
+    let (source, mut labels) = match primary {
+        Some((span, src)) => {
+            let named = NamedSource::new(src.name.clone(), src.text.to_string());
+            (Some(named), vec![label(span, Some(short_label(err)))])
+        }
+        None => (None, vec![]),
+    };
+    let primary_src = err.span.map(|s| s.src);
+    for (span, text) in &err.labels {
+        if Some(span.src) == primary_src {
+            labels.push(label(*span, Some(text.clone())));
+        } else {
+            notes.push(format!("{text} at {}", sources.location(*span)));
+        }
+    }
+    for (name, span) in err.trace.iter().take(4) {
+        if Some(span.src) == primary_src && !labels.iter().any(|l| l.offset() == span.start as usize) {
+            labels.push(label(*span, Some(format!("in call to {name}()"))));
+        } else {
+            notes.push(format!("called from {}", sources.location(*span)));
+        }
+    }
+    let mut help = err.help.clone();
+    if !notes.is_empty() {
+        let joined = notes.join("\n");
+        help = Some(match help {
+            Some(h) => format!("{h}\n{joined}"),
+            None => joined,
+        });
+    }
+    let report = Report { err, source, labels, help };
+    let theme = if use_color() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_context_lines(1);
+    let mut out = String::new();
+    if handler.render_report(&mut out, &report).is_err() {
+        out = format!("{}: {}\n", err.kind, err.message);
+    }
+    if let Some(p) = &err.process {
+        out.push_str(&format!("  in process {} (pid {})\n", p.name, p.pid));
+    }
+    if let Some(cause) = &err.cause {
+        out.push_str("  caused by:\n");
+        for line in cause.lines() {
+            out.push_str("    ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The text under the primary caret.
+fn short_label(err: &ErrorObj) -> String {
+    match &*err.kind {
+        "SyntaxError" => "here".into(),
+        "NameError" => "not defined".into(),
+        _ => err.kind.to_string(),
+    }
+}

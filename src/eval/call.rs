@@ -1,0 +1,176 @@
+//! Calls: user functions (frames, positional/keyword/default arguments),
+//! native functions, and methods.
+
+use super::expr::At;
+use super::{Interp, MAX_CALL_DEPTH};
+use crate::diagnostics::{ErrorObj, Flow};
+use crate::syntax::ast::{Arg, Expr, Ident};
+use crate::syntax::span::Span;
+use crate::value::{type_name, Args, Closure, Frame, NativeFn, Str, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+impl Interp {
+    pub(crate) fn eval_call(&mut self, callee: &Expr, args: &[Arg], span: Span, env: &Rc<Frame>) -> Result<Value, Flow> {
+        let f = self.eval(callee, env)?;
+        match &f {
+            Value::Func(c) if args.iter().all(|a| a.name.is_none()) && args.len() <= c.def.params.len() => {
+                // Fast path: positional arguments straight into the new frame.
+                let mut slots = Vec::with_capacity(c.def.frame_size as usize);
+                for a in args {
+                    slots.push(self.eval(&a.value, env)?);
+                }
+                self.call_closure(c, slots, Vec::new(), span)
+            }
+            _ => {
+                let (pos, kw) = self.eval_args(args, env)?;
+                self.call_value(&f, pos, kw, span)
+            }
+        }
+    }
+
+    fn eval_args(&mut self, args: &[Arg], env: &Rc<Frame>) -> Result<(Vec<Value>, Vec<(Str, Value)>), Flow> {
+        let mut pos = Vec::with_capacity(args.len());
+        let mut kw = Vec::new();
+        for a in args {
+            let v = self.eval(&a.value, env)?;
+            match &a.name {
+                Some(n) => kw.push((n.name.clone(), v)),
+                None => pos.push(v),
+            }
+        }
+        Ok((pos, kw))
+    }
+
+    /// Call any callable value.
+    pub fn call_value(&mut self, f: &Value, pos: Vec<Value>, kw: Vec<(Str, Value)>, span: Span) -> Result<Value, Flow> {
+        match f {
+            Value::Func(c) => self.call_closure(c, pos, kw, span),
+            Value::Native(n) => {
+                let mut args = Args { pos, kw, span, name: n.name.clone() };
+                match &n.call {
+                    NativeFn::Builtin(b) => b(self, &mut args).map_err(|e| match e.exit {
+                        Some(code) => Flow::Exit(code),
+                        None => Flow::Error(e.at(span)),
+                    }),
+                    NativeFn::Host(h) => {
+                        if !args.kw.is_empty() {
+                            let e = ErrorObj::new("TypeError", format!("{}() takes no keyword arguments", n.name));
+                            return Err(Flow::Error(e.at(span)));
+                        }
+                        h(&args.pos).map_err(|m| Flow::Error(ErrorObj::new("Error", m).at(span)))
+                    }
+                }
+            }
+            other => {
+                let e = ErrorObj::new("TypeError", format!("{} is not callable", type_name(other)));
+                Err(Flow::Error(e.at(span)))
+            }
+        }
+    }
+
+    /// Call a function value with already-evaluated arguments, turning
+    /// `return` into a value. Used by builtins that take callbacks.
+    pub fn call_function(&mut self, f: &Value, pos: Vec<Value>, span: Span) -> Result<Value, Box<ErrorObj>> {
+        match self.call_value(f, pos, Vec::new(), span) {
+            Ok(v) => Ok(v),
+            Err(Flow::Error(e)) => Err(e),
+            Err(Flow::Exit(code)) => Err(exit_error(code)),
+            Err(_) => Ok(Value::Nil),
+        }
+    }
+
+    pub(crate) fn call_closure(&mut self, c: &Rc<Closure>, mut slots: Vec<Value>, kw: Vec<(Str, Value)>, span: Span) -> Result<Value, Flow> {
+        let def = &c.def;
+        let nparams = def.params.len();
+        let name = || def.name.clone().unwrap_or_else(|| "<fn>".into());
+        if slots.len() > nparams {
+            let e = ErrorObj::new(
+                "TypeError",
+                format!("{}() takes {} argument{} but {} were given", name(), nparams, plural(nparams), slots.len()),
+            );
+            return Err(Flow::Error(e.at(span)));
+        }
+        let given = slots.len();
+        slots.resize(def.frame_size as usize, Value::Nil);
+        let mut set = vec![false; nparams];
+        set[..given].iter_mut().for_each(|s| *s = true);
+        for (k, v) in kw {
+            match def.params.iter().position(|p| p.var.name == k) {
+                Some(i) if set[i] => {
+                    let e = ErrorObj::new("TypeError", format!("{}() got two values for argument `{k}`", name()));
+                    return Err(Flow::Error(e.at(span)));
+                }
+                Some(i) => {
+                    slots[i] = v;
+                    set[i] = true;
+                }
+                None => {
+                    let e = ErrorObj::new("TypeError", format!("{}() has no parameter `{k}`", name()));
+                    return Err(Flow::Error(e.at(span)));
+                }
+            }
+        }
+        let frame = Rc::new(Frame { slots: RefCell::new(slots), parent: c.env.clone() });
+        for (i, p) in def.params.iter().enumerate() {
+            if set[i] {
+                continue;
+            }
+            match &p.default {
+                Some(d) => {
+                    let v = self.eval(d, &frame)?;
+                    frame.slots.borrow_mut()[i] = v;
+                }
+                None => {
+                    let e = ErrorObj::new(
+                        "TypeError",
+                        format!("{}() is missing argument `{}`", name(), p.var.name),
+                    );
+                    return Err(Flow::Error(e.at(span)));
+                }
+            }
+        }
+        if self.depth >= MAX_CALL_DEPTH {
+            let e = ErrorObj::new("RecursionError", format!("calls nested deeper than {MAX_CALL_DEPTH}"))
+                .with_help("look for a recursive function that never reaches its base case");
+            return Err(Flow::Error(e.at(span)));
+        }
+        self.depth += 1;
+        let result = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.exec_block(&def.body, &frame));
+        self.depth -= 1;
+        match result {
+            Ok(()) => Ok(Value::Nil),
+            Err(Flow::Return(v)) => Ok(v),
+            Err(Flow::Error(mut e)) => {
+                if e.trace.len() < 16 {
+                    e.trace.push((name(), span));
+                }
+                Err(Flow::Error(e))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    pub(crate) fn eval_method(&mut self, recv: &Expr, name: &Ident, args: &[Arg], span: Span, env: &Rc<Frame>) -> Result<Value, Flow> {
+        let obj = self.eval(recv, env)?;
+        let (pos, kw) = self.eval_args(args, env)?;
+        let mut args = Args { pos, kw, span, name: name.name.clone() };
+        crate::builtins::call_method(self, &obj, &name.name, &mut args).at(span)
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// `exit()` inside a callback cannot unwind as `Flow::Exit` through a
+/// builtin; it travels as this error and becomes `Flow::Exit` again.
+pub fn exit_error(code: i32) -> Box<ErrorObj> {
+    let mut e = ErrorObj::new("SystemExit", format!("exit({code})"));
+    e.exit = Some(code);
+    e
+}

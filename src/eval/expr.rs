@@ -1,0 +1,276 @@
+//! Expressions: literals, variables, operators, indexing, fields.
+
+use super::Interp;
+use crate::diagnostics::{ErrorObj, Flow};
+use crate::syntax::ast::{Expr, ExprKind, Slot, StrPart, Var};
+use crate::syntax::span::Span;
+use crate::value::{self, display, type_name, Closure, DictMap, Frame, Key, Range, Value};
+use std::rc::Rc;
+
+pub(crate) type EResult = Result<Value, Flow>;
+
+/// Attach a span to a runtime error raised without one.
+pub(crate) trait At<T> {
+    fn at(self, span: Span) -> Result<T, Flow>;
+}
+
+impl<T> At<T> for Result<T, Box<ErrorObj>> {
+    #[inline]
+    fn at(self, span: Span) -> Result<T, Flow> {
+        self.map_err(|e| Flow::Error(e.at(span)))
+    }
+}
+
+impl Interp {
+    pub(crate) fn eval(&mut self, e: &Expr, env: &Rc<Frame>) -> EResult {
+        match &e.kind {
+            ExprKind::Int(i) => Ok(Value::Int(*i)),
+            ExprKind::Var(v) => self.read_var(v, env),
+            ExprKind::Binary { op, lhs, rhs } => {
+                let a = self.eval(lhs, env)?;
+                let b = self.eval(rhs, env)?;
+                // Fast paths for the hot integer cases.
+                if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+                    use crate::syntax::ast::BinOp::*;
+                    let r = match op {
+                        Add => x.checked_add(*y).map(Value::Int),
+                        Sub => x.checked_sub(*y).map(Value::Int),
+                        Lt => Some(Value::Bool(x < y)),
+                        Le => Some(Value::Bool(x <= y)),
+                        Gt => Some(Value::Bool(x > y)),
+                        Ge => Some(Value::Bool(x >= y)),
+                        Eq => Some(Value::Bool(x == y)),
+                        Ne => Some(Value::Bool(x != y)),
+                        _ => None,
+                    };
+                    if let Some(v) = r {
+                        return Ok(v);
+                    }
+                }
+                value::binary_op(*op, &a, &b).at(e.span)
+            }
+            ExprKind::Call { callee, args } => self.eval_call(callee, args, e.span, env),
+            ExprKind::Method { recv, name, args } => self.eval_method(recv, name, args, e.span, env),
+            ExprKind::Nil => Ok(Value::Nil),
+            ExprKind::Bool(b) => Ok(Value::Bool(*b)),
+            ExprKind::Float(f) => Ok(Value::Float(*f)),
+            ExprKind::Str(s) => Ok(Value::Str(s.clone())),
+            ExprKind::Interp(parts) => {
+                let mut out = String::new();
+                for p in parts {
+                    match p {
+                        StrPart::Text(t) => out.push_str(t),
+                        StrPart::Expr(x) => {
+                            let v = self.eval(x, env)?;
+                            match &v {
+                                Value::Str(s) => out.push_str(s),
+                                other => out.push_str(&display(other)),
+                            }
+                        }
+                    }
+                }
+                Ok(Value::Str(out.into()))
+            }
+            ExprKind::List(items) => {
+                let mut v = Vec::with_capacity(items.len());
+                for i in items {
+                    v.push(self.eval(i, env)?);
+                }
+                Ok(Value::list(v))
+            }
+            ExprKind::Dict(pairs) => {
+                let mut map = DictMap::default();
+                for (k, v) in pairs {
+                    let key = self.eval(k, env)?;
+                    let key = Key::from_value(&key).at(k.span)?;
+                    let val = self.eval(v, env)?;
+                    map.insert(key, val);
+                }
+                Ok(Value::dict(map))
+            }
+            ExprKind::Range { start, end, inclusive } => {
+                let s = self.eval(start, env)?;
+                let t = self.eval(end, env)?;
+                let s = value::expect_int(&s, "range", "the start").at(start.span)?;
+                let t = value::expect_int(&t, "range", "the end").at(end.span)?;
+                Ok(Value::Range(Range { start: s, end: t, inclusive: *inclusive }))
+            }
+            ExprKind::Neg(x) => match self.eval(x, env)? {
+                Value::Int(i) => i
+                    .checked_neg()
+                    .map(Value::Int)
+                    .ok_or_else(|| Flow::Error(ErrorObj::new("OverflowError", "integer overflow in -").at(e.span))),
+                Value::Float(f) => Ok(Value::Float(-f)),
+                Value::Bool(b) => Ok(Value::Int(-(b as i64))),
+                other => Err(Flow::Error(
+                    ErrorObj::new("TypeError", format!("cannot negate {}", type_name(&other))).at(e.span),
+                )),
+            },
+            ExprKind::Not(x) => Ok(Value::Bool(!self.eval(x, env)?.truthy())),
+            ExprKind::And(a, b) => {
+                let l = self.eval(a, env)?;
+                if !l.truthy() {
+                    return Ok(l);
+                }
+                self.eval(b, env)
+            }
+            ExprKind::Or(a, b) => {
+                let l = self.eval(a, env)?;
+                if l.truthy() {
+                    return Ok(l);
+                }
+                self.eval(b, env)
+            }
+            ExprKind::Index { obj, index } => {
+                let o = self.eval(obj, env)?;
+                let i = self.eval(index, env)?;
+                self.index_get(&o, &i).at(e.span)
+            }
+            ExprKind::Field { obj, name } => {
+                let o = self.eval(obj, env)?;
+                self.field_get(&o, &name.name).at(name.span)
+            }
+            ExprKind::Fn(def) => Ok(Value::Func(Rc::new(Closure { def: def.clone(), env: Some(env.clone()) }))),
+            ExprKind::Spawn { .. } => Err(Flow::Error(ErrorObj::not_implemented("`spawn`").at(e.span))),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn read_var(&mut self, v: &Var, env: &Rc<Frame>) -> EResult {
+        match v.slot {
+            Slot::Local(s) => Ok(env.slots.borrow()[s as usize].clone()),
+            Slot::Global(s) => match &self.globals[s as usize] {
+                Some(v) => Ok(v.clone()),
+                None => Err(self.undefined(v)),
+            },
+            Slot::Outer { depth, slot } => Ok(outer_frame(env, depth).slots.borrow()[slot as usize].clone()),
+            Slot::Unresolved => Err(self.undefined(v)),
+        }
+    }
+
+    fn undefined(&self, v: &Var) -> Flow {
+        let e = ErrorObj::new("NameError", format!("name `{}` is not defined", v.name))
+            .with_help(format!("declare it first with `let {} = …`", v.name))
+            .at(v.span);
+        Flow::Error(e)
+    }
+
+    /// Set a variable that `let` (or a parameter, or `for`) declared.
+    #[inline]
+    pub(crate) fn init_var(&mut self, v: &Var, value: Value, env: &Rc<Frame>) {
+        match v.slot {
+            Slot::Local(s) => env.slots.borrow_mut()[s as usize] = value,
+            Slot::Global(s) => self.globals[s as usize] = Some(value),
+            Slot::Outer { depth, slot } => outer_frame(env, depth).slots.borrow_mut()[slot as usize] = value,
+            Slot::Unresolved => {}
+        }
+    }
+
+    /// Assign an existing variable: an undeclared global is an error.
+    pub(crate) fn assign_var(&mut self, v: &Var, value: Value, env: &Rc<Frame>) -> Result<(), Flow> {
+        if let Slot::Global(s) = v.slot {
+            if self.globals[s as usize].is_none() {
+                let e = ErrorObj::new("NameError", format!("cannot assign to `{}`: it was never declared", v.name))
+                    .with_help(format!("declare it with `let {} = …`", v.name))
+                    .at(v.span);
+                return Err(Flow::Error(e));
+            }
+        }
+        self.init_var(v, value, env);
+        Ok(())
+    }
+
+    pub(crate) fn index_get(&mut self, obj: &Value, index: &Value) -> Result<Value, Box<ErrorObj>> {
+        match obj {
+            Value::List(items) => {
+                let items = items.borrow();
+                let i = list_index(index, items.len())?;
+                Ok(items[i].clone())
+            }
+            Value::Dict(map) => {
+                let key = Key::from_value(index)?;
+                map.borrow().get(&key).cloned().ok_or_else(|| {
+                    ErrorObj::new("KeyError", format!("key {} is not in the dict", value::repr(index)))
+                        .with_help("use d.get(key, default) to read a key that may be missing")
+                })
+            }
+            Value::Str(s) => {
+                let n = s.chars().count();
+                let i = list_index(index, n)?;
+                Ok(Value::Str(s.chars().nth(i).map(|c| c.to_string()).unwrap_or_default().into()))
+            }
+            Value::Range(r) => {
+                let i = list_index(index, r.len())?;
+                Ok(Value::Int(r.start + i as i64))
+            }
+            Value::Handle(h) => crate::runtime::index_get(h, index),
+            other => Err(ErrorObj::new("TypeError", format!("{} cannot be indexed", type_name(other)))),
+        }
+    }
+
+    pub(crate) fn index_set(&mut self, obj: &Value, index: &Value, v: Value) -> Result<(), Box<ErrorObj>> {
+        match obj {
+            Value::List(items) => {
+                let mut items = items.borrow_mut();
+                let i = list_index(index, items.len())?;
+                items[i] = v;
+                Ok(())
+            }
+            Value::Dict(map) => {
+                let key = Key::from_value(index)?;
+                map.borrow_mut().insert(key, v);
+                Ok(())
+            }
+            Value::Handle(h) => crate::runtime::index_set(h, index, v),
+            Value::Str(_) => Err(ErrorObj::new("TypeError", "strings cannot be changed in place")
+                .with_help("build a new string instead, e.g. with + or replace()")),
+            other => Err(ErrorObj::new("TypeError", format!("{} does not support item assignment", type_name(other)))),
+        }
+    }
+
+    pub(crate) fn field_get(&mut self, obj: &Value, name: &str) -> Result<Value, Box<ErrorObj>> {
+        match (obj, name) {
+            (Value::Error(e), "kind") => Ok(Value::Str(e.kind.clone())),
+            (Value::Error(e), "message") => Ok(Value::str(&e.message)),
+            (Value::Error(e), "line") => Ok(e
+                .span
+                .and_then(|s| self.sources.get(s.src).map(|src| (s, src)))
+                .map(|(s, src)| Value::Int(crate::syntax::span::line_col(&src.text, s.start as usize).0 as i64))
+                .unwrap_or(Value::Nil)),
+            (Value::Range(r), "start") => Ok(Value::Int(r.start)),
+            (Value::Range(r), "end") => Ok(Value::Int(r.end)),
+            (Value::Handle(h), _) => crate::runtime::field_get(h, name),
+            _ => Err(ErrorObj::new("AttributeError", format!("{} has no field `{name}`", type_name(obj)))),
+        }
+    }
+
+    pub(crate) fn field_set(&mut self, obj: &Value, name: &str, v: Value) -> Result<(), Box<ErrorObj>> {
+        match obj {
+            Value::Handle(h) => crate::runtime::field_set(h, name, v),
+            _ => Err(ErrorObj::new("AttributeError", format!("cannot set field `{name}` of {}", type_name(obj)))),
+        }
+    }
+}
+
+#[inline]
+fn outer_frame(env: &Rc<Frame>, depth: u32) -> &Rc<Frame> {
+    let mut f = env;
+    for _ in 0..depth {
+        f = f.parent.as_ref().expect("the resolver counted this many enclosing frames");
+    }
+    f
+}
+
+/// A Python-style index (negative counts from the end) checked against `len`.
+pub fn list_index(index: &Value, len: usize) -> Result<usize, Box<ErrorObj>> {
+    let i = match index {
+        Value::Int(i) => *i,
+        Value::Bool(b) => *b as i64,
+        other => return Err(ErrorObj::new("TypeError", format!("an index must be an int, not {}", type_name(other)))),
+    };
+    let j = if i < 0 { i + len as i64 } else { i };
+    if j < 0 || j >= len as i64 {
+        return Err(ErrorObj::new("IndexError", format!("index {i} is out of range for length {len}")));
+    }
+    Ok(j as usize)
+}

@@ -1,0 +1,131 @@
+//! The interpreter: walks the resolved AST. The only place where syntax and
+//! runtime meet — expressions in `expr.rs`, statements in `stmt.rs`, calls in
+//! `call.rs`; primitives are dispatched to `runtime/`, builtins to `builtins/`.
+
+mod call;
+pub use call::exit_error;
+pub use expr::list_index;
+mod expr;
+mod stmt;
+
+use crate::diagnostics::{syntax_error, ErrorObj, Flow, ProcessLabel};
+use crate::resolve::{GlobalTable, Resolver};
+use crate::syntax::ast::{Program, Stmt, StmtKind};
+use crate::syntax::span::{SourceId, SourceMap};
+use crate::value::{Frame, Native, NativeFn, Value};
+use std::rc::Rc;
+
+/// How deep mpscript calls may nest before `RecursionError`.
+pub const MAX_CALL_DEPTH: usize = 2_000;
+
+/// One process's interpreter state. A forked child continues with its copy.
+pub struct Interp {
+    pub globals: Vec<Option<Value>>,
+    pub global_names: GlobalTable,
+    pub sources: SourceMap,
+    pub rng: fastrand::Rng,
+    /// `--seed`, kept so children can derive their own reproducible streams.
+    pub seed: Option<u64>,
+    /// `args`: the command-line arguments after the script's name.
+    pub script_args: Vec<String>,
+    pub process: ProcessLabel,
+    pub(crate) depth: usize,
+    root: Rc<Frame>,
+}
+
+impl Default for Interp {
+    fn default() -> Self {
+        Interp::new()
+    }
+}
+
+impl Interp {
+    pub fn new() -> Interp {
+        let mut interp = Interp {
+            globals: Vec::new(),
+            global_names: GlobalTable::default(),
+            sources: SourceMap::default(),
+            rng: fastrand::Rng::new(),
+            seed: None,
+            script_args: Vec::new(),
+            process: ProcessLabel { name: "MainProcess".into(), pid: std::process::id() as i32 },
+            depth: 0,
+            root: Rc::new(Frame::default()),
+        };
+        crate::builtins::install(&mut interp);
+        interp
+    }
+
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = Some(seed);
+        self.rng = fastrand::Rng::with_seed(seed);
+    }
+
+    /// Define (or redefine) a global variable.
+    pub fn define_global(&mut self, name: &str, value: Value) {
+        let slot = self.global_names.declare(&name.into()) as usize;
+        if self.globals.len() <= slot {
+            self.globals.resize(slot + 1, None);
+        }
+        self.globals[slot] = Some(value);
+    }
+
+    pub fn define_native(&mut self, name: &str, call: NativeFn) {
+        let native = Native { name: name.into(), call };
+        self.define_global(name, Value::Native(Rc::new(native)));
+    }
+
+    /// Parse and resolve a source; syntax and static errors come back as
+    /// `SyntaxError` diagnostics.
+    pub fn compile(&mut self, name: &str, text: &str, check_names: bool) -> Result<Program, Box<ErrorObj>> {
+        let src = self.sources.add(name, text);
+        self.compile_source(src, check_names)
+    }
+
+    pub fn compile_source(&mut self, src: SourceId, check_names: bool) -> Result<Program, Box<ErrorObj>> {
+        let text = self.sources.get(src).map(|s| s.text.clone()).unwrap_or_default();
+        let mut program = crate::syntax::parse_program(&text, src).map_err(syntax_error)?;
+        let resolver = Resolver::new(&mut self.global_names);
+        let resolved = if check_names { resolver.check(&mut program) } else { resolver.resolve(&mut program) };
+        resolved.map_err(syntax_error)?;
+        if self.globals.len() < self.global_names.len() {
+            self.globals.resize(self.global_names.len(), None);
+        }
+        Ok(program)
+    }
+
+    /// Run top-level statements. Returns the value of the last statement if
+    /// it is an expression (what the REPL echoes).
+    pub fn run(&mut self, program: &Program) -> Result<Value, Flow> {
+        let root = self.root.clone();
+        let mut last = Value::Nil;
+        for stmt in &program.stmts {
+            match &stmt.kind {
+                StmtKind::Expr(e) => last = self.eval(e, &root)?,
+                _ => {
+                    self.exec(stmt, &root)?;
+                    last = Value::Nil;
+                }
+            }
+        }
+        Ok(last)
+    }
+
+    pub fn run_stmt(&mut self, stmt: &Stmt) -> Result<(), Flow> {
+        let root = self.root.clone();
+        self.exec(stmt, &root)
+    }
+
+    /// Stamp an error with the process that raised it.
+    pub fn own(&self, mut e: Box<ErrorObj>) -> Box<ErrorObj> {
+        if e.process.is_none() {
+            e.process = Some(self.process.clone());
+        }
+        e
+    }
+
+    /// The text of an error as the user sees it.
+    pub fn render_error(&self, e: &ErrorObj) -> String {
+        crate::diagnostics::render(e, &self.sources)
+    }
+}

@@ -1,0 +1,237 @@
+//! Statements and control flow: blocks, assignment, loops, try/catch/finally.
+
+use super::expr::At;
+use super::Interp;
+use crate::diagnostics::{ErrorObj, Flow};
+use crate::syntax::ast::{AssignOp, Block, Stmt, StmtKind, Target};
+use crate::value::{self, type_name, Closure, Value};
+use std::rc::Rc;
+
+pub(crate) type SResult = Result<(), Flow>;
+
+impl Interp {
+    pub(crate) fn exec_block(&mut self, b: &Block, env: &Rc<crate::value::Frame>) -> SResult {
+        for s in &b.stmts {
+            self.exec(s, env)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn exec(&mut self, s: &Stmt, env: &Rc<crate::value::Frame>) -> SResult {
+        match &s.kind {
+            StmtKind::Expr(e) => {
+                self.eval(e, env)?;
+            }
+            StmtKind::Let { names, value } => {
+                let v = self.eval(value, env)?;
+                if let [name] = names.as_slice() {
+                    self.init_var(name, v, env);
+                } else {
+                    let items = match &v {
+                        Value::List(l) if l.borrow().len() == names.len() => l.borrow().clone(),
+                        other => {
+                            let e = ErrorObj::new(
+                                "TypeError",
+                                format!("expected a list of {} values, got {}", names.len(), type_name(other)),
+                            );
+                            return Err(Flow::Error(e.at(value.span)));
+                        }
+                    };
+                    for (n, item) in names.iter().zip(items) {
+                        self.init_var(n, item, env);
+                    }
+                }
+            }
+            StmtKind::Assign { target, op, value } => self.assign(target, *op, value, env)?,
+            StmtKind::If { branches, otherwise } => {
+                for (cond, body) in branches {
+                    if self.eval(cond, env)?.truthy() {
+                        return self.exec_block(body, env);
+                    }
+                }
+                if let Some(b) = otherwise {
+                    return self.exec_block(b, env);
+                }
+            }
+            StmtKind::While { cond, body } => {
+                while self.eval(cond, env)?.truthy() {
+                    match self.exec_block(body, env) {
+                        Ok(()) | Err(Flow::Continue) => {}
+                        Err(Flow::Break) => break,
+                        Err(other) => return Err(other),
+                    }
+                }
+            }
+            StmtKind::For { var, iter, body } => {
+                let it = self.eval(iter, env)?;
+                self.exec_for(var, &it, body, env).map_err(|f| match f {
+                    Flow::Error(e) => Flow::Error(e.at(iter.span)),
+                    other => other,
+                })?;
+            }
+            StmtKind::Break => return Err(Flow::Break),
+            StmtKind::Continue => return Err(Flow::Continue),
+            StmtKind::Return(e) => {
+                let v = match e {
+                    Some(e) => self.eval(e, env)?,
+                    None => Value::Nil,
+                };
+                return Err(Flow::Return(v));
+            }
+            StmtKind::Throw(e) => {
+                let v = self.eval(e, env)?;
+                let err = match v {
+                    Value::Error(obj) => Box::new((*obj).clone()),
+                    Value::Str(s) => ErrorObj::new("Error", s.to_string()),
+                    other => ErrorObj::new("Error", value::display(&other)),
+                };
+                return Err(Flow::Error(self.own(err.at(s.span))));
+            }
+            StmtKind::FnDecl { name, def } => {
+                let closure = Closure { def: def.clone(), env: Some(env.clone()) };
+                self.init_var(name, Value::Func(Rc::new(closure)), env);
+            }
+            StmtKind::Try { body, catch, finally } => {
+                let mut result = self.exec_block(body, env);
+                if let (Err(Flow::Error(_)), Some((var, handler))) = (&result, catch) {
+                    let Err(Flow::Error(e)) = std::mem::replace(&mut result, Ok(())) else { unreachable!() };
+                    if let Some(v) = var {
+                        let e = self.own(e);
+                        self.init_var(v, Value::Error(Rc::new(*e)), env);
+                    }
+                    result = self.exec_block(handler, env);
+                }
+                if let Some(fin) = finally {
+                    self.exec_block(fin, env)?;
+                }
+                return result;
+            }
+            StmtKind::Guard { kind, target, body } => {
+                let obj = self.eval(target, env)?;
+                let token = crate::runtime::guard_enter(self, *kind, &obj).at(target.span)?;
+                let result = self.exec_block(body, env);
+                crate::runtime::guard_exit(self, token).at(target.span)?;
+                return result;
+            }
+        }
+        Ok(())
+    }
+
+    fn assign(&mut self, target: &Target, op: AssignOp, value: &crate::syntax::ast::Expr, env: &Rc<crate::value::Frame>) -> SResult {
+        match target {
+            Target::Var(v) => {
+                let new = match op.binary() {
+                    None => self.eval(value, env)?,
+                    Some(bin) => {
+                        let old = self.read_var(v, env)?;
+                        let rhs = self.eval(value, env)?;
+                        self.compound(bin, &old, &rhs, value.span)?
+                    }
+                };
+                self.assign_var(v, new, env)
+            }
+            Target::Index { obj, index } => {
+                let o = self.eval(obj, env)?;
+                let i = self.eval(index, env)?;
+                let new = match op.binary() {
+                    None => self.eval(value, env)?,
+                    Some(bin) => {
+                        // A read, then a separate write (racy on shared objects, on purpose).
+                        let old = self.index_get(&o, &i).at(index.span)?;
+                        let rhs = self.eval(value, env)?;
+                        self.compound(bin, &old, &rhs, value.span)?
+                    }
+                };
+                self.index_set(&o, &i, new).at(index.span)
+            }
+            Target::Field { obj, name } => {
+                let o = self.eval(obj, env)?;
+                let new = match op.binary() {
+                    None => self.eval(value, env)?,
+                    Some(bin) => {
+                        let old = self.field_get(&o, &name.name).at(name.span)?;
+                        let rhs = self.eval(value, env)?;
+                        self.compound(bin, &old, &rhs, value.span)?
+                    }
+                };
+                self.field_set(&o, &name.name, new).at(name.span)
+            }
+        }
+    }
+
+    fn compound(
+        &mut self,
+        op: crate::syntax::ast::BinOp,
+        old: &Value,
+        rhs: &Value,
+        span: crate::syntax::span::Span,
+    ) -> Result<Value, Flow> {
+        // `xs += [..]` extends the list in place, as Python does.
+        if let (crate::syntax::ast::BinOp::Add, Value::List(l), Value::List(r)) = (op, old, rhs) {
+            let extra = r.borrow().clone();
+            l.borrow_mut().extend(extra);
+            return Ok(old.clone());
+        }
+        value::binary_op(op, old, rhs).at(span)
+    }
+
+    fn exec_for(&mut self, var: &crate::syntax::ast::Var, it: &Value, body: &Block, env: &Rc<crate::value::Frame>) -> SResult {
+        macro_rules! body {
+            ($v:expr) => {{
+                self.init_var(var, $v, env);
+                match self.exec_block(body, env) {
+                    Ok(()) | Err(Flow::Continue) => {}
+                    Err(Flow::Break) => break,
+                    Err(other) => return Err(other),
+                }
+            }};
+        }
+        match it {
+            Value::Range(r) => {
+                let mut i = r.start;
+                let stop = r.stop();
+                while i < stop {
+                    body!(Value::Int(i));
+                    i += 1;
+                }
+            }
+            Value::List(items) => {
+                // Index by index, re-reading the list: the body may change it.
+                let mut i = 0;
+                loop {
+                    let item = match items.borrow().get(i) {
+                        Some(v) => v.clone(),
+                        None => break,
+                    };
+                    body!(item);
+                    i += 1;
+                }
+            }
+            Value::Dict(map) => {
+                let keys: Vec<Value> = map.borrow().keys().map(|k| k.to_value()).collect();
+                for k in keys {
+                    body!(k);
+                }
+            }
+            Value::Str(s) => {
+                let chars: Vec<char> = s.chars().collect();
+                for c in chars {
+                    body!(Value::Str(c.to_string().into()));
+                }
+            }
+            Value::Handle(h) => {
+                let items = crate::runtime::iterate(h).map_err(Flow::Error)?;
+                for item in items {
+                    body!(item);
+                }
+            }
+            other => {
+                return Err(Flow::Error(ErrorObj::new(
+                    "TypeError",
+                    format!("cannot loop over {}", type_name(other)),
+                )))
+            }
+        }
+        Ok(())
+    }
+}

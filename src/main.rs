@@ -1,0 +1,126 @@
+//! The `mpscript` command: arguments → Engine. No language logic here.
+
+use mpscript::runtime::output::eprint;
+use mpscript::Engine;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: mpscript [OPTIONS] FILE [ARGS...]   run a script
+       mpscript [OPTIONS] -e 'CODE'        run code given on the command line
+       mpscript [OPTIONS]                  interactive REPL
+       mpscript check FILE...              parse and check without running
+
+options:
+  --seed N          reproducible rand* in every process
+  --timeout SECS    end the whole process tree after SECS (exit code 124)
+  --max-procs N     limit on live processes (default 256)
+  --tag             prefix every printed line with [name pid]
+  -h, --help        show this help
+  -V, --version     show the version
+
+exit codes: 0 success, 1 uncaught runtime error, 2 syntax/check error or bad
+usage, 3 deadlock detected, 124 --timeout reached
+";
+
+/// What the command line asks for.
+#[derive(Default)]
+struct Options {
+    seed: Option<u64>,
+    timeout: Option<f64>,
+    max_procs: Option<usize>,
+    tag: bool,
+    code: Option<String>,
+    check: Vec<String>,
+    script: Option<String>,
+    script_args: Vec<String>,
+}
+
+fn usage_error(msg: &str) -> ExitCode {
+    eprint(&format!("mpscript: {msg}\n\n{USAGE}"));
+    ExitCode::from(2)
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
+    let mut o = Options::default();
+    let mut checking = false;
+    while let Some(a) = args.next() {
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "-V" | "--version" => {
+                println!("mpscript {}", env!("CARGO_PKG_VERSION"));
+                std::process::exit(0);
+            }
+            "--seed" => o.seed = Some(value("--seed")?.parse().map_err(|_| "--seed needs a whole number")?),
+            "--timeout" => {
+                let t: f64 = value("--timeout")?.parse().map_err(|_| "--timeout needs a number of seconds")?;
+                if !(t > 0.0 && t.is_finite()) {
+                    return Err("--timeout needs a positive number of seconds".into());
+                }
+                o.timeout = Some(t);
+            }
+            "--max-procs" => {
+                o.max_procs = Some(value("--max-procs")?.parse().map_err(|_| "--max-procs needs a whole number")?)
+            }
+            "--tag" => o.tag = true,
+            "-e" => o.code = Some(value("-e")?),
+            "check" if o.script.is_none() && o.code.is_none() && !checking => checking = true,
+            s if s.starts_with('-') && s.len() > 1 && !checking => return Err(format!("unknown option `{s}`")),
+            _ if checking => o.check.push(a),
+            _ => {
+                if o.code.is_some() {
+                    o.script_args.push(a);
+                } else {
+                    o.script = Some(a);
+                }
+                o.script_args.extend(args.by_ref());
+            }
+        }
+    }
+    if checking && o.check.is_empty() {
+        return Err("check needs at least one FILE".into());
+    }
+    Ok(Some(o))
+}
+
+fn main() -> ExitCode {
+    let opts = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(msg) => return usage_error(&msg),
+    };
+    let mut engine = Engine::new();
+    if let Some(seed) = opts.seed {
+        engine.set_seed(seed);
+    }
+    let _ = (opts.timeout, opts.max_procs, opts.tag);
+    engine.set_args(opts.script_args.clone());
+
+    if !opts.check.is_empty() {
+        let mut code = 0;
+        for file in &opts.check {
+            if let Err(e) = Engine::new().check_file(file) {
+                eprint(&e.rendered);
+                code = 2;
+            }
+        }
+        return ExitCode::from(code);
+    }
+    let result = match (&opts.code, &opts.script) {
+        (Some(code), _) => engine.eval_named("<-e>", code).map(|_| ()),
+        (None, Some(script)) => engine.run_file(script),
+        (None, None) => return ExitCode::from(mpscript::repl::run(&mut engine) as u8),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if !e.rendered.is_empty() {
+                eprint(&e.rendered);
+            }
+            ExitCode::from(e.exit_code.clamp(0, 255) as u8)
+        }
+    }
+}

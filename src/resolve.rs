@@ -1,0 +1,377 @@
+//! Names → slots. Walks the AST once after parsing and decides, for every
+//! variable, whether it is a local of the current function, a local of an
+//! enclosing function (a closure capture), or a global. Also the static
+//! checks `mpscript check` reports: `break` outside a loop, `return` outside
+//! a function, and (for whole programs) names that are never defined.
+
+use crate::syntax::ast::*;
+use crate::syntax::span::Span;
+use crate::syntax::SyntaxError;
+use rustc_hash::FxHashMap;
+use std::rc::Rc;
+
+/// The program-wide global names. Persistent across REPL entries, so a
+/// function defined at one prompt is visible at the next.
+#[derive(Debug, Default)]
+pub struct GlobalTable {
+    names: FxHashMap<Name, u32>,
+    /// Names in slot order (anonymous block-scoped slots are `None`).
+    slots: Vec<Option<Name>>,
+    /// Whether a top-level declaration of the name has been seen.
+    declared: Vec<bool>,
+}
+
+impl GlobalTable {
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<u32> {
+        self.names.get(name).copied()
+    }
+
+    /// The slot of a global name, created (undefined) on first mention.
+    pub fn slot(&mut self, name: &Name) -> u32 {
+        if let Some(&s) = self.names.get(name) {
+            return s;
+        }
+        let s = self.slots.len() as u32;
+        self.names.insert(name.clone(), s);
+        self.slots.push(Some(name.clone()));
+        self.declared.push(false);
+        s
+    }
+
+    pub fn declare(&mut self, name: &Name) -> u32 {
+        let s = self.slot(name);
+        self.declared[s as usize] = true;
+        s
+    }
+
+    fn anonymous(&mut self) -> u32 {
+        self.slots.push(None);
+        self.declared.push(true);
+        self.slots.len() as u32 - 1
+    }
+
+    pub fn name_of(&self, slot: u32) -> Option<&Name> {
+        self.slots.get(slot as usize).and_then(|n| n.as_ref())
+    }
+}
+
+#[derive(Default)]
+struct FnScope {
+    blocks: Vec<FxHashMap<Name, u32>>,
+    next: u32,
+}
+
+pub struct Resolver<'g> {
+    globals: &'g mut GlobalTable,
+    fns: Vec<FnScope>,
+    /// Block scopes nested inside top-level code; their names get anonymous
+    /// global slots.
+    top_blocks: Vec<FxHashMap<Name, u32>>,
+    loops: Vec<usize>,
+    /// Global references, for the undefined-name check.
+    global_refs: Vec<(u32, Span)>,
+    errors: Vec<SyntaxError>,
+}
+
+impl<'g> Resolver<'g> {
+    pub fn new(globals: &'g mut GlobalTable) -> Self {
+        Resolver { globals, fns: vec![], top_blocks: vec![], loops: vec![0], global_refs: vec![], errors: vec![] }
+    }
+
+    /// Resolve a program in place. Returns the first static error.
+    pub fn resolve(mut self, program: &mut Program) -> Result<(), SyntaxError> {
+        for s in &mut program.stmts {
+            self.stmt(s);
+        }
+        match self.errors.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Like `resolve`, then also report any global that is used but never
+    /// defined (by the program or a builtin): the check of `mpscript check`.
+    pub fn check(mut self, program: &mut Program) -> Result<(), SyntaxError> {
+        for s in &mut program.stmts {
+            self.stmt(s);
+        }
+        if self.errors.is_empty() {
+            for (slot, span) in &self.global_refs {
+                if !self.globals.declared[*slot as usize] {
+                    let name = self.globals.name_of(*slot).map(|n| n.to_string()).unwrap_or_default();
+                    self.errors.push(SyntaxError {
+                        span: *span,
+                        message: format!("name `{name}` is not defined"),
+                        help: Some(format!("declare it first with `let {name} = …`")),
+                    });
+                    break;
+                }
+            }
+        }
+        match self.errors.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn error(&mut self, span: Span, message: impl Into<String>) {
+        self.errors.push(SyntaxError { span, message: message.into(), help: None });
+    }
+
+    fn push_block(&mut self) {
+        match self.fns.last_mut() {
+            Some(f) => f.blocks.push(FxHashMap::default()),
+            None => self.top_blocks.push(FxHashMap::default()),
+        }
+    }
+
+    fn pop_block(&mut self) {
+        match self.fns.last_mut() {
+            Some(f) => {
+                f.blocks.pop();
+            }
+            None => {
+                self.top_blocks.pop();
+            }
+        }
+    }
+
+    fn declare(&mut self, var: &mut Var) {
+        var.slot = match self.fns.last_mut() {
+            Some(f) => {
+                let scope = f.blocks.last_mut().expect("a function has a block scope");
+                let slot = match scope.get(&var.name) {
+                    Some(&s) => s,
+                    None => {
+                        let s = f.next;
+                        f.next += 1;
+                        scope.insert(var.name.clone(), s);
+                        s
+                    }
+                };
+                Slot::Local(slot)
+            }
+            None => match self.top_blocks.last() {
+                None => Slot::Global(self.globals.declare(&var.name)),
+                Some(scope) => {
+                    let slot = match scope.get(&var.name) {
+                        Some(&s) => s,
+                        None => {
+                            let s = self.globals.anonymous();
+                            self.top_blocks.last_mut().expect("checked above").insert(var.name.clone(), s);
+                            s
+                        }
+                    };
+                    Slot::Global(slot)
+                }
+            },
+        };
+    }
+
+    fn lookup(&mut self, var: &mut Var) {
+        for (depth, f) in self.fns.iter().rev().enumerate() {
+            for scope in f.blocks.iter().rev() {
+                if let Some(&slot) = scope.get(&var.name) {
+                    var.slot = if depth == 0 { Slot::Local(slot) } else { Slot::Outer { depth: depth as u32, slot } };
+                    return;
+                }
+            }
+        }
+        for scope in self.top_blocks.iter().rev() {
+            if let Some(&slot) = scope.get(&var.name) {
+                var.slot = Slot::Global(slot);
+                return;
+            }
+        }
+        let slot = self.globals.slot(&var.name);
+        self.global_refs.push((slot, var.span));
+        var.slot = Slot::Global(slot);
+    }
+
+    fn block(&mut self, b: &mut Block) {
+        self.push_block();
+        for s in &mut b.stmts {
+            self.stmt(s);
+        }
+        self.pop_block();
+    }
+
+    fn loop_body(&mut self, b: &mut Block) {
+        *self.loops.last_mut().expect("loop stack") += 1;
+        self.block(b);
+        *self.loops.last_mut().expect("loop stack") -= 1;
+    }
+
+    fn function(&mut self, def: &mut Rc<FnDef>) {
+        let Some(def) = Rc::get_mut(def) else { return };
+        self.fns.push(FnScope { blocks: vec![FxHashMap::default()], next: 0 });
+        self.loops.push(0);
+        // Parameters take slots 0..n in order: calls fill them positionally.
+        for p in &mut def.params {
+            self.declare(&mut p.var);
+        }
+        // Defaults are evaluated at call time, in the new frame.
+        for p in &mut def.params {
+            if let Some(d) = &mut p.default {
+                self.expr(d);
+            }
+        }
+        for s in &mut def.body.stmts {
+            self.stmt(s);
+        }
+        self.loops.pop();
+        let scope = self.fns.pop().expect("pushed above");
+        def.frame_size = scope.next;
+    }
+
+    fn stmt(&mut self, s: &mut Stmt) {
+        match &mut s.kind {
+            StmtKind::Let { names, value } => {
+                self.expr(value);
+                for n in names {
+                    self.declare(n);
+                }
+            }
+            StmtKind::Assign { target, value, .. } => {
+                self.expr(value);
+                match &mut **target {
+                    Target::Var(v) => self.lookup(v),
+                    Target::Index { obj, index } => {
+                        self.expr(obj);
+                        self.expr(index);
+                    }
+                    Target::Field { obj, .. } => self.expr(obj),
+                }
+            }
+            StmtKind::Expr(e) | StmtKind::Throw(e) => self.expr(e),
+            StmtKind::FnDecl { name, def } => {
+                self.declare(name);
+                self.function(def);
+            }
+            StmtKind::If { branches, otherwise } => {
+                for (c, b) in branches {
+                    self.expr(c);
+                    self.block(b);
+                }
+                if let Some(b) = otherwise {
+                    self.block(b);
+                }
+            }
+            StmtKind::While { cond, body } => {
+                self.expr(cond);
+                self.loop_body(body);
+            }
+            StmtKind::For { var, iter, body } => {
+                self.expr(iter);
+                *self.loops.last_mut().expect("loop stack") += 1;
+                self.push_block();
+                self.declare(var);
+                for s in &mut body.stmts {
+                    self.stmt(s);
+                }
+                self.pop_block();
+                *self.loops.last_mut().expect("loop stack") -= 1;
+            }
+            StmtKind::Break | StmtKind::Continue => {
+                if self.loops.last().copied().unwrap_or(0) == 0 {
+                    let word = if matches!(s.kind, StmtKind::Break) { "break" } else { "continue" };
+                    self.error(s.span, format!("`{word}` outside a loop"));
+                }
+            }
+            StmtKind::Return(e) => {
+                if self.fns.is_empty() {
+                    self.error(s.span, "`return` outside a function");
+                }
+                if let Some(e) = e {
+                    self.expr(e);
+                }
+            }
+            StmtKind::Try { body, catch, finally } => {
+                self.block(body);
+                if let Some((var, b)) = catch {
+                    self.push_block();
+                    if let Some(v) = var {
+                        self.declare(v);
+                    }
+                    for s in &mut b.stmts {
+                        self.stmt(s);
+                    }
+                    self.pop_block();
+                }
+                if let Some(b) = finally {
+                    self.block(b);
+                }
+            }
+            StmtKind::Guard { target, body, .. } => {
+                self.expr(target);
+                self.block(body);
+            }
+        }
+    }
+
+    fn args(&mut self, args: &mut [Arg]) {
+        for a in args {
+            self.expr(&mut a.value);
+        }
+    }
+
+    fn expr(&mut self, e: &mut Expr) {
+        match &mut e.kind {
+            ExprKind::Nil | ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => {}
+            ExprKind::Interp(parts) => {
+                for p in parts {
+                    if let StrPart::Expr(e) = p {
+                        self.expr(e);
+                    }
+                }
+            }
+            ExprKind::Var(v) => self.lookup(v),
+            ExprKind::List(items) => items.iter_mut().for_each(|i| self.expr(i)),
+            ExprKind::Dict(pairs) => {
+                for (k, v) in pairs {
+                    self.expr(k);
+                    self.expr(v);
+                }
+            }
+            ExprKind::Range { start, end, .. } => {
+                self.expr(start);
+                self.expr(end);
+            }
+            ExprKind::Neg(x) | ExprKind::Not(x) => self.expr(x),
+            ExprKind::And(a, b) | ExprKind::Or(a, b) => {
+                self.expr(a);
+                self.expr(b);
+            }
+            ExprKind::Binary { lhs, rhs, .. } => {
+                self.expr(lhs);
+                self.expr(rhs);
+            }
+            ExprKind::Call { callee, args } => {
+                self.expr(callee);
+                self.args(args);
+            }
+            ExprKind::Method { recv, args, .. } => {
+                self.expr(recv);
+                self.args(args);
+            }
+            ExprKind::Index { obj, index } => {
+                self.expr(obj);
+                self.expr(index);
+            }
+            ExprKind::Field { obj, .. } => self.expr(obj),
+            ExprKind::Fn(def) => self.function(def),
+            ExprKind::Spawn { body, .. } => match body {
+                SpawnBody::Call(call) => self.expr(call),
+                SpawnBody::Block(def) => self.function(def),
+            },
+        }
+    }
+}

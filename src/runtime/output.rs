@@ -1,0 +1,39 @@
+//! Program output. Each printed line goes out in a single `write(2)` on the
+//! raw file descriptor — no userspace buffer — so lines of different
+//! processes never interleave mid-line and nothing is printed twice after a
+//! fork.
+
+use crate::diagnostics::ErrorObj;
+use crate::eval::Interp;
+
+/// Write all of `bytes` to `fd`, retrying on partial writes and EINTR.
+pub fn write_all(fd: i32, mut bytes: &[u8]) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        // SAFETY: `bytes` is a valid buffer for its length; `fd` is owned by the process.
+        let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+        if n < 0 {
+            let err = std::io::Error::last_os_error();
+            if err.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(err);
+        }
+        bytes = &bytes[n as usize..];
+    }
+    Ok(())
+}
+
+/// `print`: one line, one write.
+pub fn print_line(_interp: &mut Interp, line: &str) -> Result<(), Box<ErrorObj>> {
+    match write_all(1, line.as_bytes()) {
+        Ok(()) => Ok(()),
+        // The reader went away (`mpscript x | head`): stop quietly, like `cat`.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(crate::eval::exit_error(0)),
+        Err(e) => Err(ErrorObj::new("IOError", format!("cannot write to standard output: {e}"))),
+    }
+}
+
+/// Diagnostics and messages to stderr, one write.
+pub fn eprint(text: &str) {
+    let _ = write_all(2, text.as_bytes());
+}

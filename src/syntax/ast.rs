@@ -1,0 +1,222 @@
+//! The typed syntax tree. The parser builds it with every variable
+//! `Unresolved`; `resolve` then fills in where each variable lives, so the
+//! evaluator never looks a name up by string.
+
+use super::span::Span;
+use std::rc::Rc;
+
+pub type Name = Rc<str>;
+
+/// Where a variable lives at run time, decided by the resolver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    Unresolved,
+    /// A slot of the current function's frame.
+    Local(u32),
+    /// A slot of an enclosing function's frame, `depth` frames up.
+    Outer { depth: u32, slot: u32 },
+    /// A slot of the program-wide globals.
+    Global(u32),
+}
+
+#[derive(Clone, Debug)]
+pub struct Var {
+    pub name: Name,
+    pub span: Span,
+    pub slot: Slot,
+}
+
+impl Var {
+    pub fn new(name: Name, span: Span) -> Var {
+        Var { name, span, slot: Slot::Unresolved }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Ident {
+    pub name: Name,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AssignOp {
+    Set,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    FloorDiv,
+    Mod,
+}
+
+impl AssignOp {
+    /// The binary operator of a compound assignment (`+=` → `+`).
+    pub fn binary(self) -> Option<BinOp> {
+        Some(match self {
+            AssignOp::Set => return None,
+            AssignOp::Add => BinOp::Add,
+            AssignOp::Sub => BinOp::Sub,
+            AssignOp::Mul => BinOp::Mul,
+            AssignOp::Div => BinOp::Div,
+            AssignOp::FloorDiv => BinOp::FloorDiv,
+            AssignOp::Mod => BinOp::Mod,
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Target {
+    Var(Var),
+    Index { obj: Expr, index: Expr },
+    Field { obj: Expr, name: Ident },
+}
+
+/// The two guard keywords: `lock EXPR { }` and `sem EXPR { }`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GuardKind {
+    Lock,
+    Sem,
+}
+
+#[derive(Clone, Debug)]
+pub enum StmtKind {
+    /// `let x = v`; also every declaration form (`lock l`, `queue q = 10`…),
+    /// desugared to `let NAME = constructor(args)`. Two names (`pipe a, b`)
+    /// take the two items of the list the value gives.
+    Let { names: Vec<Var>, value: Expr },
+    Assign { target: Box<Target>, op: AssignOp, value: Expr },
+    Expr(Expr),
+    FnDecl { name: Var, def: Rc<FnDef> },
+    If { branches: Vec<(Expr, Block)>, otherwise: Option<Block> },
+    While { cond: Expr, body: Block },
+    For { var: Var, iter: Expr, body: Block },
+    Break,
+    Continue,
+    Return(Option<Expr>),
+    Throw(Expr),
+    Try { body: Block, catch: Option<(Option<Var>, Block)>, finally: Option<Block> },
+    Guard { kind: GuardKind, target: Expr, body: Block },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    FloorDiv,
+    Mod,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::FloorDiv => "//",
+            BinOp::Mod => "%",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::In => "in",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Arg {
+    /// `Some` for a keyword argument `name=value`.
+    pub name: Option<Ident>,
+    pub value: Expr,
+}
+
+#[derive(Clone, Debug)]
+pub enum StrPart {
+    Text(Name),
+    Expr(Expr),
+}
+
+#[derive(Clone, Debug)]
+pub enum SpawnBody {
+    Call(Box<Expr>),
+    Block(Rc<FnDef>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Name),
+    Interp(Vec<StrPart>),
+    Var(Var),
+    List(Vec<Expr>),
+    Dict(Vec<(Expr, Expr)>),
+    Range { start: Box<Expr>, end: Box<Expr>, inclusive: bool },
+    Neg(Box<Expr>),
+    Not(Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Call { callee: Box<Expr>, args: Vec<Arg> },
+    /// `recv.name(args)`: kept apart from `Call(Field)` so methods dispatch
+    /// without building a bound-method value.
+    Method { recv: Box<Expr>, name: Ident, args: Vec<Arg> },
+    Index { obj: Box<Expr>, index: Box<Expr> },
+    Field { obj: Box<Expr>, name: Ident },
+    Fn(Rc<FnDef>),
+    Spawn { daemon: bool, body: SpawnBody },
+}
+
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub var: Var,
+    pub default: Option<Expr>,
+}
+
+/// A function's code: named, anonymous, or the body of `spawn { }`.
+#[derive(Debug)]
+pub struct FnDef {
+    pub name: Option<Name>,
+    pub params: Vec<Param>,
+    pub body: Block,
+    pub span: Span,
+    /// Number of local slots a call needs (set by the resolver).
+    pub frame_size: u32,
+}
+
+#[derive(Debug)]
+pub struct Program {
+    pub stmts: Vec<Stmt>,
+}

@@ -1,0 +1,129 @@
+//! How values print (LANGUAGE.md §3). The one place that turns a value into
+//! text: `print`, interpolation, `str()` and the REPL all come here.
+
+use super::{Key, Value};
+use std::fmt::Write;
+
+/// As `print` shows it: a string is its raw text.
+pub fn display(v: &Value) -> String {
+    match v {
+        Value::Str(s) => s.to_string(),
+        other => repr(other),
+    }
+}
+
+/// As it appears inside a list or at the REPL: strings quoted.
+pub fn repr(v: &Value) -> String {
+    let mut out = String::new();
+    write_repr(&mut out, v, 0);
+    out
+}
+
+/// Python's repr of a float: always a point or an exponent.
+pub fn float_text(f: f64) -> String {
+    if f.is_nan() {
+        "nan".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "inf".into() } else { "-inf".into() }
+    } else {
+        let s = format!("{f:?}");
+        // Rust writes `1e20`; Python writes `1e+20`.
+        match s.find('e') {
+            Some(i) if !s[i + 1..].starts_with('-') => format!("{}e+{}", &s[..i], &s[i + 1..]),
+            _ => s,
+        }
+    }
+}
+
+pub fn quote(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn write_key(out: &mut String, k: &Key) {
+    match k {
+        Key::Str(s) => quote(out, s),
+        other => write_repr(out, &other.to_value(), 0),
+    }
+}
+
+fn write_repr(out: &mut String, v: &Value, depth: usize) {
+    if depth > 64 {
+        out.push_str("...");
+        return;
+    }
+    match v {
+        Value::Nil => out.push_str("nil"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) => out.push_str(&float_text(*f)),
+        Value::Str(s) => quote(out, s),
+        Value::List(items) => {
+            out.push('[');
+            for (i, item) in items.borrow().iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_repr(out, item, depth + 1);
+            }
+            out.push(']');
+        }
+        Value::Dict(map) => {
+            out.push('{');
+            for (i, (k, val)) in map.borrow().iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_key(out, k);
+                out.push_str(": ");
+                write_repr(out, val, depth + 1);
+            }
+            out.push('}');
+        }
+        Value::Range(r) => {
+            let _ = write!(out, "{}{}{}", r.start, if r.inclusive { "..=" } else { ".." }, r.end);
+        }
+        Value::Func(c) => match &c.def.name {
+            Some(name) => {
+                let _ = write!(out, "<fn {name}>");
+            }
+            None => out.push_str("<fn>"),
+        },
+        Value::Native(n) => {
+            let _ = write!(out, "<builtin {}>", n.name);
+        }
+        Value::Error(e) => {
+            let _ = write!(out, "{}: {}", e.kind, e.message);
+        }
+        Value::Handle(h) => out.push_str(&h.describe()),
+    }
+}
+
+/// The name `type(v)` gives.
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Nil => "nil",
+        Value::Bool(_) => "bool",
+        Value::Int(_) => "int",
+        Value::Float(_) => "float",
+        Value::Str(_) => "str",
+        Value::List(_) => "list",
+        Value::Dict(_) => "dict",
+        Value::Range(_) => "range",
+        Value::Func(_) | Value::Native(_) => "fn",
+        Value::Error(_) => "error",
+        Value::Handle(h) => h.type_name(),
+    }
+}

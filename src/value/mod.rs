@@ -1,0 +1,257 @@
+//! Runtime values. Cheap to clone: scalars are inline, everything else is
+//! behind an `Rc`. Lists, dicts and closures are reference values inside one
+//! process; between processes values are copied (see `wire`).
+
+mod display;
+mod ops;
+
+pub use display::{display, repr, type_name};
+pub use ops::{binary as binary_op, compare, contains, values_equal};
+
+use crate::diagnostics::ErrorObj;
+use crate::eval::Interp;
+use crate::runtime::Handle;
+use crate::syntax::ast::FnDef;
+use crate::syntax::span::Span;
+use indexmap::IndexMap;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+pub type Str = Rc<str>;
+pub type List = Rc<RefCell<Vec<Value>>>;
+pub type DictMap = IndexMap<Key, Value, rustc_hash::FxBuildHasher>;
+pub type Dict = Rc<RefCell<DictMap>>;
+
+#[derive(Clone, Debug, Default)]
+pub enum Value {
+    #[default]
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Str),
+    List(List),
+    Dict(Dict),
+    Range(Range),
+    Func(Rc<Closure>),
+    Native(Rc<Native>),
+    Error(Rc<ErrorObj>),
+    Handle(Handle),
+}
+
+/// `start..end` or `start..=end`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Range {
+    pub start: i64,
+    pub end: i64,
+    pub inclusive: bool,
+}
+
+impl Range {
+    /// The exclusive upper bound (saturating: `..=i64::MAX` stops there).
+    pub fn stop(&self) -> i64 {
+        if self.inclusive {
+            self.end.saturating_add(1)
+        } else {
+            self.end
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        (self.stop().saturating_sub(self.start)).max(0) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn contains(&self, v: i64) -> bool {
+        v >= self.start && v < self.stop() || (self.inclusive && v == self.end && v == i64::MAX)
+    }
+}
+
+/// A function value: its code and the frame it was created in.
+#[derive(Debug)]
+pub struct Closure {
+    pub def: Rc<FnDef>,
+    pub env: Option<Rc<Frame>>,
+}
+
+/// One call's local variables. A closure keeps its defining frame alive.
+#[derive(Debug, Default)]
+pub struct Frame {
+    pub slots: RefCell<Vec<Value>>,
+    pub parent: Option<Rc<Frame>>,
+}
+
+/// A function implemented in Rust: a builtin, or one a host registered.
+pub struct Native {
+    pub name: Str,
+    pub call: NativeFn,
+}
+
+pub type BuiltinFn = fn(&mut Interp, &mut Args) -> Result<Value, Box<ErrorObj>>;
+pub type HostFn = Rc<dyn Fn(&[Value]) -> Result<Value, String>>;
+
+#[derive(Clone)]
+pub enum NativeFn {
+    Builtin(BuiltinFn),
+    Host(HostFn),
+}
+
+impl std::fmt::Debug for Native {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<builtin {}>", self.name)
+    }
+}
+
+/// Arguments of a native call: positional values, keyword values, and the
+/// call's span for error messages.
+#[derive(Debug, Default)]
+pub struct Args {
+    pub pos: Vec<Value>,
+    pub kw: Vec<(Str, Value)>,
+    pub span: Span,
+    /// What is being called, for messages: `print`, `list.push`…
+    pub name: Str,
+}
+
+/// A dictionary key: only these kinds of value can be keys.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Key {
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Str(Str),
+}
+
+impl Key {
+    pub fn from_value(v: &Value) -> Result<Key, Box<ErrorObj>> {
+        Ok(match v {
+            Value::Nil => Key::Nil,
+            Value::Bool(b) => Key::Bool(*b),
+            Value::Int(i) => Key::Int(*i),
+            Value::Str(s) => Key::Str(s.clone()),
+            Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Key::Int(*f as i64),
+            other => {
+                return Err(ErrorObj::new(
+                    "TypeError",
+                    format!("a dict key must be a str, int, bool or nil, not {}", type_name(other)),
+                ))
+            }
+        })
+    }
+
+    pub fn to_value(&self) -> Value {
+        match self {
+            Key::Nil => Value::Nil,
+            Key::Bool(b) => Value::Bool(*b),
+            Key::Int(i) => Value::Int(*i),
+            Key::Str(s) => Value::Str(s.clone()),
+        }
+    }
+}
+
+impl Value {
+    pub fn str(s: &str) -> Value {
+        Value::Str(s.into())
+    }
+
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(Rc::new(RefCell::new(items)))
+    }
+
+    pub fn dict(map: DictMap) -> Value {
+        Value::Dict(Rc::new(RefCell::new(map)))
+    }
+
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Nil => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::List(l) => !l.borrow().is_empty(),
+            Value::Dict(d) => !d.borrow().is_empty(),
+            Value::Range(r) => !r.is_empty(),
+            _ => true,
+        }
+    }
+}
+
+impl Args {
+    pub fn new(name: impl Into<Str>, span: Span) -> Args {
+        Args { pos: Vec::new(), kw: Vec::new(), span, name: name.into() }
+    }
+
+    /// Fail unless the number of positional arguments is within `min..=max`
+    /// and every keyword is one of `known`.
+    pub fn check(&self, min: usize, max: usize, known: &[&str]) -> Result<(), Box<ErrorObj>> {
+        let n = self.pos.len();
+        if n < min || n > max {
+            let want = match (min, max) {
+                (a, b) if a == b => format!("{a} argument{}", if a == 1 { "" } else { "s" }),
+                (a, usize::MAX) => format!("at least {a} argument{}", if a == 1 { "" } else { "s" }),
+                (a, b) => format!("{a} to {b} arguments"),
+            };
+            return Err(ErrorObj::new("TypeError", format!("{}() takes {want}, got {n}", self.name)));
+        }
+        if let Some((k, _)) = self.kw.iter().find(|(k, _)| !known.contains(&&**k)) {
+            return Err(ErrorObj::new("TypeError", format!("{}() has no keyword argument `{k}`", self.name)));
+        }
+        Ok(())
+    }
+
+    /// A keyword argument, or the positional one at `pos`, if given.
+    pub fn opt(&self, pos: usize, kw: &str) -> Option<&Value> {
+        self.kw.iter().find(|(k, _)| &**k == kw).map(|(_, v)| v).or_else(|| self.pos.get(pos))
+    }
+
+    pub fn kw(&self, kw: &str) -> Option<&Value> {
+        self.kw.iter().find(|(k, _)| &**k == kw).map(|(_, v)| v)
+    }
+
+    pub fn get(&self, i: usize) -> &Value {
+        self.pos.get(i).unwrap_or(&Value::Nil)
+    }
+
+    pub fn int(&self, i: usize, what: &str) -> Result<i64, Box<ErrorObj>> {
+        expect_int(self.get(i), &self.name, what)
+    }
+
+    pub fn float(&self, i: usize, what: &str) -> Result<f64, Box<ErrorObj>> {
+        expect_float(self.get(i), &self.name, what)
+    }
+
+    pub fn string(&self, i: usize, what: &str) -> Result<Str, Box<ErrorObj>> {
+        expect_str(self.get(i), &self.name, what)
+    }
+}
+
+pub fn expect_int(v: &Value, func: &str, what: &str) -> Result<i64, Box<ErrorObj>> {
+    match v {
+        Value::Int(i) => Ok(*i),
+        Value::Bool(b) => Ok(*b as i64),
+        other => Err(wrong_type(func, what, "an int", other)),
+    }
+}
+
+pub fn expect_float(v: &Value, func: &str, what: &str) -> Result<f64, Box<ErrorObj>> {
+    match v {
+        Value::Int(i) => Ok(*i as f64),
+        Value::Float(f) => Ok(*f),
+        other => Err(wrong_type(func, what, "a number", other)),
+    }
+}
+
+pub fn expect_str(v: &Value, func: &str, what: &str) -> Result<Str, Box<ErrorObj>> {
+    match v {
+        Value::Str(s) => Ok(s.clone()),
+        other => Err(wrong_type(func, what, "a str", other)),
+    }
+}
+
+pub fn wrong_type(func: &str, what: &str, want: &str, got: &Value) -> Box<ErrorObj> {
+    ErrorObj::new("TypeError", format!("{func}(): {what} must be {want}, not {}", type_name(got)))
+}
