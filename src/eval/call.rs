@@ -93,8 +93,12 @@ impl Interp {
         }
         let given = slots.len();
         slots.resize(def.frame_size as usize, Value::Nil);
-        let mut set = vec![false; nparams];
-        set[..given].iter_mut().for_each(|s| *s = true);
+        if kw.is_empty() && given == nparams {
+            let frame = Rc::new(Frame { slots: RefCell::new(slots), parent: c.env.clone() });
+            return self.enter(c, frame, span);
+        }
+        // Which parameters have a value; a call has at most a few dozen.
+        let mut set: Vec<bool> = (0..nparams).map(|i| i < given).collect();
         for (k, v) in kw {
             match def.params.iter().position(|p| p.var.name == k) {
                 Some(i) if set[i] => {
@@ -130,6 +134,12 @@ impl Interp {
                 }
             }
         }
+        self.enter(c, frame, span)
+    }
+
+    /// Run a function body in its new frame.
+    fn enter(&mut self, c: &Rc<Closure>, frame: Rc<Frame>, span: Span) -> Result<Value, Flow> {
+        let def = &c.def;
         if self.depth >= MAX_CALL_DEPTH {
             let e = ErrorObj::new("RecursionError", format!("calls nested deeper than {MAX_CALL_DEPTH}"))
                 .with_help("look for a recursive function that never reaches its base case");
@@ -143,7 +153,7 @@ impl Interp {
             Err(Flow::Return(v)) => Ok(v),
             Err(Flow::Error(mut e)) => {
                 if e.trace.len() < 16 {
-                    e.trace.push((name(), span));
+                    e.trace.push((def.name.clone().unwrap_or_else(|| "<fn>".into()), span));
                 }
                 Err(Flow::Error(e))
             }
