@@ -16,7 +16,7 @@ use std::path::Path;
 /// ```
 /// let mut engine = mpscript::Engine::new();
 /// engine.register_fn("double", |x: i64| x * 2);
-/// let v = engine.eval("1 + double(20)").unwrap();
+/// let v = engine.eval("2 + double(20)").unwrap();
 /// assert_eq!(v, mpscript::Value::Int(42));
 /// ```
 ///
