@@ -94,6 +94,11 @@ pub fn len(h: &Handle) -> R<Value> {
     match *h {}
 }
 
+/// The REPL's `:ps`: one line per live child process, with what it waits on.
+pub fn ps_report() -> String {
+    "no child processes\n".into()
+}
+
 /// `sleep(secs)`.
 pub fn sleep(_: &mut Interp, secs: f64) -> R<()> {
     std::thread::sleep(std::time::Duration::from_secs_f64(secs));
