@@ -392,6 +392,16 @@ impl<'e> Session<'e> {
 
     /// Run one entry; `Some(code)` when the REPL must end.
     fn eval(&mut self, name: &str, code: &str) -> Option<i32> {
+        let result = self.eval_entry(name, code);
+        // A child made by `fork()` at the prompt ends with its entry; only
+        // the original process goes on reading input.
+        if self.engine.is_forked_child() {
+            self.engine.exit(result.unwrap_or(0));
+        }
+        result
+    }
+
+    fn eval_entry(&mut self, name: &str, code: &str) -> Option<i32> {
         match self.engine.eval_named(name, code) {
             Ok(Value::Nil) => None,
             Ok(value) => {
@@ -440,7 +450,7 @@ impl<'e> Session<'e> {
             }
             "load" => self.load(arg.trim()),
             "ps" => {
-                let _ = write_all(1, crate::runtime::ps_report().as_bytes());
+                let _ = write_all(1, crate::runtime::ps_report(self.engine.interp()).as_bytes());
                 None
             }
             _ => Some(0),

@@ -162,11 +162,6 @@ pub fn len(h: &Handle) -> R<Value> {
     Err(ErrorObj::new("TypeError", format!("len() of {} is not defined", h.type_name())))
 }
 
-/// The REPL's `:ps`: one line per live child process, with what it waits on.
-pub fn ps_report() -> String {
-    "no child processes\n".into()
-}
-
 /// `sleep(secs)`.
 pub fn sleep(interp: &mut Interp, secs: f64) -> R<()> {
     wait::sleep(interp, secs)
