@@ -43,21 +43,8 @@ struct Bench {
 
 impl Bench {
     /// A row whose script has the same name as the row.
-    const fn new(
-        name: &'static str,
-        unit: &'static str,
-        better: Better,
-        desc: &'static str,
-    ) -> Self {
-        Bench {
-            name,
-            script: name,
-            unit,
-            better,
-            prefix: &[],
-            extra: &[],
-            desc,
-        }
+    const fn new(name: &'static str, unit: &'static str, better: Better, desc: &'static str) -> Self {
+        Bench { name, script: name, unit, better, prefix: &[], extra: &[], desc }
     }
     /// Use `benches/<script>.{mps,py}` instead of the row name.
     #[allow(dead_code)]
@@ -126,11 +113,7 @@ fn parse_args() -> Result<Opts, String> {
             "--bench" => {} // passed by `cargo bench` to every bench target
             "--quick" => opts.reps = 1,
             "--reps" => {
-                opts.reps = value("--reps")?
-                    .parse()
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .ok_or("--reps needs a positive integer")?
+                opts.reps = value("--reps")?.parse().ok().filter(|&n| n > 0).ok_or("--reps needs a positive integer")?
             }
             "--list" => opts.list = true,
             "--timeout" => {
@@ -265,11 +248,7 @@ fn run_script(program: &str, bench: &Bench, script: &Path, opts: &Opts) -> Run {
         lines[lines.len().saturating_sub(10)..].join("\n")
     };
     let Some(status) = status else {
-        return Run::Failed(format!(
-            "`{cmdline}` timed out after {:?}\n{}",
-            opts.timeout,
-            tail()
-        ));
+        return Run::Failed(format!("`{cmdline}` timed out after {:?}\n{}", opts.timeout, tail()));
     };
     if !status.success() {
         return Run::Failed(format!("`{cmdline}` exited with {status}\n{}", tail()));
@@ -332,24 +311,15 @@ fn fmt_ratio(r: Option<f64>) -> String {
 
 /// Output of a command's stdout, trimmed, if it ran successfully.
 fn capture(program: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(program)
-        .args(args)
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
+    let out = Command::new(program).args(args).stderr(Stdio::null()).output().ok()?;
     let s = String::from_utf8_lossy(&out.stdout).trim().to_string();
     (out.status.success() && !s.is_empty()).then_some(s)
 }
 
 /// A markdown table with padded columns; `right` marks right-aligned columns.
 fn render_table(header: &[&str], right: &[bool], rows: &[Vec<String>]) -> String {
-    let width = |i: usize| {
-        rows.iter()
-            .map(|r| r[i].chars().count())
-            .chain([header[i].chars().count()])
-            .max()
-            .unwrap_or(0)
-    };
+    let width =
+        |i: usize| rows.iter().map(|r| r[i].chars().count()).chain([header[i].chars().count()]).max().unwrap_or(0);
     let widths: Vec<usize> = (0..header.len()).map(width).collect();
     let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
     let pad = |s: &str, i: usize| {
@@ -363,13 +333,7 @@ fn render_table(header: &[&str], right: &[bool], rows: &[Vec<String>]) -> String
     let mut out = line(header.iter().enumerate().map(|(i, h)| pad(h, i)).collect());
     out += &line(
         (0..header.len())
-            .map(|i| {
-                if right[i] {
-                    format!("{}:", "-".repeat(widths[i] - 1))
-                } else {
-                    "-".repeat(widths[i])
-                }
-            })
+            .map(|i| if right[i] { format!("{}:", "-".repeat(widths[i] - 1)) } else { "-".repeat(widths[i]) })
             .collect(),
     );
     for r in rows {
@@ -391,9 +355,7 @@ fn main() -> ExitCode {
     };
     let selected: Vec<&Bench> = BENCHES
         .iter()
-        .filter(|b| {
-            opts.filters.is_empty() || opts.filters.iter().any(|f| b.name.contains(f.as_str()))
-        })
+        .filter(|b| opts.filters.is_empty() || opts.filters.iter().any(|f| b.name.contains(f.as_str())))
         .collect();
     if opts.list {
         for b in BENCHES {
@@ -408,29 +370,18 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if selected.is_empty() {
-        eprintln!(
-            "side_by_side: no benchmark matches {:?} (try --list)",
-            opts.filters
-        );
+        eprintln!("side_by_side: no benchmark matches {:?} (try --list)", opts.filters);
         return ExitCode::from(2);
     }
     let mpscript = opts.mpscript.display().to_string();
     if !opts.mpscript.is_file() {
-        eprintln!(
-            "side_by_side: {mpscript} not found; run `cargo build --release` or use `cargo bench`"
-        );
+        eprintln!("side_by_side: {mpscript} not found; run `cargo build --release` or use `cargo bench`");
         return ExitCode::FAILURE;
     }
-    let py_version = capture(
-        &opts.python,
-        &["-c", "import sys; print(sys.version.split()[0])"],
-    );
+    let py_version = capture(&opts.python, &["-c", "import sys; print(sys.version.split()[0])"]);
     let mut notes: Vec<String> = Vec::new();
     if py_version.is_none() {
-        notes.push(format!(
-            "`{}` not found: CPython column left empty (mpscript numbers only).",
-            opts.python
-        ));
+        notes.push(format!("`{}` not found: CPython column left empty (mpscript numbers only).", opts.python));
     }
 
     let benches_dir = manifest_dir().join("benches");
@@ -440,20 +391,12 @@ fn main() -> ExitCode {
     for b in &selected {
         let mut runs = Vec::new();
         // Both sides back to back, CPython first, so they see the same machine state.
-        for (side, program, ext) in [
-            ("CPython", opts.python.as_str(), "py"),
-            ("mpscript", mpscript.as_str(), "mps"),
-        ] {
+        for (side, program, ext) in [("CPython", opts.python.as_str(), "py"), ("mpscript", mpscript.as_str(), "mps")] {
             let run = if side == "CPython" && py_version.is_none() {
                 Run::Skipped("python not found".to_string())
             } else {
                 eprint!("{:<24} {:<9} ... ", b.name, side);
-                let run = run_script(
-                    program,
-                    b,
-                    &benches_dir.join(format!("{}.{ext}", b.script)),
-                    &opts,
-                );
+                let run = run_script(program, b, &benches_dir.join(format!("{}.{ext}", b.script)), &opts);
                 match &run {
                     Run::Ok(v) => eprintln!(
                         "median {} {}  (n={}: {})",
@@ -465,11 +408,7 @@ fn main() -> ExitCode {
                     Run::Failed(msg) => {
                         failed = true;
                         eprintln!("FAILED\n{msg}");
-                        notes.push(format!(
-                            "{} / {side}: {}",
-                            b.name,
-                            msg.lines().next().unwrap_or("")
-                        ));
+                        notes.push(format!("{} / {side}: {}", b.name, msg.lines().next().unwrap_or("")));
                     }
                     Run::Skipped(msg) => {
                         eprintln!("skipped: {msg}");
@@ -482,13 +421,7 @@ fn main() -> ExitCode {
         }
         let (py, mps) = (&runs[0], &runs[1]);
         let r = ratio(b.better, py.median(), mps.median());
-        rows.push(vec![
-            b.name.to_string(),
-            b.unit.to_string(),
-            py.cell(),
-            mps.cell(),
-            fmt_ratio(r),
-        ]);
+        rows.push(vec![b.name.to_string(), b.unit.to_string(), py.cell(), mps.cell(), fmt_ratio(r)]);
         let range = |run: &Run| match run {
             Run::Ok(v) => {
                 let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
@@ -498,11 +431,7 @@ fn main() -> ExitCode {
             _ => "—".to_string(),
         };
         let better = if b.better == Lower { "lower" } else { "higher" };
-        let prefix = if b.prefix.is_empty() {
-            String::new()
-        } else {
-            format!(" (run under `{}`)", b.prefix.join(" "))
-        };
+        let prefix = if b.prefix.is_empty() { String::new() } else { format!(" (run under `{}`)", b.prefix.join(" ")) };
         detail.push(format!(
             "- `{}`: {}{prefix}; {better} is better; CPython {} / mpscript {} ({})",
             b.name,
@@ -514,13 +443,7 @@ fn main() -> ExitCode {
     }
 
     let table = render_table(
-        &[
-            "benchmark",
-            "unit",
-            "CPython median",
-            "mpscript median",
-            "ratio (>1 = mpscript faster)",
-        ],
+        &["benchmark", "unit", "CPython median", "mpscript median", "ratio (>1 = mpscript faster)"],
         &[false, false, true, true, true],
         &rows,
     );
@@ -531,9 +454,7 @@ fn main() -> ExitCode {
     } else {
         None
     };
-    let cpus = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     let about = format!(
         "mpscript {}({mpscript}) vs CPython {}; {} repetition(s) per side, medians; {cpus} CPU(s)",
         commit.map(|c| c + " ").unwrap_or_default(),
@@ -547,16 +468,12 @@ fn main() -> ExitCode {
         println!("note: {n}");
     }
 
-    let mut md = format!("# mpscript vs CPython, side by side\n\n{about}\n\n{table}\nRanges (min–max over repetitions):\n\n{}\n", detail.join("\n"));
+    let mut md = format!(
+        "# mpscript vs CPython, side by side\n\n{about}\n\n{table}\nRanges (min–max over repetitions):\n\n{}\n",
+        detail.join("\n")
+    );
     if !notes.is_empty() {
-        md += &format!(
-            "\nNotes:\n\n{}\n",
-            notes
-                .iter()
-                .map(|n| format!("- {n}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
+        md += &format!("\nNotes:\n\n{}\n", notes.iter().map(|n| format!("- {n}")).collect::<Vec<_>>().join("\n"));
     }
     let path = results_path();
     match std::fs::write(&path, md) {

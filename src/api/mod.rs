@@ -133,17 +133,30 @@ impl Engine {
             exit_code = 130;
         }
         let e = self.interp.own(e);
-        Error { rendered: self.interp.render_error(&e), kind: e.kind.to_string(), message: e.message.clone(), exit_code }
+        Error {
+            rendered: self.interp.render_error(&e),
+            kind: e.kind.to_string(),
+            message: e.message.clone(),
+            exit_code,
+        }
     }
 
     pub(crate) fn flow_error(&self, f: Flow) -> Error {
         match f {
             Flow::Error(e) => self.error(e, 1),
-            Flow::Exit(code) => {
-                Error { kind: "SystemExit".into(), message: format!("exit({code})"), rendered: String::new(), exit_code: code }
-            }
+            Flow::Exit(code) => Error {
+                kind: "SystemExit".into(),
+                message: format!("exit({code})"),
+                rendered: String::new(),
+                exit_code: code,
+            },
             // The resolver rejects `break`/`return` outside loops and functions.
-            _ => Error { kind: "Error".into(), message: "misplaced control flow".into(), rendered: String::new(), exit_code: 1 },
+            _ => Error {
+                kind: "Error".into(),
+                message: "misplaced control flow".into(),
+                rendered: String::new(),
+                exit_code: 1,
+            },
         }
     }
 }

@@ -40,7 +40,9 @@ pub fn list_method(interp: &mut Interp, l: &List, name: &str, a: &mut Args) -> B
                 Some(i) => {
                     items.remove(i);
                 }
-                None => return Err(ErrorObj::new("ValueError", format!("{} is not in the list", value::repr(&a.pos[0])))),
+                None => {
+                    return Err(ErrorObj::new("ValueError", format!("{} is not in the list", value::repr(&a.pos[0]))))
+                }
             }
             Value::Nil
         }
@@ -52,7 +54,9 @@ pub fn list_method(interp: &mut Interp, l: &List, name: &str, a: &mut Args) -> B
             a.check(1, 1, &[])?;
             match l.borrow().iter().position(|v| values_equal(v, &a.pos[0])) {
                 Some(i) => Value::Int(i as i64),
-                None => return Err(ErrorObj::new("ValueError", format!("{} is not in the list", value::repr(&a.pos[0])))),
+                None => {
+                    return Err(ErrorObj::new("ValueError", format!("{} is not in the list", value::repr(&a.pos[0]))))
+                }
             }
         }
         "count" => {
@@ -129,7 +133,9 @@ pub fn dict_method(_: &mut Interp, d: &Dict, name: &str, a: &mut Args) -> BResul
             match d.borrow_mut().shift_remove(&key) {
                 Some(v) => v,
                 None if a.pos.len() == 2 => a.pos[1].clone(),
-                None => return Err(ErrorObj::new("KeyError", format!("key {} is not in the dict", value::repr(&a.pos[0])))),
+                None => {
+                    return Err(ErrorObj::new("KeyError", format!("key {} is not in the dict", value::repr(&a.pos[0]))))
+                }
             }
         }
         "contains" => {

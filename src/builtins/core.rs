@@ -85,7 +85,10 @@ fn int(_: &mut Interp, a: &mut Args) -> BResult {
         Value::Bool(b) => Ok(Value::Int(*b as i64)),
         Value::Float(f) => {
             if !f.is_finite() || f.abs() >= 9.2e18 {
-                return Err(ErrorObj::new("ValueError", format!("cannot convert {} to int", display(&Value::Float(*f)))));
+                return Err(ErrorObj::new(
+                    "ValueError",
+                    format!("cannot convert {} to int", display(&Value::Float(*f))),
+                ));
             }
             Ok(Value::Int(f.trunc() as i64))
         }
@@ -131,7 +134,8 @@ fn type_(_: &mut Interp, a: &mut Args) -> BResult {
 
 fn range(_: &mut Interp, a: &mut Args) -> BResult {
     a.check(1, 3, &[])?;
-    let (start, end) = if a.pos.len() == 1 { (0, a.int(0, "the end")?) } else { (a.int(0, "the start")?, a.int(1, "the end")?) };
+    let (start, end) =
+        if a.pos.len() == 1 { (0, a.int(0, "the end")?) } else { (a.int(0, "the start")?, a.int(1, "the end")?) };
     if a.pos.len() == 3 {
         let step = a.int(2, "the step")?;
         if step == 0 {
@@ -200,12 +204,23 @@ pub(crate) fn items_of(v: &Value, func: &str) -> Result<Vec<Value>, Box<ErrorObj
         Value::Dict(d) => d.borrow().keys().map(|k| k.to_value()).collect(),
         Value::Str(s) => s.chars().map(|c| Value::Str(c.to_string().into())).collect(),
         Value::Handle(h) => crate::runtime::iterate(h)?,
-        other => return Err(ErrorObj::new("TypeError", format!("{func}() needs a list, range, dict or str, not {}", type_name(other)))),
+        other => {
+            return Err(ErrorObj::new(
+                "TypeError",
+                format!("{func}() needs a list, range, dict or str, not {}", type_name(other)),
+            ))
+        }
     })
 }
 
 /// Sort values, optionally by `key(v)`; an unorderable pair is a TypeError.
-pub(crate) fn sort_values(interp: &mut Interp, items: &mut Vec<Value>, key: Option<&Value>, reverse: bool, span: crate::syntax::span::Span) -> Result<(), Box<ErrorObj>> {
+pub(crate) fn sort_values(
+    interp: &mut Interp,
+    items: &mut Vec<Value>,
+    key: Option<&Value>,
+    reverse: bool,
+    span: crate::syntax::span::Span,
+) -> Result<(), Box<ErrorObj>> {
     let keys: Vec<Value> = match key {
         Some(k) if !matches!(k, Value::Nil) => {
             items.iter().map(|v| interp.call_function(k, vec![v.clone()], span)).collect::<Result<_, _>>()?
@@ -246,7 +261,9 @@ fn sum(_: &mut Interp, a: &mut Args) -> BResult {
         if let Value::Int(t) = total {
             let n = r.len() as i128;
             let s = (r.start as i128 * 2 + n - 1) * n / 2 + t as i128;
-            return i64::try_from(s).map(Value::Int).map_err(|_| ErrorObj::new("OverflowError", "integer overflow in sum()"));
+            return i64::try_from(s)
+                .map(Value::Int)
+                .map_err(|_| ErrorObj::new("OverflowError", "integer overflow in sum()"));
         }
     }
     for v in items_of(a.get(0), "sum")? {
@@ -279,7 +296,10 @@ fn extreme(interp: &mut Interp, a: &mut Args, want: Ordering) -> BResult {
     }
     match best {
         Some((_, v)) => Ok(v),
-        None => a.kw("default").cloned().ok_or_else(|| ErrorObj::new("ValueError", format!("{}() of an empty sequence", a.name))),
+        None => a
+            .kw("default")
+            .cloned()
+            .ok_or_else(|| ErrorObj::new("ValueError", format!("{}() of an empty sequence", a.name))),
     }
 }
 
@@ -294,7 +314,9 @@ fn max(interp: &mut Interp, a: &mut Args) -> BResult {
 fn abs(_: &mut Interp, a: &mut Args) -> BResult {
     a.check(1, 1, &[])?;
     match a.get(0) {
-        Value::Int(i) => i.checked_abs().map(Value::Int).ok_or_else(|| ErrorObj::new("OverflowError", "integer overflow in abs()")),
+        Value::Int(i) => {
+            i.checked_abs().map(Value::Int).ok_or_else(|| ErrorObj::new("OverflowError", "integer overflow in abs()"))
+        }
         Value::Float(f) => Ok(Value::Float(f.abs())),
         other => Err(value::wrong_type("abs", "the argument", "a number", other)),
     }
@@ -336,7 +358,8 @@ fn assert(_: &mut Interp, a: &mut Args) -> BResult {
 
 fn error(interp: &mut Interp, a: &mut Args) -> BResult {
     a.check(1, 2, &[])?;
-    let (kind, message) = if a.pos.len() == 2 { (a.string(0, "kind")?, display(a.get(1))) } else { ("Error".into(), display(a.get(0))) };
+    let (kind, message) =
+        if a.pos.len() == 2 { (a.string(0, "kind")?, display(a.get(1))) } else { ("Error".into(), display(a.get(0))) };
     let mut e = ErrorObj::new(&kind, message);
     e.process = Some(interp.process.clone());
     Ok(Value::Error(std::rc::Rc::new(*e)))

@@ -68,8 +68,9 @@ fn remove_file(_: &mut Interp, a: &mut Args) -> BResult {
 fn json_parse(_: &mut Interp, a: &mut Args) -> BResult {
     a.check(1, 1, &[])?;
     let text = a.string(0, "the text")?;
-    let j: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| ErrorObj::new("ValueError", format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column())))?;
+    let j: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        ErrorObj::new("ValueError", format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column()))
+    })?;
     Ok(from_json(j))
 }
 

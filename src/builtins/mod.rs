@@ -15,7 +15,8 @@ use crate::value::{type_name, Args, BuiltinFn, NativeFn, Value};
 pub type BResult = Result<Value, Box<ErrorObj>>;
 
 pub fn install(interp: &mut Interp) {
-    let tables: [&[(&str, BuiltinFn)]; 4] = [core::BUILTINS, files::BUILTINS, os::BUILTINS, crate::runtime::CONSTRUCTORS];
+    let tables: [&[(&str, BuiltinFn)]; 4] =
+        [core::BUILTINS, files::BUILTINS, os::BUILTINS, crate::runtime::CONSTRUCTORS];
     for table in tables {
         for (name, f) in table {
             interp.define_native(name, NativeFn::Builtin(*f));

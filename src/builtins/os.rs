@@ -132,7 +132,8 @@ fn run(interp: &mut Interp, a: &mut Args) -> BResult {
     cmd.stdin(if input.is_some() { std::process::Stdio::piped() } else { std::process::Stdio::null() })
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| ErrorObj::new("IOError", format!("run(): cannot start the command: {e}")))?;
+    let mut child =
+        cmd.spawn().map_err(|e| ErrorObj::new("IOError", format!("run(): cannot start the command: {e}")))?;
     let mut stdin = child.stdin.take();
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();

@@ -103,7 +103,9 @@ pub fn str_method(_: &mut Interp, s: &Str, name: &str, a: &mut Args) -> BResult 
             match text.find(&*needle) {
                 Some(byte) => Value::Int(text[..byte].chars().count() as i64),
                 None if name == "find" => Value::Int(-1),
-                None => return Err(ErrorObj::new("ValueError", format!("{} is not in the string", value::repr(a.get(0))))),
+                None => {
+                    return Err(ErrorObj::new("ValueError", format!("{} is not in the string", value::repr(a.get(0)))))
+                }
             }
         }
         "count" => {
@@ -153,7 +155,8 @@ fn format(template: &str, a: &Args) -> Result<String, Box<ErrorObj>> {
                 } else {
                     a.kw(name)
                 };
-                let v = v.ok_or_else(|| ErrorObj::new("IndexError", format!("format(): no value for field {{{name}}}")))?;
+                let v =
+                    v.ok_or_else(|| ErrorObj::new("IndexError", format!("format(): no value for field {{{name}}}")))?;
                 out.push_str(&apply_spec(v, spec)?);
             }
             c => out.push(c),

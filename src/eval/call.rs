@@ -10,8 +10,17 @@ use crate::value::{type_name, Args, Closure, Frame, NativeFn, Str, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 
+/// Keyword arguments of a call, in the order given.
+type KwArgs = Vec<(Str, Value)>;
+
 impl Interp {
-    pub(crate) fn eval_call(&mut self, callee: &Expr, args: &[Arg], span: Span, env: &Rc<Frame>) -> Result<Value, Flow> {
+    pub(crate) fn eval_call(
+        &mut self,
+        callee: &Expr,
+        args: &[Arg],
+        span: Span,
+        env: &Rc<Frame>,
+    ) -> Result<Value, Flow> {
         let f = self.eval(callee, env)?;
         match &f {
             Value::Func(c) if args.iter().all(|a| a.name.is_none()) && args.len() <= c.def.params.len() => {
@@ -29,7 +38,7 @@ impl Interp {
         }
     }
 
-    fn eval_args(&mut self, args: &[Arg], env: &Rc<Frame>) -> Result<(Vec<Value>, Vec<(Str, Value)>), Flow> {
+    fn eval_args(&mut self, args: &[Arg], env: &Rc<Frame>) -> Result<(Vec<Value>, KwArgs), Flow> {
         let mut pos = Vec::with_capacity(args.len());
         let mut kw = Vec::new();
         for a in args {
@@ -80,7 +89,13 @@ impl Interp {
         }
     }
 
-    pub(crate) fn call_closure(&mut self, c: &Rc<Closure>, mut slots: Vec<Value>, kw: Vec<(Str, Value)>, span: Span) -> Result<Value, Flow> {
+    pub(crate) fn call_closure(
+        &mut self,
+        c: &Rc<Closure>,
+        mut slots: Vec<Value>,
+        kw: Vec<(Str, Value)>,
+        span: Span,
+    ) -> Result<Value, Flow> {
         let def = &c.def;
         let nparams = def.params.len();
         let name = || def.name.clone().unwrap_or_else(|| "<fn>".into());
@@ -126,10 +141,7 @@ impl Interp {
                     frame.slots.borrow_mut()[i] = v;
                 }
                 None => {
-                    let e = ErrorObj::new(
-                        "TypeError",
-                        format!("{}() is missing argument `{}`", name(), p.var.name),
-                    );
+                    let e = ErrorObj::new("TypeError", format!("{}() is missing argument `{}`", name(), p.var.name));
                     return Err(Flow::Error(e.at(span)));
                 }
             }
@@ -162,7 +174,14 @@ impl Interp {
         }
     }
 
-    pub(crate) fn eval_method(&mut self, recv: &Expr, name: &Ident, args: &[Arg], span: Span, env: &Rc<Frame>) -> Result<Value, Flow> {
+    pub(crate) fn eval_method(
+        &mut self,
+        recv: &Expr,
+        name: &Ident,
+        args: &[Arg],
+        span: Span,
+        env: &Rc<Frame>,
+    ) -> Result<Value, Flow> {
         let obj = self.eval(recv, env)?;
         let (pos, kw) = self.eval_args(args, env)?;
         let mut args = Args { pos, kw, span, name: name.name.clone() };
@@ -185,7 +204,13 @@ impl Interp {
 
     /// `spawn f(args)`, `spawn obj.method(args)`, `spawn { block }`: the
     /// call's parts are evaluated here, in the parent; the child runs it.
-    pub(crate) fn eval_spawn(&mut self, daemon: bool, body: &SpawnBody, span: Span, env: &Rc<Frame>) -> Result<Value, Flow> {
+    pub(crate) fn eval_spawn(
+        &mut self,
+        daemon: bool,
+        body: &SpawnBody,
+        span: Span,
+        env: &Rc<Frame>,
+    ) -> Result<Value, Flow> {
         enum Task {
             Call(Value, Vec<Value>, Vec<(Str, Value)>),
             Method(Value, Str, Vec<Value>, Vec<(Str, Value)>),

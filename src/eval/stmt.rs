@@ -119,7 +119,13 @@ impl Interp {
         Ok(())
     }
 
-    fn assign(&mut self, target: &Target, op: AssignOp, value: &crate::syntax::ast::Expr, env: &Rc<crate::value::Frame>) -> SResult {
+    fn assign(
+        &mut self,
+        target: &Target,
+        op: AssignOp,
+        value: &crate::syntax::ast::Expr,
+        env: &Rc<crate::value::Frame>,
+    ) -> SResult {
         match target {
             Target::Var(v) => {
                 let new = match op.binary() {
@@ -177,7 +183,13 @@ impl Interp {
         value::binary_op(op, old, rhs).at(span)
     }
 
-    fn exec_for(&mut self, var: &crate::syntax::ast::Var, it: &Value, body: &Block, env: &Rc<crate::value::Frame>) -> SResult {
+    fn exec_for(
+        &mut self,
+        var: &crate::syntax::ast::Var,
+        it: &Value,
+        body: &Block,
+        env: &Rc<crate::value::Frame>,
+    ) -> SResult {
         macro_rules! body {
             ($v:expr) => {{
                 self.init_var(var, $v, env);
@@ -229,10 +241,7 @@ impl Interp {
                 }
             }
             other => {
-                return Err(Flow::Error(ErrorObj::new(
-                    "TypeError",
-                    format!("cannot loop over {}", type_name(other)),
-                )))
+                return Err(Flow::Error(ErrorObj::new("TypeError", format!("cannot loop over {}", type_name(other)))))
             }
         }
         Ok(())

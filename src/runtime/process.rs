@@ -126,7 +126,8 @@ pub fn spawn(interp: &mut Interp, daemon: bool, run: impl FnOnce(&mut Interp) ->
     interp.rt.spawned += 1;
     let name = child_name(interp);
     let slot = table::reserve(&name, daemon).ok_or_else(|| {
-        ErrorObj::new("ProcessError", "cannot spawn: the process table is full").with_help("raise the limit with --max-procs N")
+        ErrorObj::new("ProcessError", "cannot spawn: the process table is full")
+            .with_help("raise the limit with --max-procs N")
     })?;
     let parent = std::process::id() as i32;
     let child_seed = interp.rng.u64(..);
@@ -275,8 +276,13 @@ pub fn wait_child(interp: &mut Interp, pid: i32, timeout: Option<f64>, span: Spa
 }
 
 fn own_child(interp: &Interp, h: &ProcessHandle) -> R<()> {
-    if h.parent != std::process::id() as i32 || !interp.rt.children.iter().any(|c| c.pid == h.pid) && h.exitcode.get().is_none() {
-        return Err(ErrorObj::new("ProcessError", format!("can only join a child process ({} was started by pid {})", h.name.borrow(), h.parent)));
+    if h.parent != std::process::id() as i32
+        || !interp.rt.children.iter().any(|c| c.pid == h.pid) && h.exitcode.get().is_none()
+    {
+        return Err(ErrorObj::new(
+            "ProcessError",
+            format!("can only join a child process ({} was started by pid {})", h.name.borrow(), h.parent),
+        ));
     }
     Ok(())
 }
@@ -319,7 +325,10 @@ pub fn send_signal(h: &ProcessHandle, sig: i32) -> R<()> {
     // SAFETY: plain kill; the pid is not reused while we have not reaped it.
     let r = unsafe { libc::kill(h.pid, sig) };
     if r != 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH) {
-        return Err(ErrorObj::new("ProcessError", format!("cannot signal pid {}: {}", h.pid, std::io::Error::last_os_error())));
+        return Err(ErrorObj::new(
+            "ProcessError",
+            format!("cannot signal pid {}: {}", h.pid, std::io::Error::last_os_error()),
+        ));
     }
     Ok(())
 }
@@ -374,7 +383,8 @@ pub fn fork_builtin(interp: &mut Interp) -> R<Value> {
     }
     interp.rt.spawned += 1;
     let name = format!("Fork-{}", interp.rt.spawned);
-    let slot = table::reserve(&name, false).ok_or_else(|| ErrorObj::new("ProcessError", "the process table is full"))?;
+    let slot =
+        table::reserve(&name, false).ok_or_else(|| ErrorObj::new("ProcessError", "the process table is full"))?;
     let parent = std::process::id() as i32;
     let seed = interp.rng.u64(..);
     // SAFETY: as in `spawn`.

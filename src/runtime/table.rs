@@ -268,7 +268,11 @@ pub fn snapshot() -> Vec<EntryView> {
         let name_bytes: Vec<u8> = e.name.iter().map(|c| c.load(Relaxed)).take_while(|b| *b != 0).collect();
         let wait = (state == State::Waiting).then(|| WaitView {
             kind: WaitKind::from_u32(e.wait_kind.load(Relaxed)),
-            span: Span { src: SourceId(e.wait_src.load(Relaxed)), start: e.wait_start.load(Relaxed), end: e.wait_end.load(Relaxed) },
+            span: Span {
+                src: SourceId(e.wait_src.load(Relaxed)),
+                start: e.wait_start.load(Relaxed),
+                end: e.wait_end.load(Relaxed),
+            },
             obj: e.wait_obj.load(Relaxed),
             timed: e.wait_timed.load(Relaxed) != 0,
         });

@@ -102,7 +102,8 @@ pub fn sleep(interp: &mut Interp, secs: f64) -> R<()> {
         if left.is_zero() {
             return Ok(());
         }
-        let ts = libc::timespec { tv_sec: left.as_secs() as libc::time_t, tv_nsec: left.subsec_nanos() as libc::c_long };
+        let ts =
+            libc::timespec { tv_sec: left.as_secs() as libc::time_t, tv_nsec: left.subsec_nanos() as libc::c_long };
         // SAFETY: valid timespec; a null remainder is allowed.
         let r = unsafe { libc::nanosleep(&ts, std::ptr::null_mut()) };
         if r != 0 {

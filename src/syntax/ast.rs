@@ -14,7 +14,10 @@ pub enum Slot {
     /// A slot of the current function's frame.
     Local(u32),
     /// A slot of an enclosing function's frame, `depth` frames up.
-    Outer { depth: u32, slot: u32 },
+    Outer {
+        depth: u32,
+        slot: u32,
+    },
     /// A slot of the program-wide globals.
     Global(u32),
 }
@@ -95,19 +98,47 @@ pub enum StmtKind {
     /// `let x = v`; also every declaration form (`lock l`, `queue q = 10`…),
     /// desugared to `let NAME = constructor(args)`. Two names (`pipe a, b`)
     /// take the two items of the list the value gives.
-    Let { names: Vec<Var>, value: Expr },
-    Assign { target: Box<Target>, op: AssignOp, value: Expr },
+    Let {
+        names: Vec<Var>,
+        value: Expr,
+    },
+    Assign {
+        target: Box<Target>,
+        op: AssignOp,
+        value: Expr,
+    },
     Expr(Expr),
-    FnDecl { name: Var, def: Rc<FnDef> },
-    If { branches: Vec<(Expr, Block)>, otherwise: Option<Block> },
-    While { cond: Expr, body: Block },
-    For { var: Var, iter: Expr, body: Block },
+    FnDecl {
+        name: Var,
+        def: Rc<FnDef>,
+    },
+    If {
+        branches: Vec<(Expr, Block)>,
+        otherwise: Option<Block>,
+    },
+    While {
+        cond: Expr,
+        body: Block,
+    },
+    For {
+        var: Var,
+        iter: Expr,
+        body: Block,
+    },
     Break,
     Continue,
     Return(Option<Expr>),
     Throw(Expr),
-    Try { body: Block, catch: Option<(Option<Var>, Block)>, finally: Option<Block> },
-    Guard { kind: GuardKind, target: Expr, body: Block },
+    Try {
+        body: Block,
+        catch: Option<(Option<Var>, Block)>,
+        finally: Option<Block>,
+    },
+    Guard {
+        kind: GuardKind,
+        target: Expr,
+        body: Block,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,20 +214,44 @@ pub enum ExprKind {
     Var(Var),
     List(Vec<Expr>),
     Dict(Vec<(Expr, Expr)>),
-    Range { start: Box<Expr>, end: Box<Expr>, inclusive: bool },
+    Range {
+        start: Box<Expr>,
+        end: Box<Expr>,
+        inclusive: bool,
+    },
     Neg(Box<Expr>),
     Not(Box<Expr>),
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
-    Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
-    Call { callee: Box<Expr>, args: Vec<Arg> },
+    Binary {
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Call {
+        callee: Box<Expr>,
+        args: Vec<Arg>,
+    },
     /// `recv.name(args)`: kept apart from `Call(Field)` so methods dispatch
     /// without building a bound-method value.
-    Method { recv: Box<Expr>, name: Ident, args: Vec<Arg> },
-    Index { obj: Box<Expr>, index: Box<Expr> },
-    Field { obj: Box<Expr>, name: Ident },
+    Method {
+        recv: Box<Expr>,
+        name: Ident,
+        args: Vec<Arg>,
+    },
+    Index {
+        obj: Box<Expr>,
+        index: Box<Expr>,
+    },
+    Field {
+        obj: Box<Expr>,
+        name: Ident,
+    },
     Fn(Rc<FnDef>),
-    Spawn { daemon: bool, body: SpawnBody },
+    Spawn {
+        daemon: bool,
+        body: SpawnBody,
+    },
 }
 
 #[derive(Clone, Debug)]

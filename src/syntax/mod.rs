@@ -114,10 +114,27 @@ fn expected(rule: Rule) -> Option<&'static str> {
         Rule::block => "a block `{ … }`",
         Rule::params => "a parameter list `( … )`",
         Rule::param => "a parameter name",
-        Rule::expr | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::cmp_expr | Rule::range_expr
-        | Rule::add_expr | Rule::mul_expr | Rule::unary | Rule::postfix => "an expression",
-        Rule::int | Rule::float | Rule::string | Rule::raw_string | Rule::true_lit | Rule::false_lit
-        | Rule::nil_lit | Rule::list | Rule::dict | Rule::fn_literal | Rule::spawn_expr
+        Rule::expr
+        | Rule::or_expr
+        | Rule::and_expr
+        | Rule::not_expr
+        | Rule::cmp_expr
+        | Rule::range_expr
+        | Rule::add_expr
+        | Rule::mul_expr
+        | Rule::unary
+        | Rule::postfix => "an expression",
+        Rule::int
+        | Rule::float
+        | Rule::string
+        | Rule::raw_string
+        | Rule::true_lit
+        | Rule::false_lit
+        | Rule::nil_lit
+        | Rule::list
+        | Rule::dict
+        | Rule::fn_literal
+        | Rule::spawn_expr
         | Rule::constructor => "an expression",
         Rule::op_or | Rule::op_and | Rule::cmp_op | Rule::range_op | Rule::add_op | Rule::mul_op => "an operator",
         Rule::call_args | Rule::index | Rule::field => "an operator",
@@ -130,10 +147,25 @@ fn expected(rule: Rule) -> Option<&'static str> {
         Rule::pair => "a `key: value` pair",
         Rule::str_text | Rule::str_escape | Rule::str_interp => "the closing quote `\"`",
         Rule::daemon => "`daemon`",
-        Rule::let_stmt | Rule::fn_decl | Rule::if_stmt | Rule::while_stmt
-        | Rule::for_stmt | Rule::try_stmt | Rule::return_stmt | Rule::break_stmt | Rule::continue_stmt
-        | Rule::throw_stmt | Rule::guard_stmt | Rule::lock_decl | Rule::sem_decl | Rule::event_decl
-        | Rule::queue_decl | Rule::pipe_decl | Rule::pool_decl | Rule::shared_decl | Rule::assign_stmt
+        Rule::let_stmt
+        | Rule::fn_decl
+        | Rule::if_stmt
+        | Rule::while_stmt
+        | Rule::for_stmt
+        | Rule::try_stmt
+        | Rule::return_stmt
+        | Rule::break_stmt
+        | Rule::continue_stmt
+        | Rule::throw_stmt
+        | Rule::guard_stmt
+        | Rule::lock_decl
+        | Rule::sem_decl
+        | Rule::event_decl
+        | Rule::queue_decl
+        | Rule::pipe_decl
+        | Rule::pool_decl
+        | Rule::shared_decl
+        | Rule::assign_stmt
         | Rule::expr_stmt => "a statement",
         _ => return None,
     })

@@ -20,10 +20,7 @@ pub fn parse_program(text: &str, src: SourceId) -> PResult<Program> {
     let mut pairs = Grammar::parse(Rule::program, text).map_err(|e| super::from_pest(e, src, text))?;
     let program = pairs.next().into_iter().flat_map(|p| p.kids());
     let b = Builder { src };
-    let stmts = program
-        .filter(|p| p.as_rule() != Rule::EOI)
-        .map(|p| b.stmt(p))
-        .collect::<PResult<Vec<_>>>()?;
+    let stmts = program.filter(|p| p.as_rule() != Rule::EOI).map(|p| b.stmt(p)).collect::<PResult<Vec<_>>>()?;
     Ok(Program { stmts })
 }
 
@@ -132,7 +129,11 @@ impl Builder {
                 let target = self.expr(next(&mut it))?;
                 StmtKind::Guard { kind, target, body: self.block(next(&mut it))? }
             }
-            Rule::lock_decl | Rule::event_decl | Rule::sem_decl | Rule::queue_decl | Rule::pool_decl
+            Rule::lock_decl
+            | Rule::event_decl
+            | Rule::sem_decl
+            | Rule::queue_decl
+            | Rule::pool_decl
             | Rule::shared_decl => {
                 let ctor = match rule {
                     Rule::lock_decl => "lock",
@@ -197,7 +198,12 @@ impl Builder {
         }
     }
 
-    fn fn_def<'a>(&self, name: Option<Name>, span: Span, mut it: impl Iterator<Item = Pair<'a, Rule>>) -> PResult<Rc<FnDef>> {
+    fn fn_def<'a>(
+        &self,
+        name: Option<Name>,
+        span: Span,
+        mut it: impl Iterator<Item = Pair<'a, Rule>>,
+    ) -> PResult<Rc<FnDef>> {
         let params = next(&mut it)
             .kids()
             .map(|p| {
@@ -320,9 +326,9 @@ impl Builder {
     }
 
     fn postfix(&self, p: Pair<Rule>) -> PResult<Expr> {
-        let mut it = p.kids().peekable();
+        let mut it = p.kids();
         let mut e = self.expr(next(&mut it))?;
-        while let Some(op) = it.next() {
+        for op in it {
             let span = e.span.to(self.span(&op));
             e = match op.as_rule() {
                 Rule::call_args => {
@@ -415,7 +421,8 @@ impl Builder {
                         Rule::daemon => daemon = true,
                         Rule::block => {
                             let block = self.block(q)?;
-                            let def = FnDef { name: None, params: vec![], span: block.span, body: block, frame_size: 0 };
+                            let def =
+                                FnDef { name: None, params: vec![], span: block.span, body: block, frame_size: 0 };
                             body = Some(SpawnBody::Block(Rc::new(def)));
                         }
                         _ => {
@@ -486,13 +493,15 @@ impl ExprKind {
     }
 }
 
+type KidsIter<'a> = std::iter::Filter<Pairs<'a, Rule>, fn(&Pair<'a, Rule>) -> bool>;
+
 /// Children of a pair, without keyword tokens (which carry no information).
 trait Kids<'a> {
-    fn kids(self) -> std::iter::Filter<Pairs<'a, Rule>, fn(&Pair<'a, Rule>) -> bool>;
+    fn kids(self) -> KidsIter<'a>;
 }
 
 impl<'a> Kids<'a> for Pair<'a, Rule> {
-    fn kids(self) -> std::iter::Filter<Pairs<'a, Rule>, fn(&Pair<'a, Rule>) -> bool> {
+    fn kids(self) -> KidsIter<'a> {
         self.into_inner().filter(|p| !is_token(p.as_rule()))
     }
 }

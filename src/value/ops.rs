@@ -95,10 +95,7 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> R {
         BinOp::Ne => return Ok(Bool(!values_equal(a, b))),
         BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
             let ord = compare(a, b).ok_or_else(|| {
-                ErrorObj::new(
-                    "TypeError",
-                    format!("cannot compare {} {} {}", type_name(a), op.symbol(), type_name(b)),
-                )
+                ErrorObj::new("TypeError", format!("cannot compare {} {} {}", type_name(a), op.symbol(), type_name(b)))
             })?;
             return Ok(Bool(match op {
                 BinOp::Lt => ord == Ordering::Less,
@@ -238,7 +235,10 @@ pub fn contains(haystack: &Value, needle: &Value) -> Result<bool, Box<ErrorObj>>
             _ => false,
         },
         other => {
-            return Err(ErrorObj::new("TypeError", format!("`in` needs a list, dict, str or range, not {}", type_name(other))))
+            return Err(ErrorObj::new(
+                "TypeError",
+                format!("`in` needs a list, dict, str or range, not {}", type_name(other)),
+            ))
         }
     })
 }
