@@ -4,7 +4,6 @@
 
 use crate::syntax::span::{SourceMap, Span};
 use crate::syntax::SyntaxError;
-use crate::value::Value;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 use std::fmt;
 use std::io::IsTerminal;
@@ -67,7 +66,8 @@ pub enum Flow {
     Error(Box<ErrorObj>),
     /// `exit(code)`: unwinds through `finally` blocks, never caught.
     Exit(i32),
-    Return(Value),
+    /// `return`; the value waits in `Interp::ret` (keeps `Flow` small).
+    Return,
     Break,
     Continue,
 }

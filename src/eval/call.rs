@@ -6,7 +6,7 @@ use super::{Interp, MAX_CALL_DEPTH};
 use crate::diagnostics::{ErrorObj, Flow};
 use crate::syntax::ast::{Arg, Expr, ExprKind, Ident, SpawnBody};
 use crate::syntax::span::Span;
-use crate::value::{type_name, Args, Closure, Frame, NativeFn, Str, Value};
+use crate::value::{type_name, Args, Closure, Frame, NativeFn, Slots, Str, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -25,9 +25,9 @@ impl Interp {
         match &f {
             Value::Func(c) if args.iter().all(|a| a.name.is_none()) && args.len() <= c.def.params.len() => {
                 // Fast path: positional arguments straight into the new frame.
-                let mut slots = Vec::with_capacity(c.def.frame_size as usize);
+                let mut slots = Slots::with_capacity(c.def.frame_size as usize);
                 for a in args {
-                    slots.push(self.eval(&a.value, env)?);
+                    slots.push(self.operand(&a.value, env)?);
                 }
                 self.call_closure(c, slots, Vec::new(), span)
             }
@@ -54,7 +54,7 @@ impl Interp {
     /// Call any callable value.
     pub fn call_value(&mut self, f: &Value, pos: Vec<Value>, kw: Vec<(Str, Value)>, span: Span) -> Result<Value, Flow> {
         match f {
-            Value::Func(c) => self.call_closure(c, pos, kw, span),
+            Value::Func(c) => self.call_closure(c, Slots::from_vec(pos), kw, span),
             Value::Native(n) => {
                 let mut args = Args { pos, kw, span, name: n.name.clone() };
                 match &n.call {
@@ -92,7 +92,7 @@ impl Interp {
     pub(crate) fn call_closure(
         &mut self,
         c: &Rc<Closure>,
-        mut slots: Vec<Value>,
+        mut slots: Slots,
         kw: Vec<(Str, Value)>,
         span: Span,
     ) -> Result<Value, Flow> {
@@ -163,7 +163,7 @@ impl Interp {
         self.depth -= 1;
         match result {
             Ok(()) => Ok(Value::Nil),
-            Err(Flow::Return(v)) => Ok(v),
+            Err(Flow::Return) => Ok(std::mem::take(&mut self.ret)),
             Err(Flow::Error(mut e)) => {
                 if e.trace.len() < 16 {
                     e.trace.push((def.name.clone().unwrap_or_else(|| "<fn>".into()), span));
@@ -250,7 +250,7 @@ impl Interp {
     /// an uncaught error (to stderr, naming the process) and gives the code.
     pub fn exit_code_of(&mut self, result: Result<Value, Flow>) -> i32 {
         match result {
-            Ok(_) | Err(Flow::Return(_)) | Err(Flow::Break) | Err(Flow::Continue) => 0,
+            Ok(_) | Err(Flow::Return) | Err(Flow::Break) | Err(Flow::Continue) => 0,
             Err(Flow::Exit(code)) => code,
             Err(Flow::Error(e)) if e.exit.is_some() => e.exit.unwrap_or(0),
             Err(Flow::Error(e)) => {

@@ -27,8 +27,8 @@ impl Interp {
             ExprKind::Int(i) => Ok(Value::Int(*i)),
             ExprKind::Var(v) => self.read_var(v, env),
             ExprKind::Binary { op, lhs, rhs } => {
-                let a = self.eval(lhs, env)?;
-                let b = self.eval(rhs, env)?;
+                let a = self.operand(lhs, env)?;
+                let b = self.operand(rhs, env)?;
                 // Fast paths for the hot integer cases.
                 if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
                     use crate::syntax::ast::BinOp::*;
@@ -132,6 +132,17 @@ impl Interp {
             }
             ExprKind::Fn(def) => Ok(Value::Func(Rc::new(Closure { def: def.clone(), env: Some(env.clone()) }))),
             ExprKind::Spawn { daemon, body } => self.eval_spawn(*daemon, body, e.span, env),
+        }
+    }
+
+    /// Evaluate, with the leaves (literals, variables) inline: they are half
+    /// of all expressions.
+    #[inline(always)]
+    pub(crate) fn operand(&mut self, e: &Expr, env: &Rc<Frame>) -> EResult {
+        match &e.kind {
+            ExprKind::Int(i) => Ok(Value::Int(*i)),
+            ExprKind::Var(v) => self.read_var(v, env),
+            _ => self.eval(e, env),
         }
     }
 

@@ -32,6 +32,8 @@ pub struct Interp {
     /// Children, the process-table slot and options of this process.
     pub rt: crate::runtime::Runtime,
     pub(crate) depth: usize,
+    /// The value of the `return` being unwound.
+    pub(crate) ret: Value,
     root: Rc<Frame>,
 }
 
@@ -53,6 +55,7 @@ impl Interp {
             process: ProcessLabel { name: "MainProcess".into(), pid: std::process::id() as i32 },
             rt: crate::runtime::Runtime::default(),
             depth: 0,
+            ret: Value::Nil,
             root: Rc::new(Frame::default()),
         };
         crate::builtins::install(&mut interp);

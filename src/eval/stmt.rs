@@ -73,11 +73,11 @@ impl Interp {
             StmtKind::Break => return Err(Flow::Break),
             StmtKind::Continue => return Err(Flow::Continue),
             StmtKind::Return(e) => {
-                let v = match e {
+                self.ret = match e {
                     Some(e) => self.eval(e, env)?,
                     None => Value::Nil,
                 };
-                return Err(Flow::Return(v));
+                return Err(Flow::Return);
             }
             StmtKind::Throw(e) => {
                 let v = self.eval(e, env)?;
@@ -132,7 +132,7 @@ impl Interp {
                     None => self.eval(value, env)?,
                     Some(bin) => {
                         let old = self.read_var(v, env)?;
-                        let rhs = self.eval(value, env)?;
+                        let rhs = self.operand(value, env)?;
                         self.compound(bin, &old, &rhs, value.span)?
                     }
                 };
@@ -174,6 +174,17 @@ impl Interp {
         rhs: &Value,
         span: crate::syntax::span::Span,
     ) -> Result<Value, Flow> {
+        if let (Value::Int(a), Value::Int(b)) = (old, rhs) {
+            let r = match op {
+                crate::syntax::ast::BinOp::Add => a.checked_add(*b),
+                crate::syntax::ast::BinOp::Sub => a.checked_sub(*b),
+                crate::syntax::ast::BinOp::Mul => a.checked_mul(*b),
+                _ => None,
+            };
+            if let Some(v) = r {
+                return Ok(Value::Int(v));
+            }
+        }
         // `xs += [..]` extends the list in place, as Python does.
         if let (crate::syntax::ast::BinOp::Add, Value::List(l), Value::List(r)) = (op, old, rhs) {
             let extra = r.borrow().clone();

@@ -77,10 +77,14 @@ pub struct Closure {
     pub env: Option<Rc<Frame>>,
 }
 
+/// Local slots of one call; small frames live inline in the `Frame`
+/// allocation (one allocation per call).
+pub type Slots = smallvec::SmallVec<[Value; 6]>;
+
 /// One call's local variables. A closure keeps its defining frame alive.
 #[derive(Debug, Default)]
 pub struct Frame {
-    pub slots: RefCell<Vec<Value>>,
+    pub slots: RefCell<Slots>,
     pub parent: Option<Rc<Frame>>,
 }
 
