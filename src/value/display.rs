@@ -15,7 +15,7 @@ pub fn display(v: &Value) -> String {
 /// As it appears inside a list or at the REPL: strings quoted.
 pub fn repr(v: &Value) -> String {
     let mut out = String::new();
-    write_repr(&mut out, v, 0);
+    write_repr(&mut out, v, &mut Vec::new());
     out
 }
 
@@ -57,15 +57,31 @@ pub fn quote(out: &mut String, s: &str) {
 fn write_key(out: &mut String, k: &Key) {
     match k {
         Key::Str(s) => quote(out, s),
-        other => write_repr(out, &other.to_value(), 0),
+        other => write_repr(out, &other.to_value(), &mut Vec::new()),
     }
 }
 
-fn write_repr(out: &mut String, v: &Value, depth: usize) {
-    if depth > 64 {
-        out.push_str("...");
-        return;
+/// `seen`: the containers being printed, to show a cycle as `[...]`.
+fn write_repr(out: &mut String, v: &Value, seen: &mut Vec<*const ()>) {
+    let ptr = match v {
+        Value::List(l) => Some(std::rc::Rc::as_ptr(l) as *const ()),
+        Value::Dict(d) => Some(std::rc::Rc::as_ptr(d) as *const ()),
+        _ => None,
+    };
+    if let Some(p) = ptr {
+        if seen.contains(&p) {
+            out.push_str(if matches!(v, Value::List(_)) { "[...]" } else { "{...}" });
+            return;
+        }
+        seen.push(p);
     }
+    write_inner(out, v, seen);
+    if ptr.is_some() {
+        seen.pop();
+    }
+}
+
+fn write_inner(out: &mut String, v: &Value, seen: &mut Vec<*const ()>) {
     match v {
         Value::Nil => out.push_str("nil"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -80,7 +96,7 @@ fn write_repr(out: &mut String, v: &Value, depth: usize) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_repr(out, item, depth + 1);
+                write_repr(out, item, seen);
             }
             out.push(']');
         }
@@ -92,7 +108,7 @@ fn write_repr(out: &mut String, v: &Value, depth: usize) {
                 }
                 write_key(out, k);
                 out.push_str(": ");
-                write_repr(out, val, depth + 1);
+                write_repr(out, val, seen);
             }
             out.push('}');
         }

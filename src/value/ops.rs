@@ -185,6 +185,10 @@ fn int_arith(op: BinOp, x: i64, y: i64) -> R {
             if y == 0 {
                 return Err(zero_division(op));
             }
+            if y == -1 {
+                // i64::MIN % -1 is 0, though the division itself overflows.
+                return Ok(Value::Int(0));
+            }
             x.checked_rem(y).map(|r| if r != 0 && ((r < 0) != (y < 0)) { r + y } else { r })
         }
         _ => unreachable!("not arithmetic"),
