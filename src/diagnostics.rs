@@ -153,11 +153,25 @@ pub fn render(err: &ErrorObj, sources: &SourceMap) -> String {
             notes.push(format!("{text} at {}", sources.location(*span)));
         }
     }
-    for (name, span) in err.trace.iter().take(4) {
+    // The call chain, innermost first; a recursion shows once with a count.
+    let mut shown = 0;
+    let mut i = 0;
+    while i < err.trace.len() && shown < 4 {
+        let (name, span) = &err.trace[i];
+        let mut same = 1;
+        while i + same < err.trace.len() && err.trace[i + same].1 == *span {
+            same += 1;
+        }
+        i += same;
+        if Some(*span) == err.span {
+            continue;
+        }
+        shown += 1;
+        let times = if same > 1 { format!(" ({same} times)") } else { String::new() };
         if Some(span.src) == primary_src && !labels.iter().any(|l| l.offset() == span.start as usize) {
-            labels.push(label(*span, Some(format!("in call to {name}()"))));
+            labels.push(label(*span, Some(format!("in call to {name}(){times}"))));
         } else {
-            notes.push(format!("called from {}", sources.location(*span)));
+            notes.push(format!("called from {}{times}", sources.location(*span)));
         }
     }
     let mut help = err.help.clone();

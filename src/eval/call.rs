@@ -165,8 +165,12 @@ impl Interp {
             Ok(()) => Ok(Value::Nil),
             Err(Flow::Return) => Ok(std::mem::take(&mut self.ret)),
             Err(Flow::Error(mut e)) => {
+                // Keep the innermost calls and, in the last place, the outermost.
+                let frame = (def.name.clone().unwrap_or_else(|| "<fn>".into()), span);
                 if e.trace.len() < 16 {
-                    e.trace.push((def.name.clone().unwrap_or_else(|| "<fn>".into()), span));
+                    e.trace.push(frame);
+                } else if let Some(last) = e.trace.last_mut() {
+                    *last = frame;
                 }
                 Err(Flow::Error(e))
             }
