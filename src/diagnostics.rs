@@ -82,6 +82,7 @@ pub fn syntax_error(e: SyntaxError) -> Box<ErrorObj> {
     let mut err = ErrorObj::new("SyntaxError", e.message);
     err.span = Some(e.span);
     err.help = e.help;
+    err.labels = e.labels;
     err
 }
 

@@ -16,8 +16,10 @@ pub struct Grammar;
 type PResult<T> = Result<T, SyntaxError>;
 
 pub fn parse_program(text: &str, src: SourceId) -> PResult<Program> {
-    pest::set_error_detail(std::env::var_os("MPSCRIPT_PEST_DETAIL").is_some());
-    let mut pairs = Grammar::parse(Rule::program, text).map_err(|e| super::from_pest(e, src, text))?;
+    let mut pairs = match Grammar::parse(Rule::program, text) {
+        Ok(pairs) => pairs,
+        Err(_) => return Err(detailed_error(text, src)),
+    };
     let program = pairs.next().into_iter().flat_map(|p| p.kids());
     let b = Builder { src };
     let stmts = program
@@ -27,12 +29,24 @@ pub fn parse_program(text: &str, src: SourceId) -> PResult<Program> {
     Ok(Program { stmts })
 }
 
+/// Parse again with pest's error detail on, which also records the literal
+/// tokens (`)`, `,`…) it expected; too slow to keep on for every parse.
+fn detailed_error(text: &str, src: SourceId) -> SyntaxError {
+    pest::set_error_detail(true);
+    let result = Grammar::parse(Rule::program, text);
+    pest::set_error_detail(false);
+    match result {
+        Err(e) => super::from_pest(e, src, text),
+        Ok(_) => unreachable!("the same text parsed a moment ago failed"),
+    }
+}
+
 struct Builder {
     src: SourceId,
 }
 
 fn err(span: Span, msg: impl Into<String>) -> SyntaxError {
-    SyntaxError { span, message: msg.into(), help: None }
+    SyntaxError::new(span, msg)
 }
 
 impl Builder {
@@ -118,6 +132,7 @@ impl Builder {
                         span,
                         message: "`try` needs a `catch` or a `finally` block".into(),
                         help: Some("add `catch e { … }` after the try block".into()),
+                        labels: vec![],
                     });
                 }
                 StmtKind::Try { body, catch, finally }
@@ -193,6 +208,7 @@ impl Builder {
                 span,
                 message: "cannot assign to this expression".into(),
                 help: Some("the left side of `=` must be a variable, `xs[i]` or `obj.field`".into()),
+                labels: vec![],
             }),
         }
     }
@@ -219,6 +235,7 @@ impl Builder {
                     span: p.var.span,
                     message: format!("parameter `{}` without a default follows one with a default", p.var.name),
                     help: Some("put parameters with defaults last".into()),
+                    labels: vec![],
                 });
             }
         }
@@ -320,9 +337,9 @@ impl Builder {
     }
 
     fn postfix(&self, p: Pair<Rule>) -> PResult<Expr> {
-        let mut it = p.kids().peekable();
+        let mut it = p.kids();
         let mut e = self.expr(next(&mut it))?;
-        while let Some(op) = it.next() {
+        for op in it {
             let span = e.span.to(self.span(&op));
             e = match op.as_rule() {
                 Rule::call_args => {
@@ -359,6 +376,7 @@ impl Builder {
                         span: self.span(&a),
                         message: "a positional argument follows a keyword argument".into(),
                         help: Some(format!("put positional arguments before `{}=`", kw.name)),
+                        labels: vec![],
                     });
                 }
                 args.push(Arg { name: None, value: self.expr(a)? });
@@ -380,6 +398,7 @@ impl Builder {
                     span,
                     message: format!("integer literal {} does not fit in 64 bits", p.as_str()),
                     help: Some("integers range from -9223372036854775808 to 9223372036854775807".into()),
+                    labels: vec![],
                 })?)
             }
             Rule::float => {
@@ -425,6 +444,7 @@ impl Builder {
                                     span: call.span,
                                     message: "`spawn` needs a function call or a block".into(),
                                     help: Some("write `spawn worker(args)` or `spawn { … }`".into()),
+                                    labels: vec![],
                                 });
                             }
                             body = Some(SpawnBody::Call(Box::new(call)));
@@ -459,6 +479,7 @@ impl Builder {
                             span: self.span(&q),
                             message: format!("unknown escape `\\{other}` in a string"),
                             help: Some("known escapes: \\n \\t \\r \\0 \\\\ \\\" \\{ \\}".into()),
+                            labels: vec![],
                         })
                     }
                 }),
@@ -487,12 +508,14 @@ impl ExprKind {
 }
 
 /// Children of a pair, without keyword tokens (which carry no information).
+type KidPairs<'a> = std::iter::Filter<Pairs<'a, Rule>, fn(&Pair<'a, Rule>) -> bool>;
+
 trait Kids<'a> {
-    fn kids(self) -> std::iter::Filter<Pairs<'a, Rule>, fn(&Pair<'a, Rule>) -> bool>;
+    fn kids(self) -> KidPairs<'a>;
 }
 
 impl<'a> Kids<'a> for Pair<'a, Rule> {
-    fn kids(self) -> std::iter::Filter<Pairs<'a, Rule>, fn(&Pair<'a, Rule>) -> bool> {
+    fn kids(self) -> KidPairs<'a> {
         self.into_inner().filter(|p| !is_token(p.as_rule()))
     }
 }
