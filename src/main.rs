@@ -96,7 +96,10 @@ fn main() -> ExitCode {
     if let Some(seed) = opts.seed {
         engine.set_seed(seed);
     }
-    let _ = (opts.timeout, opts.max_procs, opts.tag);
+    if let Some(n) = opts.max_procs {
+        engine.set_max_procs(n);
+    }
+    engine.set_tag(opts.tag);
     engine.set_args(opts.script_args.clone());
 
     if !opts.check.is_empty() {
@@ -109,18 +112,26 @@ fn main() -> ExitCode {
         }
         return ExitCode::from(code);
     }
+    engine.start_runtime();
+    if let Some(secs) = opts.timeout {
+        mpscript::runtime::signals::arm_timeout(secs);
+    }
     let result = match (&opts.code, &opts.script) {
         (Some(code), _) => engine.eval_named("<-e>", code).map(|_| ()),
         (None, Some(script)) => engine.run_file(script),
-        (None, None) => return ExitCode::from(mpscript::repl::run(&mut engine) as u8),
+        (None, None) => {
+            let code = mpscript::repl::run(&mut engine);
+            engine.exit(code)
+        }
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
+    let code = match result {
+        Ok(()) => 0,
         Err(e) => {
             if !e.rendered.is_empty() {
                 eprint(&e.rendered);
             }
-            ExitCode::from(e.exit_code.clamp(0, 255) as u8)
+            e.exit_code.clamp(0, 255)
         }
-    }
+    };
+    engine.exit(code)
 }

@@ -16,7 +16,7 @@ use std::path::Path;
 /// ```
 /// let mut engine = mpscript::Engine::new();
 /// engine.register_fn("double", |x: i64| x * 2);
-/// let v = engine.eval("1 + double(20)").unwrap();
+/// let v = engine.eval("2 + double(20)").unwrap();
 /// assert_eq!(v, mpscript::Value::Int(42));
 /// ```
 ///
@@ -85,12 +85,53 @@ impl Engine {
         self.interp.compile(&path.display().to_string(), &text, true).map(|_| ()).map_err(|e| self.error(e, 2))
     }
 
+    /// Limit the number of live processes (`--max-procs`).
+    pub fn set_max_procs(&mut self, n: usize) {
+        self.interp.rt.max_procs = n;
+    }
+
+    /// Prefix printed lines with `[name pid]` (`--tag`).
+    pub fn set_tag(&mut self, on: bool) {
+        self.interp.rt.tag = on;
+    }
+
+    /// Map the process table and catch Ctrl-C now rather than at the first
+    /// `spawn` (the CLI does this at start).
+    pub fn start_runtime(&mut self) {
+        crate::runtime::process::start(&mut self.interp);
+    }
+
+    /// End the program's processes as LANGUAGE.md §5 says: wait for every
+    /// non-daemon child, then terminate daemons; reap everything.
+    pub fn finish(&mut self) {
+        crate::runtime::process::finish(&mut self.interp);
+    }
+
+    /// Whether this is a process forked by the script (`fork()` or `spawn`)
+    /// rather than the original one.
+    pub fn is_forked_child(&self) -> bool {
+        self.interp.rt.is_child
+    }
+
+    /// Finish and leave the process with `code` (with `_exit`, as a forked
+    /// child must; also right for the main process, which buffers nothing).
+    pub fn exit(&mut self, code: i32) -> ! {
+        if self.interp.rt.is_child {
+            crate::runtime::process::leave(&mut self.interp, code)
+        }
+        self.finish();
+        crate::runtime::process::exit_now(code)
+    }
+
     /// The interpreter itself, for the CLI and REPL.
     pub fn interp(&mut self) -> &mut Interp {
         &mut self.interp
     }
 
-    fn error(&self, e: Box<ErrorObj>, exit_code: i32) -> Error {
+    fn error(&self, e: Box<ErrorObj>, mut exit_code: i32) -> Error {
+        if &*e.kind == "KeyboardInterrupt" {
+            exit_code = 130;
+        }
         let e = self.interp.own(e);
         Error { rendered: self.interp.render_error(&e), kind: e.kind.to_string(), message: e.message.clone(), exit_code }
     }

@@ -4,7 +4,7 @@
 use super::expr::At;
 use super::{Interp, MAX_CALL_DEPTH};
 use crate::diagnostics::{ErrorObj, Flow};
-use crate::syntax::ast::{Arg, Expr, Ident};
+use crate::syntax::ast::{Arg, Expr, ExprKind, Ident, SpawnBody};
 use crate::syntax::span::Span;
 use crate::value::{type_name, Args, Closure, Frame, NativeFn, Str, Value};
 use std::cell::RefCell;
@@ -93,8 +93,12 @@ impl Interp {
         }
         let given = slots.len();
         slots.resize(def.frame_size as usize, Value::Nil);
-        let mut set = vec![false; nparams];
-        set[..given].iter_mut().for_each(|s| *s = true);
+        if kw.is_empty() && given == nparams {
+            let frame = Rc::new(Frame { slots: RefCell::new(slots), parent: c.env.clone() });
+            return self.enter(c, frame, span);
+        }
+        // Which parameters have a value; a call has at most a few dozen.
+        let mut set: Vec<bool> = (0..nparams).map(|i| i < given).collect();
         for (k, v) in kw {
             match def.params.iter().position(|p| p.var.name == k) {
                 Some(i) if set[i] => {
@@ -130,11 +134,18 @@ impl Interp {
                 }
             }
         }
+        self.enter(c, frame, span)
+    }
+
+    /// Run a function body in its new frame.
+    fn enter(&mut self, c: &Rc<Closure>, frame: Rc<Frame>, span: Span) -> Result<Value, Flow> {
+        let def = &c.def;
         if self.depth >= MAX_CALL_DEPTH {
             let e = ErrorObj::new("RecursionError", format!("calls nested deeper than {MAX_CALL_DEPTH}"))
                 .with_help("look for a recursive function that never reaches its base case");
             return Err(Flow::Error(e.at(span)));
         }
+        self.poll_signals()?;
         self.depth += 1;
         let result = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.exec_block(&def.body, &frame));
         self.depth -= 1;
@@ -143,7 +154,7 @@ impl Interp {
             Err(Flow::Return(v)) => Ok(v),
             Err(Flow::Error(mut e)) => {
                 if e.trace.len() < 16 {
-                    e.trace.push((name(), span));
+                    e.trace.push((def.name.clone().unwrap_or_else(|| "<fn>".into()), span));
                 }
                 Err(Flow::Error(e))
             }
@@ -156,6 +167,73 @@ impl Interp {
         let (pos, kw) = self.eval_args(args, env)?;
         let mut args = Args { pos, kw, span, name: name.name.clone() };
         crate::builtins::call_method(self, &obj, &name.name, &mut args).at(span)
+    }
+}
+
+impl Interp {
+    /// A safe point: act on pending signals (cheap when there are none).
+    #[inline]
+    pub(crate) fn poll_signals(&mut self) -> Result<(), Flow> {
+        if crate::runtime::signals::ANY_PENDING.load(std::sync::atomic::Ordering::Relaxed) {
+            crate::runtime::safe_point(self).map_err(|e| match e.exit {
+                Some(code) => Flow::Exit(code),
+                None => Flow::Error(e),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// `spawn f(args)`, `spawn obj.method(args)`, `spawn { block }`: the
+    /// call's parts are evaluated here, in the parent; the child runs it.
+    pub(crate) fn eval_spawn(&mut self, daemon: bool, body: &SpawnBody, span: Span, env: &Rc<Frame>) -> Result<Value, Flow> {
+        enum Task {
+            Call(Value, Vec<Value>, Vec<(Str, Value)>),
+            Method(Value, Str, Vec<Value>, Vec<(Str, Value)>),
+        }
+        let task = match body {
+            SpawnBody::Block(def) => {
+                Task::Call(Value::Func(Rc::new(Closure { def: def.clone(), env: Some(env.clone()) })), vec![], vec![])
+            }
+            SpawnBody::Call(call) => match &call.kind {
+                ExprKind::Call { callee, args } => {
+                    let f = self.eval(callee, env)?;
+                    let (pos, kw) = self.eval_args(args, env)?;
+                    Task::Call(f, pos, kw)
+                }
+                ExprKind::Method { recv, name, args } => {
+                    let obj = self.eval(recv, env)?;
+                    let (pos, kw) = self.eval_args(args, env)?;
+                    Task::Method(obj, name.name.clone(), pos, kw)
+                }
+                _ => return Err(Flow::Error(ErrorObj::new("TypeError", "`spawn` needs a call or a block").at(span))),
+            },
+        };
+        let run = move |interp: &mut Interp| {
+            let result = match task {
+                Task::Call(f, pos, kw) => interp.call_value(&f, pos, kw, span),
+                Task::Method(obj, name, pos, kw) => {
+                    let mut args = Args { pos, kw, span, name: name.clone() };
+                    crate::builtins::call_method(interp, &obj, &name, &mut args).at(span)
+                }
+            };
+            interp.exit_code_of(result)
+        };
+        crate::runtime::process::spawn(self, daemon, run).at(span)
+    }
+
+    /// How a process ends after running `result`: prints the diagnostic of
+    /// an uncaught error (to stderr, naming the process) and gives the code.
+    pub fn exit_code_of(&mut self, result: Result<Value, Flow>) -> i32 {
+        match result {
+            Ok(_) | Err(Flow::Return(_)) | Err(Flow::Break) | Err(Flow::Continue) => 0,
+            Err(Flow::Exit(code)) => code,
+            Err(Flow::Error(e)) if e.exit.is_some() => e.exit.unwrap_or(0),
+            Err(Flow::Error(e)) => {
+                let e = self.own(e);
+                crate::runtime::output::eprint(&self.render_error(&e));
+                1
+            }
+        }
     }
 }
 

@@ -131,7 +131,7 @@ impl Interp {
                 self.field_get(&o, &name.name).at(name.span)
             }
             ExprKind::Fn(def) => Ok(Value::Func(Rc::new(Closure { def: def.clone(), env: Some(env.clone()) }))),
-            ExprKind::Spawn { .. } => Err(Flow::Error(ErrorObj::not_implemented("`spawn`").at(e.span))),
+            ExprKind::Spawn { daemon, body } => self.eval_spawn(*daemon, body, e.span, env),
         }
     }
 
@@ -239,14 +239,14 @@ impl Interp {
                 .unwrap_or(Value::Nil)),
             (Value::Range(r), "start") => Ok(Value::Int(r.start)),
             (Value::Range(r), "end") => Ok(Value::Int(r.end)),
-            (Value::Handle(h), _) => crate::runtime::field_get(h, name),
+            (Value::Handle(h), _) => crate::runtime::field_get(self, h, name),
             _ => Err(ErrorObj::new("AttributeError", format!("{} has no field `{name}`", type_name(obj)))),
         }
     }
 
     pub(crate) fn field_set(&mut self, obj: &Value, name: &str, v: Value) -> Result<(), Box<ErrorObj>> {
         match obj {
-            Value::Handle(h) => crate::runtime::field_set(h, name, v),
+            Value::Handle(h) => crate::runtime::field_set(self, h, name, v),
             _ => Err(ErrorObj::new("AttributeError", format!("cannot set field `{name}` of {}", type_name(obj)))),
         }
     }

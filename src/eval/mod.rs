@@ -29,6 +29,8 @@ pub struct Interp {
     /// `args`: the command-line arguments after the script's name.
     pub script_args: Vec<String>,
     pub process: ProcessLabel,
+    /// Children, the process-table slot and options of this process.
+    pub rt: crate::runtime::Runtime,
     pub(crate) depth: usize,
     root: Rc<Frame>,
 }
@@ -49,6 +51,7 @@ impl Interp {
             seed: None,
             script_args: Vec::new(),
             process: ProcessLabel { name: "MainProcess".into(), pid: std::process::id() as i32 },
+            rt: crate::runtime::Runtime::default(),
             depth: 0,
             root: Rc::new(Frame::default()),
         };

@@ -60,6 +60,7 @@ impl Interp {
                         Err(Flow::Break) => break,
                         Err(other) => return Err(other),
                     }
+                    self.poll_signals()?;
                 }
             }
             StmtKind::For { var, iter, body } => {
@@ -93,7 +94,8 @@ impl Interp {
             }
             StmtKind::Try { body, catch, finally } => {
                 let mut result = self.exec_block(body, env);
-                if let (Err(Flow::Error(_)), Some((var, handler))) = (&result, catch) {
+                let catchable = matches!(&result, Err(Flow::Error(e)) if &*e.kind != "KeyboardInterrupt");
+                if let (true, Some((var, handler))) = (catchable, catch) {
                     let Err(Flow::Error(e)) = std::mem::replace(&mut result, Ok(())) else { unreachable!() };
                     if let Some(v) = var {
                         let e = self.own(e);
@@ -184,6 +186,7 @@ impl Interp {
                     Err(Flow::Break) => break,
                     Err(other) => return Err(other),
                 }
+                self.poll_signals()?;
             }};
         }
         match it {

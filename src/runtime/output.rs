@@ -24,8 +24,15 @@ pub fn write_all(fd: i32, mut bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// `print`: one line, one write.
-pub fn print_line(_interp: &mut Interp, line: &str) -> Result<(), Box<ErrorObj>> {
-    match write_all(1, line.as_bytes()) {
+pub fn print_line(interp: &mut Interp, line: &str) -> Result<(), Box<ErrorObj>> {
+    let tagged;
+    let text = if interp.rt.tag {
+        tagged = format!("[{} {}] {line}", interp.process.name, interp.process.pid);
+        &tagged
+    } else {
+        line
+    };
+    match write_all(1, text.as_bytes()) {
         Ok(()) => Ok(()),
         // The reader went away (`mpscript x | head`): stop quietly, like `cat`.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(crate::eval::exit_error(0)),

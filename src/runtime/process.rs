@@ -1,0 +1,418 @@
+//! Processes: `spawn` (fork a child that runs a function or block and
+//! leaves with `_exit`), process handles (join, terminate, kill, exitcode),
+//! reaping, the end-of-program routine, and the low-level `fork`/`wait`.
+//!
+//! Invariants: only the interpreter's single thread forks; a child starts
+//! by forgetting its parent's children and pending signals; every child is
+//! reaped by its parent (join, an opportunistic reap, or `finish`), and the
+//! main process is a child subreaper so orphaned grandchildren are reaped
+//! too. A spawned child dies with its parent (PR_SET_PDEATHSIG).
+
+use super::table::{self, State, WaitKind};
+use super::{signals, wait, Handle};
+use crate::diagnostics::ErrorObj;
+use crate::eval::Interp;
+use crate::syntax::span::Span;
+use crate::value::Value;
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::{fork, ForkResult, Pid};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+type R<T> = Result<T, Box<ErrorObj>>;
+
+/// A process of the program, as seen by the process that holds the handle.
+#[derive(Debug)]
+pub struct ProcessHandle {
+    pub pid: i32,
+    pub slot: u32,
+    pub name: RefCell<String>,
+    pub daemon: bool,
+    /// `None` while running (or not yet reaped).
+    pub exitcode: Cell<Option<i32>>,
+    /// The pid of the process that spawned it: only it can join.
+    pub parent: i32,
+}
+
+/// A child this process must reap.
+#[derive(Debug)]
+pub struct Child {
+    pub pid: i32,
+    pub slot: u32,
+    pub daemon: bool,
+    /// `None` for a child made by the low-level `fork()`.
+    pub handle: Option<Rc<ProcessHandle>>,
+}
+
+/// Per-process runtime state: children, counters, options.
+#[derive(Debug)]
+pub struct Runtime {
+    pub children: Vec<Child>,
+    /// How many processes this one has spawned (for `Process-N` names).
+    pub spawned: u32,
+    /// This process's slot in the process table.
+    pub slot: u32,
+    pub max_procs: usize,
+    pub tag: bool,
+    /// Whether this process was forked by the program (not the main one).
+    pub is_child: bool,
+    /// User `signal()` handlers by signal number.
+    pub handlers: Vec<(i32, Value)>,
+    pub started: bool,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Runtime {
+            children: Vec::new(),
+            spawned: 0,
+            slot: 0,
+            max_procs: 256,
+            tag: false,
+            is_child: false,
+            handlers: Vec::new(),
+            started: false,
+        }
+    }
+}
+
+/// Decode a wait status as an exitcode: the code, or -N for signal N.
+fn exitcode_of(status: WaitStatus) -> Option<i32> {
+    match status {
+        WaitStatus::Exited(_, code) => Some(code),
+        WaitStatus::Signaled(_, sig, _) => Some(-(sig as i32)),
+        _ => None,
+    }
+}
+
+/// Map the process table and set up this (main) process. Idempotent.
+pub fn start(interp: &mut Interp) {
+    if interp.rt.started {
+        return;
+    }
+    interp.rt.started = true;
+    table::init(interp.rt.max_procs.max(1) + 1, &interp.process.name);
+    // SAFETY: plain prctl; lets the main process reap orphaned grandchildren.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
+    signals::install_interrupt();
+}
+
+fn child_name(interp: &Interp) -> String {
+    let n = interp.rt.spawned;
+    if interp.rt.is_child {
+        // Python names a grandchild `Process-2:1`.
+        let base = interp.process.name.trim_start_matches("Process-");
+        format!("Process-{base}:{n}")
+    } else {
+        format!("Process-{n}")
+    }
+}
+
+/// Fork. In the child, `run` computes the exit code and the child leaves
+/// (it never returns here); in the parent, the new process's handle.
+pub fn spawn(interp: &mut Interp, daemon: bool, run: impl FnOnce(&mut Interp) -> i32) -> R<Value> {
+    start(interp);
+    reap_finished(interp);
+    let alive = table::live_count().saturating_sub(1);
+    if alive >= interp.rt.max_procs {
+        return Err(ErrorObj::new(
+            "ProcessError",
+            format!("cannot spawn: {alive} processes are already alive (--max-procs {})", interp.rt.max_procs),
+        )
+        .with_help("join finished processes first, or raise the limit with --max-procs N"));
+    }
+    interp.rt.spawned += 1;
+    let name = child_name(interp);
+    let slot = table::reserve(&name, daemon).ok_or_else(|| {
+        ErrorObj::new("ProcessError", "cannot spawn: the process table is full").with_help("raise the limit with --max-procs N")
+    })?;
+    let parent = std::process::id() as i32;
+    let child_seed = interp.rng.u64(..);
+    // SAFETY: the interpreter is single-threaded (no other thread can hold
+    // a lock the child needs), and printing writes straight to the fd, so
+    // no userspace buffer is duplicated.
+    match unsafe { fork() } {
+        Err(e) => {
+            table::free(slot);
+            Err(ErrorObj::new("ProcessError", format!("fork failed: {e}")))
+        }
+        Ok(ForkResult::Child) => {
+            become_child(interp, slot, name, child_seed, parent);
+            // SAFETY: plain prctl: a spawned child dies with its parent.
+            unsafe {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+            }
+            if nix::unistd::getppid().as_raw() != parent {
+                exit_now(1);
+            }
+            let code = run(interp);
+            leave(interp, code)
+        }
+        Ok(ForkResult::Parent { child }) => {
+            let pid = child.as_raw();
+            table::set_pid(slot, pid);
+            let handle = Rc::new(ProcessHandle {
+                pid,
+                slot,
+                name: RefCell::new(name),
+                daemon,
+                exitcode: Cell::new(None),
+                parent,
+            });
+            interp.rt.children.push(Child { pid, slot, daemon, handle: Some(handle.clone()) });
+            Ok(Value::Handle(Handle::Process(handle)))
+        }
+    }
+}
+
+/// The first thing a forked child does: forget the parent's children and
+/// signals, take its own name, and reseed `rand*`.
+fn become_child(interp: &mut Interp, slot: u32, name: String, seed: u64, _parent: i32) {
+    let pid = std::process::id() as i32;
+    table::set_pid(slot, pid);
+    interp.rt.children.clear();
+    interp.rt.spawned = 0;
+    interp.rt.slot = slot;
+    interp.rt.is_child = true;
+    interp.rt.handlers.clear();
+    interp.process.name = name;
+    interp.process.pid = pid;
+    signals::clear();
+    // A child's stream is reproducible under --seed and distinct per child.
+    interp.rng = match interp.seed {
+        Some(_) => fastrand::Rng::with_seed(seed),
+        None => fastrand::Rng::with_seed(seed ^ ((pid as u64) << 32) ^ nanos()),
+    };
+}
+
+fn nanos() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos() as u64)
+}
+
+/// End this forked process: wait for its own children, mark it exited,
+/// and `_exit` without running the parent's exit handlers.
+pub fn leave(interp: &mut Interp, code: i32) -> ! {
+    finish(interp);
+    table::set_exited(interp.rt.slot, code);
+    exit_now(code)
+}
+
+pub fn exit_now(code: i32) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: _exit ends the process at once, as a forked child must.
+    unsafe { libc::_exit(code) }
+}
+
+/// Record a reaped child's status.
+fn record(interp: &mut Interp, pid: i32, code: i32) {
+    if let Some(i) = interp.rt.children.iter().position(|c| c.pid == pid) {
+        let c = interp.rt.children.remove(i);
+        if let Some(h) = &c.handle {
+            h.exitcode.set(Some(code));
+        }
+        table::free(c.slot);
+    } else {
+        // An orphaned grandchild this (main) process adopted.
+        free_slot_of(pid);
+    }
+}
+
+fn free_slot_of(pid: i32) {
+    if let Some(e) = table::snapshot().into_iter().find(|e| e.pid == pid) {
+        table::free(e.slot);
+    }
+}
+
+/// Reap children that have ended, without blocking: keeps zombies from
+/// piling up in programs that spawn many processes and never join.
+pub fn reap_finished(interp: &mut Interp) {
+    let has_forked = interp.rt.children.iter().any(|c| c.handle.is_none());
+    if has_forked {
+        // Leave `fork()` children for the script's own wait().
+        let pids: Vec<i32> = interp.rt.children.iter().filter(|c| c.handle.is_some()).map(|c| c.pid).collect();
+        for pid in pids {
+            try_reap(interp, pid);
+        }
+        return;
+    }
+    while let Ok(status) = waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
+        match (status.pid(), exitcode_of(status)) {
+            (Some(pid), Some(code)) => record(interp, pid.as_raw(), code),
+            _ => break,
+        }
+    }
+}
+
+/// Reap `pid` if it has ended; its exitcode then.
+fn try_reap(interp: &mut Interp, pid: i32) -> Option<i32> {
+    match waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG)) {
+        Ok(status) => {
+            let code = exitcode_of(status)?;
+            record(interp, pid, code);
+            Some(code)
+        }
+        Err(_) => None,
+    }
+}
+
+/// Block until `pid` ends (or `timeout` passes); its exitcode if it ended.
+pub fn wait_child(interp: &mut Interp, pid: i32, timeout: Option<f64>, span: Span) -> R<Option<i32>> {
+    if let Some(code) = try_reap(interp, pid) {
+        return Ok(Some(code));
+    }
+    let status = wait::pid(interp, pid, timeout, WaitKind::Join, span)?;
+    Ok(match status.and_then(exitcode_of) {
+        Some(code) => {
+            record(interp, pid, code);
+            Some(code)
+        }
+        None => None,
+    })
+}
+
+fn own_child(interp: &Interp, h: &ProcessHandle) -> R<()> {
+    if h.parent != std::process::id() as i32 || !interp.rt.children.iter().any(|c| c.pid == h.pid) && h.exitcode.get().is_none() {
+        return Err(ErrorObj::new("ProcessError", format!("can only join a child process ({} was started by pid {})", h.name.borrow(), h.parent)));
+    }
+    Ok(())
+}
+
+pub fn join(interp: &mut Interp, h: &ProcessHandle, timeout: Option<f64>, span: Span) -> R<()> {
+    if h.exitcode.get().is_some() {
+        return Ok(());
+    }
+    own_child(interp, h)?;
+    if h.pid == std::process::id() as i32 {
+        return Err(ErrorObj::new("ProcessError", "a process cannot join itself"));
+    }
+    wait_child(interp, h.pid, timeout, span)?;
+    Ok(())
+}
+
+/// `p.exitcode`, reaping if it has ended.
+pub fn exitcode(interp: &mut Interp, h: &ProcessHandle) -> Option<i32> {
+    if h.exitcode.get().is_none() && h.parent == std::process::id() as i32 {
+        try_reap(interp, h.pid);
+    }
+    h.exitcode.get()
+}
+
+pub fn is_alive(interp: &mut Interp, h: &ProcessHandle) -> bool {
+    if exitcode(interp, h).is_some() {
+        return false;
+    }
+    if h.parent == std::process::id() as i32 {
+        return true;
+    }
+    // Not our child: ask the process table (a zombie counts as ended).
+    table::snapshot().iter().any(|e| e.pid == h.pid && e.state != State::Exited)
+}
+
+pub fn send_signal(h: &ProcessHandle, sig: i32) -> R<()> {
+    if h.exitcode.get().is_some() {
+        return Ok(());
+    }
+    // SAFETY: plain kill; the pid is not reused while we have not reaped it.
+    let r = unsafe { libc::kill(h.pid, sig) };
+    if r != 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH) {
+        return Err(ErrorObj::new("ProcessError", format!("cannot signal pid {}: {}", h.pid, std::io::Error::last_os_error())));
+    }
+    Ok(())
+}
+
+/// End of a program (main or child): wait for every non-daemon child,
+/// then terminate daemons, and reap everything (adopted orphans too).
+pub fn finish(interp: &mut Interp) {
+    loop {
+        let next = interp.rt.children.iter().find(|c| !c.daemon).map(|c| c.pid);
+        let Some(pid) = next else { break };
+        match wait_child(interp, pid, None, Span::default()) {
+            Ok(Some(_)) => {}
+            // Interrupted (Ctrl-C) or already gone: stop waiting, end the rest.
+            Ok(None) | Err(_) => {
+                terminate_all(interp);
+                break;
+            }
+        }
+    }
+    terminate_all(interp);
+    if !interp.rt.is_child {
+        // Adopted orphans (we are the subreaper): wait for them too.
+        while let Ok(status) = waitpid(None::<Pid>, None) {
+            if let (Some(pid), Some(_)) = (status.pid(), exitcode_of(status)) {
+                free_slot_of(pid.as_raw());
+            }
+        }
+    }
+}
+
+/// SIGTERM every remaining child and reap it.
+pub fn terminate_all(interp: &mut Interp) {
+    let pids: Vec<i32> = interp.rt.children.iter().map(|c| c.pid).collect();
+    for &pid in &pids {
+        // SAFETY: our own unreaped child.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+    }
+    for pid in pids {
+        let code = match waitpid(Pid::from_raw(pid), None) {
+            Ok(status) => exitcode_of(status).unwrap_or(-libc::SIGTERM),
+            Err(_) => -libc::SIGTERM,
+        };
+        record(interp, pid, code);
+    }
+}
+
+/// The low-level `fork()`: 0 in the child, the child's pid in the parent.
+pub fn fork_builtin(interp: &mut Interp) -> R<Value> {
+    start(interp);
+    if table::live_count().saturating_sub(1) >= interp.rt.max_procs {
+        return Err(ErrorObj::new("ProcessError", format!("cannot fork: --max-procs {} reached", interp.rt.max_procs)));
+    }
+    interp.rt.spawned += 1;
+    let name = format!("Fork-{}", interp.rt.spawned);
+    let slot = table::reserve(&name, false).ok_or_else(|| ErrorObj::new("ProcessError", "the process table is full"))?;
+    let parent = std::process::id() as i32;
+    let seed = interp.rng.u64(..);
+    // SAFETY: as in `spawn`.
+    match unsafe { fork() } {
+        Err(e) => {
+            table::free(slot);
+            Err(ErrorObj::new("ProcessError", format!("fork failed: {e}")))
+        }
+        Ok(ForkResult::Child) => {
+            become_child(interp, slot, name, seed, parent);
+            Ok(Value::Int(0))
+        }
+        Ok(ForkResult::Parent { child }) => {
+            table::set_pid(slot, child.as_raw());
+            interp.rt.children.push(Child { pid: child.as_raw(), slot, daemon: false, handle: None });
+            Ok(Value::Int(child.as_raw() as i64))
+        }
+    }
+}
+
+/// `wait()` / `waitpid(pid)`: `[pid, exitcode]`.
+pub fn wait_builtin(interp: &mut Interp, pid: Option<i32>, span: Span) -> R<Value> {
+    if interp.rt.children.is_empty() {
+        return Err(ErrorObj::new("ProcessError", "wait(): this process has no children to wait for"));
+    }
+    let target = pid.unwrap_or(-1);
+    if target > 0 && !interp.rt.children.iter().any(|c| c.pid == target) {
+        return Err(ErrorObj::new("ProcessError", format!("waitpid(): {target} is not a child of this process")));
+    }
+    let status = wait::pid(interp, target, None, WaitKind::Child, span)?;
+    match status {
+        Some(st) => {
+            let (Some(p), Some(code)) = (st.pid(), exitcode_of(st)) else {
+                return Err(ErrorObj::new("ProcessError", "wait(): unexpected child status"));
+            };
+            record(interp, p.as_raw(), code);
+            Ok(Value::list(vec![Value::Int(p.as_raw() as i64), Value::Int(code as i64)]))
+        }
+        None => Err(ErrorObj::new("ProcessError", "wait(): interrupted")),
+    }
+}

@@ -1,0 +1,300 @@
+//! The process table: one entry per live process of the program, in a
+//! `MAP_SHARED` anonymous mapping made before the first fork, so every
+//! process sees every other's state. Each process writes only its own entry
+//! (its parent fills it in before and right after the fork); anyone may
+//! read. `:ps`, deadlock detection and tracing read it.
+//!
+//! Layout: a header (`capacity`) followed by `capacity` `Entry`s of fixed
+//! size. An entry whose `pid` is 0 is free; -1 is reserved by a parent that
+//! is about to fork.
+
+use crate::syntax::span::{SourceId, Span};
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, Ordering::*};
+
+pub const NAME_LEN: usize = 48;
+
+/// What a process is doing, as others see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum State {
+    Free = 0,
+    Running = 1,
+    Sleeping = 2,
+    Waiting = 3,
+    Exited = 4,
+}
+
+/// What a waiting process waits on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum WaitKind {
+    None = 0,
+    Join = 1,
+    Lock = 2,
+    Sem = 3,
+    Event = 4,
+    QueueGet = 5,
+    QueuePut = 6,
+    PipeRecv = 7,
+    PipeSend = 8,
+    QueueJoin = 9,
+    Child = 10,
+    Command = 11,
+    Pool = 12,
+}
+
+impl WaitKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            WaitKind::None => "nothing",
+            WaitKind::Join => "join of a process",
+            WaitKind::Lock => "a lock",
+            WaitKind::Sem => "a semaphore",
+            WaitKind::Event => "an event",
+            WaitKind::QueueGet => "an item from a queue",
+            WaitKind::QueuePut => "room in a queue",
+            WaitKind::PipeRecv => "data on a pipe",
+            WaitKind::PipeSend => "room in a pipe",
+            WaitKind::QueueJoin => "a queue's tasks to be done",
+            WaitKind::Child => "a child process (wait)",
+            WaitKind::Command => "an external command",
+            WaitKind::Pool => "a pool result",
+        }
+    }
+
+    fn from_u32(v: u32) -> WaitKind {
+        use WaitKind::*;
+        [None, Join, Lock, Sem, Event, QueueGet, QueuePut, PipeRecv, PipeSend, QueueJoin, Child, Command, Pool]
+            .get(v as usize)
+            .copied()
+            .unwrap_or(None)
+    }
+}
+
+#[repr(C)]
+pub struct Entry {
+    pid: AtomicI32,
+    ppid: AtomicI32,
+    state: AtomicU32,
+    exitcode: AtomicI32,
+    daemon: AtomicU32,
+    wait_kind: AtomicU32,
+    /// 1 when the wait has a timeout (it can end by itself).
+    wait_timed: AtomicU32,
+    wait_src: AtomicU32,
+    wait_start: AtomicU32,
+    wait_end: AtomicU32,
+    wait_obj: AtomicU64,
+    name: [AtomicU8; NAME_LEN],
+}
+
+#[repr(C)]
+struct Header {
+    capacity: AtomicU32,
+}
+
+/// A snapshot of one entry, for reports.
+#[derive(Clone, Debug)]
+pub struct EntryView {
+    pub slot: u32,
+    pub pid: i32,
+    pub ppid: i32,
+    pub name: String,
+    pub state: State,
+    pub exitcode: i32,
+    pub daemon: bool,
+    pub wait: Option<WaitView>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct WaitView {
+    pub kind: WaitKind,
+    pub span: Span,
+    pub obj: u64,
+    pub timed: bool,
+}
+
+static TABLE: AtomicPtr<Header> = AtomicPtr::new(std::ptr::null_mut());
+
+fn header() -> Option<&'static Header> {
+    let p = TABLE.load(Acquire);
+    // SAFETY: set once by `init` to a mapping that is never unmapped.
+    unsafe { p.as_ref() }
+}
+
+fn entries() -> &'static [Entry] {
+    match header() {
+        Some(h) => {
+            let cap = h.capacity.load(Relaxed) as usize;
+            // SAFETY: `init` mapped `capacity` entries right after the header.
+            unsafe {
+                let first = (h as *const Header).add(1) as *const Entry;
+                std::slice::from_raw_parts(first, cap)
+            }
+        }
+        None => &[],
+    }
+}
+
+/// Map the table (once per program, in the main process before any fork)
+/// with room for `capacity` live processes, and enter the calling process
+/// in slot 0. Returns false if the mapping failed.
+pub fn init(capacity: usize, name: &str) -> bool {
+    if header().is_some() {
+        return true;
+    }
+    let capacity = capacity.max(1);
+    let bytes = std::mem::size_of::<Header>() + capacity * std::mem::size_of::<Entry>();
+    // SAFETY: a fresh anonymous shared mapping; zeroed memory is a valid
+    // table (every entry free). It lives until the process exits.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            bytes,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return false;
+    }
+    let h = p as *mut Header;
+    // SAFETY: `h` points at the start of the new mapping.
+    unsafe { (*h).capacity.store(capacity as u32, Relaxed) };
+    TABLE.store(h, Release);
+    let me = &entries()[0];
+    me.pid.store(std::process::id() as i32, Relaxed);
+    me.ppid.store(nix::unistd::getppid().as_raw(), Relaxed);
+    me.state.store(State::Running as u32, Relaxed);
+    set_name_at(0, name);
+    true
+}
+
+pub fn capacity() -> usize {
+    entries().len()
+}
+
+/// Number of entries in use (live or not yet reaped processes).
+pub fn live_count() -> usize {
+    entries().iter().filter(|e| e.pid.load(Relaxed) != 0).count()
+}
+
+/// Reserve a free slot for a child about to be forked.
+pub fn reserve(name: &str, daemon: bool) -> Option<u32> {
+    for (i, e) in entries().iter().enumerate() {
+        if e.pid.compare_exchange(0, -1, AcqRel, Relaxed).is_ok() {
+            e.ppid.store(std::process::id() as i32, Relaxed);
+            e.state.store(State::Running as u32, Relaxed);
+            e.exitcode.store(0, Relaxed);
+            e.daemon.store(daemon as u32, Relaxed);
+            e.wait_kind.store(WaitKind::None as u32, Relaxed);
+            set_name_at(i as u32, name);
+            return Some(i as u32);
+        }
+    }
+    None
+}
+
+/// Record the pid of the process in `slot` (done by both sides of a fork).
+pub fn set_pid(slot: u32, pid: i32) {
+    if let Some(e) = entries().get(slot as usize) {
+        e.pid.store(pid, Release);
+    }
+}
+
+pub fn free(slot: u32) {
+    if let Some(e) = entries().get(slot as usize) {
+        e.state.store(State::Free as u32, Relaxed);
+        e.pid.store(0, Release);
+    }
+}
+
+pub fn set_name_at(slot: u32, name: &str) {
+    if let Some(e) = entries().get(slot as usize) {
+        let bytes = name.as_bytes();
+        let mut n = bytes.len().min(NAME_LEN - 1);
+        while !name.is_char_boundary(n) {
+            n -= 1;
+        }
+        for (i, cell) in e.name.iter().enumerate() {
+            cell.store(if i < n { bytes[i] } else { 0 }, Relaxed);
+        }
+    }
+}
+
+pub fn set_state(slot: u32, state: State) {
+    if let Some(e) = entries().get(slot as usize) {
+        e.state.store(state as u32, Release);
+    }
+}
+
+pub fn set_exited(slot: u32, code: i32) {
+    if let Some(e) = entries().get(slot as usize) {
+        e.exitcode.store(code, Relaxed);
+        e.state.store(State::Exited as u32, Release);
+    }
+}
+
+/// Record that the process in `slot` starts waiting.
+pub fn set_waiting(slot: u32, kind: WaitKind, span: Span, obj: u64, timed: bool) {
+    if let Some(e) = entries().get(slot as usize) {
+        e.wait_kind.store(kind as u32, Relaxed);
+        e.wait_timed.store(timed as u32, Relaxed);
+        e.wait_src.store(span.src.0, Relaxed);
+        e.wait_start.store(span.start, Relaxed);
+        e.wait_end.store(span.end, Relaxed);
+        e.wait_obj.store(obj, Relaxed);
+        e.state.store(State::Waiting as u32, Release);
+    }
+}
+
+/// Every used entry, for `:ps` and reports.
+pub fn snapshot() -> Vec<EntryView> {
+    let mut out = Vec::new();
+    for (i, e) in entries().iter().enumerate() {
+        let pid = e.pid.load(Acquire);
+        if pid <= 0 {
+            continue;
+        }
+        let state = match e.state.load(Acquire) {
+            1 => State::Running,
+            2 => State::Sleeping,
+            3 => State::Waiting,
+            4 => State::Exited,
+            _ => State::Free,
+        };
+        let name_bytes: Vec<u8> = e.name.iter().map(|c| c.load(Relaxed)).take_while(|b| *b != 0).collect();
+        let wait = (state == State::Waiting).then(|| WaitView {
+            kind: WaitKind::from_u32(e.wait_kind.load(Relaxed)),
+            span: Span { src: SourceId(e.wait_src.load(Relaxed)), start: e.wait_start.load(Relaxed), end: e.wait_end.load(Relaxed) },
+            obj: e.wait_obj.load(Relaxed),
+            timed: e.wait_timed.load(Relaxed) != 0,
+        });
+        out.push(EntryView {
+            slot: i as u32,
+            pid,
+            ppid: e.ppid.load(Relaxed),
+            name: String::from_utf8_lossy(&name_bytes).into_owned(),
+            state,
+            exitcode: e.exitcode.load(Relaxed),
+            daemon: e.daemon.load(Relaxed) != 0,
+            wait,
+        });
+    }
+    out
+}
+
+/// Send `sig` to every process in the table but the caller. Only
+/// async-signal-safe calls: used from the `--timeout` handler.
+pub fn signal_all_others(sig: i32) {
+    // SAFETY: getpid and kill are async-signal-safe; kill on a stale pid is harmless here.
+    let me = unsafe { libc::getpid() };
+    for e in entries() {
+        let pid = e.pid.load(Relaxed);
+        if pid > 0 && pid != me {
+            unsafe { libc::kill(pid, sig) };
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! The one way to block. Every blocking call of the runtime goes through
+//! here: the wait is recorded in the process table (for `:ps`, deadlock
+//! detection and tracing), timeouts are honoured, and a signal (Ctrl-C, a
+//! user handler) interrupts the wait at a safe point.
+
+use super::table::{self, State, WaitKind};
+use crate::diagnostics::ErrorObj;
+use crate::eval::Interp;
+use crate::syntax::span::Span;
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
+use std::time::{Duration, Instant};
+
+type R<T> = Result<T, Box<ErrorObj>>;
+
+/// Marks this process as waiting in the table until dropped.
+pub struct Recorded {
+    slot: u32,
+}
+
+impl Recorded {
+    pub fn new(interp: &Interp, kind: WaitKind, span: Span, obj: u64, timed: bool) -> Recorded {
+        table::set_waiting(interp.rt.slot, kind, span, obj, timed);
+        Recorded { slot: interp.rt.slot }
+    }
+
+    pub fn sleeping(interp: &Interp) -> Recorded {
+        table::set_state(interp.rt.slot, State::Sleeping);
+        Recorded { slot: interp.rt.slot }
+    }
+}
+
+impl Drop for Recorded {
+    fn drop(&mut self) {
+        table::set_state(self.slot, State::Running);
+    }
+}
+
+fn deadline_of(timeout: Option<f64>) -> Option<Instant> {
+    timeout.map(|t| Instant::now() + Duration::from_secs_f64(t.max(0.0)))
+}
+
+/// Wait for child `pid` (-1: any child) to end, or until `timeout`.
+/// `None` when the timeout passed first.
+pub fn pid(interp: &mut Interp, pid: i32, timeout: Option<f64>, kind: WaitKind, span: Span) -> R<Option<WaitStatus>> {
+    let _rec = Recorded::new(interp, kind, span, pid as u64, timeout.is_some());
+    let target = if pid > 0 { Some(Pid::from_raw(pid)) } else { None };
+    let Some(deadline) = deadline_of(timeout) else {
+        loop {
+            match waitpid(target, None) {
+                Ok(st) if matches!(st, WaitStatus::Exited(..) | WaitStatus::Signaled(..)) => return Ok(Some(st)),
+                Ok(_) => continue,
+                Err(nix::errno::Errno::EINTR) => super::safe_point(interp)?,
+                Err(e) => return Err(ErrorObj::new("ProcessError", format!("waiting for pid {pid} failed: {e}"))),
+            }
+        }
+    };
+    // With a timeout: poll a pidfd, which becomes readable when the child ends.
+    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
+    let result = loop {
+        match waitpid(target, Some(WaitPidFlag::WNOHANG)) {
+            Ok(st @ (WaitStatus::Exited(..) | WaitStatus::Signaled(..))) => break Ok(Some(st)),
+            Ok(_) => {}
+            Err(e) => break Err(ErrorObj::new("ProcessError", format!("waiting for pid {pid} failed: {e}"))),
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break Ok(None);
+        }
+        let ms = left.as_millis().clamp(1, i32::MAX as u128) as i32;
+        if fd >= 0 {
+            let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd.
+            let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+            if r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                if let Err(e) = super::safe_point(interp) {
+                    break Err(e);
+                }
+            }
+        } else {
+            // No pidfd (old kernel): poll the child every millisecond.
+            std::thread::sleep(Duration::from_millis(1).min(left));
+            if let Err(e) = super::safe_point(interp) {
+                break Err(e);
+            }
+        }
+    };
+    if fd >= 0 {
+        // SAFETY: our own fd.
+        unsafe { libc::close(fd) };
+    }
+    result
+}
+
+/// `sleep(secs)`: interruptible by signals, recorded as sleeping.
+pub fn sleep(interp: &mut Interp, secs: f64) -> R<()> {
+    let _rec = Recorded::sleeping(interp);
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(());
+        }
+        let ts = libc::timespec { tv_sec: left.as_secs() as libc::time_t, tv_nsec: left.subsec_nanos() as libc::c_long };
+        // SAFETY: valid timespec; a null remainder is allowed.
+        let r = unsafe { libc::nanosleep(&ts, std::ptr::null_mut()) };
+        if r != 0 {
+            super::safe_point(interp)?;
+        }
+    }
+}
