@@ -24,10 +24,7 @@ use pest::error::{Error, ErrorVariant, InputLocation};
 pub(super) fn from_pest(e: Error<Rule>, src: SourceId, text: &str) -> SyntaxError {
     let failure = reparse_statement(&e, text).unwrap_or_else(|| Failure::new(&e, text, 0));
     if std::env::var_os("MPSCRIPT_DEBUG_PARSE").is_some() {
-        eprintln!(
-            "pest: at {} rules {:?}\ntokens: {:?}",
-            failure.pos, failure.rules, failure.tokens
-        );
+        eprintln!("pest: at {} rules {:?}\ntokens: {:?}", failure.pos, failure.rules, failure.tokens);
     }
     let d = describe(&failure, text);
     let span = |(s, t): (usize, usize)| Span::new(src, s, t);
@@ -60,11 +57,7 @@ impl Failure {
         };
         let mut tokens = Vec::new();
         if let Some(a) = e.parse_attempts() {
-            tokens = a
-                .expected_tokens()
-                .into_iter()
-                .map(|t| t.to_string())
-                .collect();
+            tokens = a.expected_tokens().into_iter().map(|t| t.to_string()).collect();
             // The tokens are those wanted at the furthest point reached,
             // which can lie beyond the place pest blames; that place's
             // rules then say nothing about the furthest point. Blank space
@@ -76,11 +69,7 @@ impl Failure {
                 rules.clear();
             }
         }
-        Failure {
-            pos: pos + offset,
-            rules,
-            tokens,
-        }
+        Failure { pos: pos + offset, rules, tokens }
     }
 
     fn wants(&self, token: &str) -> bool {
@@ -94,10 +83,7 @@ fn reparse_statement(e: &Error<Rule>, text: &str) -> Option<Failure> {
         return None;
     };
     let rest = text.get(pos..)?;
-    let word: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
+    let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
     let rule = match word.as_str() {
         "let" => Rule::let_stmt,
         "if" => Rule::if_stmt,
@@ -125,12 +111,7 @@ struct Described {
 
 impl Described {
     fn at(pos: usize, message: impl Into<String>) -> Described {
-        Described {
-            at: (pos, pos),
-            message: message.into(),
-            help: None,
-            labels: vec![],
-        }
+        Described { at: (pos, pos), message: message.into(), help: None, labels: vec![] }
     }
 
     fn help(mut self, help: impl Into<String>) -> Described {
@@ -203,11 +184,7 @@ fn unclosed_string(text: &str, pos: usize) -> Option<Described> {
     let scanned = scan_all(text);
     let start = scanned.unclosed_string.filter(|s| *s <= pos)?;
     // `"a {x"`: the `}` is missing, so the next quote opened a new string.
-    let interp = scanned
-        .open
-        .iter()
-        .rev()
-        .find(|o| o.what == What::Interp && o.pos > start);
+    let interp = scanned.open.iter().rev().find(|o| o.what == What::Interp && o.pos > start);
     if let Some(i) = interp {
         return Some(
             Described::at(i.pos, "unclosed `{` in a string")
@@ -215,9 +192,10 @@ fn unclosed_string(text: &str, pos: usize) -> Option<Described> {
         );
     }
     let quote = &text[start..start + 1];
-    Some(Described::at(start, "unclosed string").help(format!(
-        "this string runs to the end of the file: add the closing `{quote}`"
-    )))
+    Some(
+        Described::at(start, "unclosed string")
+            .help(format!("this string runs to the end of the file: add the closing `{quote}`")),
+    )
 }
 
 /// Characters that never begin a token (outside strings and comments).
@@ -227,17 +205,13 @@ fn can_start_token(c: char) -> bool {
 
 fn stray_closer(f: &Failure, c: char, pos: usize, open: Option<&Open>) -> Described {
     match open {
-        Some(o) if f.wants(&o.closer().to_string()) => Described::at(
-            pos,
-            format!(
-                "expected `{}` to close the {}, found `{c}`",
-                o.closer(),
-                o.what.noun()
-            ),
-        )
-        .label(o.pos, format!("{} started here", o.what.noun())),
-        _ => Described::at(pos, format!("unmatched `{c}`"))
-            .help("remove it, or add the opening bracket it should close"),
+        Some(o) if f.wants(&o.closer().to_string()) => {
+            Described::at(pos, format!("expected `{}` to close the {}, found `{c}`", o.closer(), o.what.noun()))
+                .label(o.pos, format!("{} started here", o.what.noun()))
+        }
+        _ => {
+            Described::at(pos, format!("unmatched `{c}`")).help("remove it, or add the opening bracket it should close")
+        }
     }
 }
 
@@ -264,8 +238,8 @@ fn wants_expression(f: &Failure) -> bool {
 /// with one: `+`, `//=`, `and`, `return`…
 fn previous_operator(text: &str, pos: usize) -> Option<&str> {
     const SYMBOLS: &[&str] = &[
-        "//=", "..=", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/=", "%=", "//", "..", "->", "+",
-        "-", "*", "/", "%", "<", ">", "=", ":",
+        "//=", "..=", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/=", "%=", "//", "..", "->", "+", "-", "*", "/", "%",
+        "<", ">", "=", ":",
     ];
     const WORDS: &[&str] = &["and", "or", "not", "in", "return", "throw", "if", "while"];
     let before = text[..pos].trim_end_matches([' ', '\t', '\r', '\n']);
@@ -279,9 +253,7 @@ fn previous_operator(text: &str, pos: usize) -> Option<&str> {
 /// The identifier-like word just before `pos`, skipping spaces.
 fn previous_word(text: &str, pos: usize) -> Option<&str> {
     let before = text[..pos].trim_end_matches([' ', '\t']);
-    let start = before
-        .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
-        .len();
+    let start = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_').len();
     let word = &before[start..];
     (!word.is_empty() && !word.starts_with(|c: char| c.is_ascii_digit())).then_some(word)
 }
@@ -290,12 +262,8 @@ fn previous_word(text: &str, pos: usize) -> Option<&str> {
 fn missing_block(text: &str, pos: usize) -> Described {
     let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
     let line = &text[line_start..pos];
-    let words: Vec<&str> = line
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .collect();
-    const OWNERS: &[&str] = &[
-        "if", "while", "for", "fn", "else", "try", "catch", "finally", "lock", "sem", "spawn",
-    ];
+    let words: Vec<&str> = line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).collect();
+    const OWNERS: &[&str] = &["if", "while", "for", "fn", "else", "try", "catch", "finally", "lock", "sem", "spawn"];
     let owner = words.iter().rev().find(|w| OWNERS.contains(w)).copied();
     let after = match owner {
         Some("if") => "after the condition".to_string(),
@@ -307,18 +275,12 @@ fn missing_block(text: &str, pos: usize) -> Described {
         Some(kw) => format!("after `{kw}`"),
         None => String::new(),
     };
-    let message = format!("expected a block `{{ … }}` {after}")
-        .trim_end()
-        .to_string();
+    let message = format!("expected a block `{{ … }}` {after}").trim_end().to_string();
     let d = Described::at(pos, message);
-    let next_line_opens = text[pos..]
-        .trim_start_matches([' ', '\t', '\r'])
-        .starts_with('\n')
+    let next_line_opens = text[pos..].trim_start_matches([' ', '\t', '\r']).starts_with('\n')
         && text[pos..].trim_start().starts_with('{');
     match owner {
-        Some(kw) if next_line_opens => {
-            d.help(format!("the `{{` must be on the same line as `{kw}`"))
-        }
+        Some(kw) if next_line_opens => d.help(format!("the `{{` must be on the same line as `{kw}`")),
         _ => d,
     }
 }
@@ -328,9 +290,7 @@ fn unclosed(f: &Failure, text: &str, pos: usize, o: &Open, at_end: bool) -> Desc
     let mut alternatives = Vec::new();
     if matches!(o.what, What::Braces | What::Interp) {
         // a block or an interpolation: only the closer is worth saying
-    } else if o.what == What::Params
-        && (f.rules.contains(&Rule::param) || f.rules.contains(&Rule::ident))
-    {
+    } else if o.what == What::Params && (f.rules.contains(&Rule::param) || f.rules.contains(&Rule::ident)) {
         alternatives.push("a parameter name".to_string());
     } else if wants_expression(f) {
         alternatives.push("an expression".to_string());
@@ -339,24 +299,13 @@ fn unclosed(f: &Failure, text: &str, pos: usize, o: &Open, at_end: bool) -> Desc
     }
     alternatives.push(format!("`{}`", o.closer()));
     // `{` opens a block or a dict; only a block lets a statement end.
-    let noun = if o.what == What::Braces && !f.wants(";") && (f.wants(",") || f.wants(":")) {
-        "dict"
-    } else {
-        o.what.noun()
-    };
+    let noun =
+        if o.what == What::Braces && !f.wants(";") && (f.wants(",") || f.wants(":")) { "dict" } else { o.what.noun() };
     let message = format!("expected {} to close the {noun}", join_words(&alternatives));
     // At the end of the input, point just after the last code, not at the
     // blank lines that follow it.
-    let at = if at_end {
-        text[..pos].trim_end().len()
-    } else {
-        pos
-    };
-    let started = if at_end {
-        format!("this {noun} is never closed")
-    } else {
-        format!("{noun} started here")
-    };
+    let at = if at_end { text[..pos].trim_end().len() } else { pos };
+    let started = if at_end { format!("this {noun} is never closed") } else { format!("{noun} started here") };
     Described::at(at, message).label(o.pos, started)
 }
 
@@ -390,10 +339,7 @@ fn generic(f: &Failure, pos: usize, at_end: bool) -> Described {
     let message = if words.is_empty() {
         "unexpected input here".to_string()
     } else if at_end {
-        format!(
-            "expected {} before the end of the input",
-            join_words(&words)
-        )
+        format!("expected {} before the end of the input", join_words(&words))
     } else {
         format!("expected {}", join_words(&words))
     };
@@ -442,12 +388,7 @@ fn expected(rule: Rule) -> Option<&'static str> {
         | Rule::fn_literal
         | Rule::spawn_expr
         | Rule::constructor => "an expression",
-        Rule::op_or
-        | Rule::op_and
-        | Rule::cmp_op
-        | Rule::range_op
-        | Rule::add_op
-        | Rule::mul_op => "an operator",
+        Rule::op_or | Rule::op_and | Rule::cmp_op | Rule::range_op | Rule::add_op | Rule::mul_op => "an operator",
         Rule::call_args | Rule::index | Rule::field => "an operator",
         Rule::assign_op => "`=`",
         Rule::kwarg => "an argument",
@@ -571,11 +512,7 @@ fn scan_upto(text: &str, pos: usize) -> Scanned {
     let mut i = 0;
     // In a string when the innermost thing open is a string, not an
     // interpolation inside it.
-    let in_str = |s: &Scanned| {
-        s.in_string
-            .last()
-            .is_some_and(|q| s.open.last().is_none_or(|o| o.pos < *q))
-    };
+    let in_str = |s: &Scanned| s.in_string.last().is_some_and(|q| s.open.last().is_none_or(|o| o.pos < *q));
     while i < pos.min(bytes.len()) {
         let c = bytes[i];
         if in_str(&s) {
@@ -584,10 +521,7 @@ fn scan_upto(text: &str, pos: usize) -> Scanned {
                     s.in_string.pop();
                 }
                 b'\\' => i += 1,
-                b'{' => s.open.push(Open {
-                    pos: i,
-                    what: What::Interp,
-                }),
+                b'{' => s.open.push(Open { pos: i, what: What::Interp }),
                 _ => {}
             }
             i += 1;
@@ -630,9 +564,8 @@ fn scan_upto(text: &str, pos: usize) -> Scanned {
 fn opener_kind(text: &str, i: usize) -> What {
     let before = text[..i].trim_end_matches([' ', '\t']);
     let prev = before.chars().last();
-    let follows_value = prev.is_some_and(|c| {
-        c.is_ascii_alphanumeric() || c == '_' || c == ')' || c == ']' || c == '"' || c == '\''
-    });
+    let follows_value =
+        prev.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == ')' || c == ']' || c == '"' || c == '\'');
     let word = previous_word(text, i);
     match text.as_bytes()[i] {
         b'(' => {

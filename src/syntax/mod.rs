@@ -19,12 +19,7 @@ pub struct SyntaxError {
 
 impl SyntaxError {
     pub fn new(span: Span, message: impl Into<String>) -> SyntaxError {
-        SyntaxError {
-            span,
-            message: message.into(),
-            help: None,
-            labels: vec![],
-        }
+        SyntaxError { span, message: message.into(), help: None, labels: vec![] }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> SyntaxError {

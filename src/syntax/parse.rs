@@ -22,10 +22,7 @@ pub fn parse_program(text: &str, src: SourceId) -> PResult<Program> {
     };
     let program = pairs.next().into_iter().flat_map(|p| p.kids());
     let b = Builder { src };
-    let stmts = program
-        .filter(|p| p.as_rule() != Rule::EOI)
-        .map(|p| b.stmt(p))
-        .collect::<PResult<Vec<_>>>()?;
+    let stmts = program.filter(|p| p.as_rule() != Rule::EOI).map(|p| b.stmt(p)).collect::<PResult<Vec<_>>>()?;
     Ok(Program { stmts })
 }
 
@@ -147,7 +144,11 @@ impl Builder {
                 let target = self.expr(next(&mut it))?;
                 StmtKind::Guard { kind, target, body: self.block(next(&mut it))? }
             }
-            Rule::lock_decl | Rule::event_decl | Rule::sem_decl | Rule::queue_decl | Rule::pool_decl
+            Rule::lock_decl
+            | Rule::event_decl
+            | Rule::sem_decl
+            | Rule::queue_decl
+            | Rule::pool_decl
             | Rule::shared_decl => {
                 let ctor = match rule {
                     Rule::lock_decl => "lock",
@@ -213,7 +214,12 @@ impl Builder {
         }
     }
 
-    fn fn_def<'a>(&self, name: Option<Name>, span: Span, mut it: impl Iterator<Item = Pair<'a, Rule>>) -> PResult<Rc<FnDef>> {
+    fn fn_def<'a>(
+        &self,
+        name: Option<Name>,
+        span: Span,
+        mut it: impl Iterator<Item = Pair<'a, Rule>>,
+    ) -> PResult<Rc<FnDef>> {
         let params = next(&mut it)
             .kids()
             .map(|p| {
@@ -434,7 +440,8 @@ impl Builder {
                         Rule::daemon => daemon = true,
                         Rule::block => {
                             let block = self.block(q)?;
-                            let def = FnDef { name: None, params: vec![], span: block.span, body: block, frame_size: 0 };
+                            let def =
+                                FnDef { name: None, params: vec![], span: block.span, body: block, frame_size: 0 };
                             body = Some(SpawnBody::Block(Rc::new(def)));
                         }
                         _ => {
