@@ -64,7 +64,10 @@ impl Failure {
             // in between does not count: `print(1` is best reported right
             // after the `1`, not after the blank lines that follow.
             let furthest = a.max_position.min(text.len());
-            if furthest > pos && !text[pos..furthest].trim().is_empty() {
+            // Only identifier characters wanted there means pest was
+            // looking past a keyword (`!ident_char`), not at the mistake.
+            let only_ident_chars = tokens.iter().all(|t| t == "_" || t.contains(".."));
+            if furthest > pos && !text[pos..furthest].trim().is_empty() && !only_ident_chars {
                 pos = furthest;
                 rules.clear();
             }
@@ -126,9 +129,11 @@ impl Described {
 }
 
 fn describe(f: &Failure, text: &str) -> Described {
-    let pos = f.pos.min(text.len());
+    let at_end = text[f.pos.min(text.len())..].trim().is_empty();
+    // At the end of the input, point just after the last code, not at the
+    // blank lines that follow it.
+    let pos = if at_end { text.trim_end().len() } else { f.pos };
     let here = text[pos..].chars().next();
-    let at_end = text[pos..].trim().is_empty();
     let open = scan(text, pos);
 
     if let Some(d) = unclosed_string(text, pos) {
@@ -168,7 +173,7 @@ fn describe(f: &Failure, text: &str) -> Described {
             return Described::at(pos, "expected `:` between the key and its value");
         }
         if f.wants(&o.closer().to_string()) {
-            return unclosed(f, text, pos, o, at_end);
+            return unclosed(f, pos, o, at_end);
         }
     }
     if f.rules == [Rule::ident] {
@@ -286,10 +291,13 @@ fn missing_block(text: &str, pos: usize) -> Described {
 }
 
 /// An opening bracket whose closer pest wanted at `pos`.
-fn unclosed(f: &Failure, text: &str, pos: usize, o: &Open, at_end: bool) -> Described {
+fn unclosed(f: &Failure, pos: usize, o: &Open, at_end: bool) -> Described {
     let mut alternatives = Vec::new();
-    if matches!(o.what, What::Braces | What::Interp) {
-        // a block or an interpolation: only the closer is worth saying
+    // `{` opens a block or a dict; only a block lets a statement end.
+    let noun =
+        if o.what == What::Braces && !f.wants(";") && (f.wants(",") || f.wants(":")) { "dict" } else { o.what.noun() };
+    if matches!(noun, "block" | "interpolation") {
+        // only the closer is worth saying
     } else if o.what == What::Params && (f.rules.contains(&Rule::param) || f.rules.contains(&Rule::ident)) {
         alternatives.push("a parameter name".to_string());
     } else if wants_expression(f) {
@@ -298,15 +306,9 @@ fn unclosed(f: &Failure, text: &str, pos: usize, o: &Open, at_end: bool) -> Desc
         alternatives.push("`,`".to_string());
     }
     alternatives.push(format!("`{}`", o.closer()));
-    // `{` opens a block or a dict; only a block lets a statement end.
-    let noun =
-        if o.what == What::Braces && !f.wants(";") && (f.wants(",") || f.wants(":")) { "dict" } else { o.what.noun() };
     let message = format!("expected {} to close the {noun}", join_words(&alternatives));
-    // At the end of the input, point just after the last code, not at the
-    // blank lines that follow it.
-    let at = if at_end { text[..pos].trim_end().len() } else { pos };
     let started = if at_end { format!("this {noun} is never closed") } else { format!("{noun} started here") };
-    Described::at(at, message).label(o.pos, started)
+    Described::at(pos, message).label(o.pos, started)
 }
 
 fn generic(f: &Failure, pos: usize, at_end: bool) -> Described {
