@@ -22,3 +22,5 @@ print("ell" in "hello", "z" in "hello", 3 in 0..3, 3 in 0..=3, -1 in 0..3)
 fn boom() { throw "should not run" }
 print(false and boom(), true or boom())
 print(nil or "default", 0 and 1, 2 and 3, "" or nil)
+# Unary minus binds looser than call and index; ranges looser than `+`.
+print(-[5][0], -abs(-4), 1 + 1..4, len(0..2 * 3))
