@@ -82,6 +82,7 @@ pub fn syntax_error(e: SyntaxError) -> Box<ErrorObj> {
     let mut err = ErrorObj::new("SyntaxError", e.message);
     err.span = Some(e.span);
     err.help = e.help;
+    err.labels = e.labels;
     err
 }
 
@@ -140,8 +141,17 @@ pub fn render(err: &ErrorObj, sources: &SourceMap) -> String {
     let primary = err.span.and_then(|s| sources.get(s.src).map(|src| (s, src)));
     let (source, mut labels) = match primary {
         Some((span, src)) => {
-            let named = NamedSource::new(src.name.clone(), src.text.to_string());
-            (Some(named), vec![label(span, Some(short_label(err)))])
+            // miette draws no label at the very end of a text without a
+            // final newline (`-e 'print(1'`): give it one to point at.
+            let mut text = src.text.to_string();
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            let named = NamedSource::new(src.name.clone(), text);
+            // Primary, so the `file:line:col` header names the error's own
+            // place even when another label comes earlier in the file.
+            let at = (span.start as usize, span.len());
+            (Some(named), vec![LabeledSpan::new_primary_with_span(Some(short_label(err)), at)])
         }
         None => (None, vec![]),
     };

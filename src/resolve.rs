@@ -111,6 +111,7 @@ impl<'g> Resolver<'g> {
                         span: *span,
                         message: format!("name `{name}` is not defined"),
                         help: Some(format!("declare it first with `let {name} = …`")),
+                        labels: vec![],
                     });
                     break;
                 }
@@ -123,7 +124,7 @@ impl<'g> Resolver<'g> {
     }
 
     fn error(&mut self, span: Span, message: impl Into<String>) {
-        self.errors.push(SyntaxError { span, message: message.into(), help: None });
+        self.errors.push(SyntaxError::new(span, message));
     }
 
     fn push_block(&mut self) {

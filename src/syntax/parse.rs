@@ -16,12 +16,26 @@ pub struct Grammar;
 type PResult<T> = Result<T, SyntaxError>;
 
 pub fn parse_program(text: &str, src: SourceId) -> PResult<Program> {
-    pest::set_error_detail(std::env::var_os("MPSCRIPT_PEST_DETAIL").is_some());
-    let mut pairs = Grammar::parse(Rule::program, text).map_err(|e| super::from_pest(e, src, text))?;
+    let mut pairs = match Grammar::parse(Rule::program, text) {
+        Ok(pairs) => pairs,
+        Err(_) => return Err(detailed_error(text, src)),
+    };
     let program = pairs.next().into_iter().flat_map(|p| p.kids());
     let b = Builder { src };
     let stmts = program.filter(|p| p.as_rule() != Rule::EOI).map(|p| b.stmt(p)).collect::<PResult<Vec<_>>>()?;
     Ok(Program { stmts })
+}
+
+/// Parse again with pest's error detail on, which also records the literal
+/// tokens (`)`, `,`…) it expected; too slow to keep on for every parse.
+fn detailed_error(text: &str, src: SourceId) -> SyntaxError {
+    pest::set_error_detail(true);
+    let result = Grammar::parse(Rule::program, text);
+    pest::set_error_detail(false);
+    match result {
+        Err(e) => super::from_pest(e, src, text),
+        Ok(_) => unreachable!("the same text parsed a moment ago failed"),
+    }
 }
 
 struct Builder {
@@ -29,7 +43,7 @@ struct Builder {
 }
 
 fn err(span: Span, msg: impl Into<String>) -> SyntaxError {
-    SyntaxError { span, message: msg.into(), help: None }
+    SyntaxError::new(span, msg)
 }
 
 impl Builder {
@@ -115,6 +129,7 @@ impl Builder {
                         span,
                         message: "`try` needs a `catch` or a `finally` block".into(),
                         help: Some("add `catch e { … }` after the try block".into()),
+                        labels: vec![],
                     });
                 }
                 StmtKind::Try { body, catch, finally }
@@ -194,6 +209,7 @@ impl Builder {
                 span,
                 message: "cannot assign to this expression".into(),
                 help: Some("the left side of `=` must be a variable, `xs[i]` or `obj.field`".into()),
+                labels: vec![],
             }),
         }
     }
@@ -225,6 +241,7 @@ impl Builder {
                     span: p.var.span,
                     message: format!("parameter `{}` without a default follows one with a default", p.var.name),
                     help: Some("put parameters with defaults last".into()),
+                    labels: vec![],
                 });
             }
         }
@@ -365,6 +382,7 @@ impl Builder {
                         span: self.span(&a),
                         message: "a positional argument follows a keyword argument".into(),
                         help: Some(format!("put positional arguments before `{}=`", kw.name)),
+                        labels: vec![],
                     });
                 }
                 args.push(Arg { name: None, value: self.expr(a)? });
@@ -386,6 +404,7 @@ impl Builder {
                     span,
                     message: format!("integer literal {} does not fit in 64 bits", p.as_str()),
                     help: Some("integers range from -9223372036854775808 to 9223372036854775807".into()),
+                    labels: vec![],
                 })?)
             }
             Rule::float => {
@@ -432,6 +451,7 @@ impl Builder {
                                     span: call.span,
                                     message: "`spawn` needs a function call or a block".into(),
                                     help: Some("write `spawn worker(args)` or `spawn { … }`".into()),
+                                    labels: vec![],
                                 });
                             }
                             body = Some(SpawnBody::Call(Box::new(call)));
@@ -466,6 +486,7 @@ impl Builder {
                             span: self.span(&q),
                             message: format!("unknown escape `\\{other}` in a string"),
                             help: Some("known escapes: \\n \\t \\r \\0 \\\\ \\\" \\{ \\}".into()),
+                            labels: vec![],
                         })
                     }
                 }),
@@ -493,15 +514,15 @@ impl ExprKind {
     }
 }
 
-type KidsIter<'a> = std::iter::Filter<Pairs<'a, Rule>, fn(&Pair<'a, Rule>) -> bool>;
-
 /// Children of a pair, without keyword tokens (which carry no information).
+type KidPairs<'a> = std::iter::Filter<Pairs<'a, Rule>, fn(&Pair<'a, Rule>) -> bool>;
+
 trait Kids<'a> {
-    fn kids(self) -> KidsIter<'a>;
+    fn kids(self) -> KidPairs<'a>;
 }
 
 impl<'a> Kids<'a> for Pair<'a, Rule> {
-    fn kids(self) -> KidsIter<'a> {
+    fn kids(self) -> KidPairs<'a> {
         self.into_inner().filter(|p| !is_token(p.as_rule()))
     }
 }

@@ -1,0 +1,3 @@
+# exit: 1
+let items = []
+let average = 10 / len(items)

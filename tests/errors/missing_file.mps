@@ -1,0 +1,2 @@
+# exit: 1
+let text = read_file("nope.txt")

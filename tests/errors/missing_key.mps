@@ -1,0 +1,3 @@
+# exit: 1
+let ages = {"ann": 31}
+print(ages["bob"])

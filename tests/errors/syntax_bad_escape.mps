@@ -1,0 +1,2 @@
+# exit: 2
+print("C:\path\to\file")

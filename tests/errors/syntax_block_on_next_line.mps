@@ -1,0 +1,6 @@
+# exit: 2
+let x = 3
+while x > 0
+{
+    x -= 1
+}

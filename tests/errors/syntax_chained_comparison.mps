@@ -1,0 +1,3 @@
+# exit: 2
+let x = 2
+if 1 < x < 3 { print("between") }

@@ -1,0 +1,3 @@
+# exit: 2
+let x = 3
+if x > 1 print("big")

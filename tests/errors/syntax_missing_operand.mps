@@ -1,0 +1,3 @@
+# exit: 2
+let price = 3
+let total = price *

@@ -1,0 +1,2 @@
+# exit: 2
+print("total", 1 + 2

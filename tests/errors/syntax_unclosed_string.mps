@@ -1,0 +1,3 @@
+# exit: 2
+let greeting = "hello
+print(greeting)

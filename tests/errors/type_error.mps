@@ -1,0 +1,3 @@
+# exit: 1
+let n = 1
+print(n + "a")
