@@ -4,6 +4,7 @@
 //! checks `mpscript check` reports: `break` outside a loop, `return` outside
 //! a function, and (for whole programs) names that are never defined.
 
+use crate::diagnostics::ErrorObj;
 use crate::syntax::ast::*;
 use crate::syntax::span::Span;
 use crate::syntax::SyntaxError;
@@ -98,29 +99,25 @@ impl<'g> Resolver<'g> {
     }
 
     /// Like `resolve`, then also report any global that is used but never
-    /// defined (by the program or a builtin): the check of `mpscript check`.
-    pub fn check(mut self, program: &mut Program) -> Result<(), SyntaxError> {
+    /// defined (by the program or a builtin) as a `NameError`: the check of
+    /// `mpscript check`.
+    pub fn check(mut self, program: &mut Program) -> Result<(), Box<ErrorObj>> {
         for s in &mut program.stmts {
             self.stmt(s);
         }
-        if self.errors.is_empty() {
-            for (slot, span) in &self.global_refs {
-                if !self.globals.declared[*slot as usize] {
-                    let name = self.globals.name_of(*slot).map(|n| n.to_string()).unwrap_or_default();
-                    self.errors.push(SyntaxError {
-                        span: *span,
-                        message: format!("name `{name}` is not defined"),
-                        help: Some(format!("declare it first with `let {name} = …`")),
-                        labels: vec![],
-                    });
-                    break;
-                }
+        if let Some(e) = self.errors.into_iter().next() {
+            return Err(crate::diagnostics::syntax_error(e));
+        }
+        for (slot, span) in &self.global_refs {
+            if !self.globals.declared[*slot as usize] {
+                let name = self.globals.name_of(*slot).map(|n| n.to_string()).unwrap_or_default();
+                let e = ErrorObj::new("NameError", format!("name `{name}` is not defined"))
+                    .with_help(format!("declare it first with `let {name} = …`"))
+                    .at(*span);
+                return Err(e);
             }
         }
-        match self.errors.into_iter().next() {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
+        Ok(())
     }
 
     fn error(&mut self, span: Span, message: impl Into<String>) {

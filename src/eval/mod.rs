@@ -92,8 +92,11 @@ impl Interp {
         let text = self.sources.get(src).map(|s| s.text.clone()).unwrap_or_default();
         let mut program = crate::syntax::parse_program(&text, src).map_err(syntax_error)?;
         let resolver = Resolver::new(&mut self.global_names);
-        let resolved = if check_names { resolver.check(&mut program) } else { resolver.resolve(&mut program) };
-        resolved.map_err(syntax_error)?;
+        if check_names {
+            resolver.check(&mut program)?;
+        } else {
+            resolver.resolve(&mut program).map_err(syntax_error)?;
+        }
         if self.globals.len() < self.global_names.len() {
             self.globals.resize(self.global_names.len(), None);
         }
