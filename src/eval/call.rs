@@ -23,13 +23,16 @@ impl Interp {
     ) -> Result<Value, Flow> {
         let f = self.eval(callee, env)?;
         match &f {
-            Value::Func(c) if args.iter().all(|a| a.name.is_none()) && args.len() <= c.def.params.len() => {
-                // Fast path: positional arguments straight into the new frame.
-                let mut slots = Slots::with_capacity(c.def.frame_size as usize);
+            Value::Func(c) if args.len() == c.def.params.len() && args.iter().all(|a| a.name.is_none()) => {
+                // Fast path: every parameter given positionally, evaluated
+                // straight into the new frame (no argument list, no moves).
+                let frame = Rc::new(Frame { slots: RefCell::new(Slots::new()), parent: c.env.clone() });
                 for a in args {
-                    slots.push(self.operand(&a.value, env)?);
+                    let v = self.operand(&a.value, env)?;
+                    frame.slots.borrow_mut().push(v);
                 }
-                self.call_closure(c, slots, Vec::new(), span)
+                frame.slots.borrow_mut().resize(c.def.frame_size as usize, Value::Nil);
+                self.enter(c, frame, span)
             }
             _ => {
                 let (pos, kw) = self.eval_args(args, env)?;

@@ -148,7 +148,12 @@ pub fn spawn(interp: &mut Interp, daemon: bool, run: impl FnOnce(&mut Interp) ->
             if nix::unistd::getppid().as_raw() != parent {
                 exit_now(1);
             }
-            let code = run(interp);
+            // A bug in the interpreter must never unwind a child back into its
+            // parent's code: end the child instead.
+            let code = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(interp))) {
+                Ok(code) => code,
+                Err(_) => 101,
+            };
             leave(interp, code)
         }
         Ok(ForkResult::Parent { child }) => {
