@@ -55,6 +55,35 @@ impl Interp {
             ExprKind::Bool(b) => Ok(Value::Bool(*b)),
             ExprKind::Float(f) => Ok(Value::Float(*f)),
             ExprKind::Str(s) => Ok(Value::Str(s.clone())),
+            ExprKind::Not(x) => Ok(Value::Bool(!self.eval(x, env)?.truthy())),
+            ExprKind::And(a, b) => {
+                let l = self.eval(a, env)?;
+                if !l.truthy() {
+                    return Ok(l);
+                }
+                self.eval(b, env)
+            }
+            ExprKind::Or(a, b) => {
+                let l = self.eval(a, env)?;
+                if l.truthy() {
+                    return Ok(l);
+                }
+                self.eval(b, env)
+            }
+            ExprKind::Index { obj, index } => {
+                let o = self.eval(obj, env)?;
+                let i = self.eval(index, env)?;
+                self.index_get(&o, &i).at(e.span)
+            }
+            _ => self.eval_rare(e, env),
+        }
+    }
+
+    /// The less frequent expressions, apart so `eval` keeps a small stack
+    /// frame (its prologue runs for every node).
+    #[inline(never)]
+    fn eval_rare(&mut self, e: &Expr, env: &Rc<Frame>) -> EResult {
+        match &e.kind {
             ExprKind::Interp(parts) => {
                 let mut out = String::new();
                 for p in parts {
@@ -106,32 +135,13 @@ impl Interp {
                     ErrorObj::new("TypeError", format!("cannot negate {}", type_name(&other))).at(e.span),
                 )),
             },
-            ExprKind::Not(x) => Ok(Value::Bool(!self.eval(x, env)?.truthy())),
-            ExprKind::And(a, b) => {
-                let l = self.eval(a, env)?;
-                if !l.truthy() {
-                    return Ok(l);
-                }
-                self.eval(b, env)
-            }
-            ExprKind::Or(a, b) => {
-                let l = self.eval(a, env)?;
-                if l.truthy() {
-                    return Ok(l);
-                }
-                self.eval(b, env)
-            }
-            ExprKind::Index { obj, index } => {
-                let o = self.eval(obj, env)?;
-                let i = self.eval(index, env)?;
-                self.index_get(&o, &i).at(e.span)
-            }
             ExprKind::Field { obj, name } => {
                 let o = self.eval(obj, env)?;
                 self.field_get(&o, &name.name).at(name.span)
             }
             ExprKind::Fn(def) => Ok(Value::Func(Rc::new(Closure { def: def.clone(), env: Some(env.clone()) }))),
             ExprKind::Spawn { daemon, body } => self.eval_spawn(*daemon, body, e.span, env),
+            _ => self.eval(e, env),
         }
     }
 

@@ -129,7 +129,7 @@ impl Interp {
         match target {
             Target::Var(v) => {
                 let new = match op.binary() {
-                    None => self.eval(value, env)?,
+                    None => self.operand(value, env)?,
                     Some(bin) => {
                         let old = self.read_var(v, env)?;
                         let rhs = self.operand(value, env)?;
@@ -139,10 +139,10 @@ impl Interp {
                 self.assign_var(v, new, env)
             }
             Target::Index { obj, index } => {
-                let o = self.eval(obj, env)?;
-                let i = self.eval(index, env)?;
+                let o = self.operand(obj, env)?;
+                let i = self.operand(index, env)?;
                 let new = match op.binary() {
-                    None => self.eval(value, env)?,
+                    None => self.operand(value, env)?,
                     Some(bin) => {
                         // A read, then a separate write (racy on shared objects, on purpose).
                         let old = self.index_get(&o, &i).at(index.span)?;
