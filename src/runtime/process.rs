@@ -150,10 +150,7 @@ pub fn spawn(interp: &mut Interp, daemon: bool, run: impl FnOnce(&mut Interp) ->
             }
             // A bug in the interpreter must never unwind a child back into its
             // parent's code: end the child instead.
-            let code = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(interp))) {
-                Ok(code) => code,
-                Err(_) => 101,
-            };
+            let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(interp))).unwrap_or(101);
             leave(interp, code)
         }
         Ok(ForkResult::Parent { child }) => {
