@@ -113,34 +113,11 @@ fn child_name(interp: &Interp) -> String {
 /// Fork. In the child, `run` computes the exit code and the child leaves
 /// (it never returns here); in the parent, the new process's handle.
 pub fn spawn(interp: &mut Interp, daemon: bool, run: impl FnOnce(&mut Interp) -> i32) -> R<Value> {
-    start(interp);
     reap_finished(interp);
-    let alive = table::live_count().saturating_sub(1);
-    if alive >= interp.rt.max_procs {
-        return Err(ErrorObj::new(
-            "ProcessError",
-            format!("cannot spawn: {alive} processes are already alive (--max-procs {})", interp.rt.max_procs),
-        )
-        .with_help("join finished processes first, or raise the limit with --max-procs N"));
-    }
-    interp.rt.spawned += 1;
-    let name = child_name(interp);
-    let slot = table::reserve(&name, daemon).ok_or_else(|| {
-        ErrorObj::new("ProcessError", "cannot spawn: the process table is full")
-            .with_help("raise the limit with --max-procs N")
-    })?;
+    let name = child_name_for(interp, "spawn");
     let parent = std::process::id() as i32;
-    let child_seed = interp.rng.u64(..);
-    // SAFETY: the interpreter is single-threaded (no other thread can hold
-    // a lock the child needs), and printing writes straight to the fd, so
-    // no userspace buffer is duplicated.
-    match unsafe { fork() } {
-        Err(e) => {
-            table::free(slot);
-            Err(ErrorObj::new("ProcessError", format!("fork failed: {e}")))
-        }
-        Ok(ForkResult::Child) => {
-            become_child(interp, slot, name, child_seed, parent);
+    match fork_child(interp, name.clone(), daemon, "spawn")? {
+        Forked::Child => {
             // SAFETY: plain prctl: a spawned child dies with its parent.
             unsafe {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
@@ -153,9 +130,7 @@ pub fn spawn(interp: &mut Interp, daemon: bool, run: impl FnOnce(&mut Interp) ->
             let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(interp))).unwrap_or(101);
             leave(interp, code)
         }
-        Ok(ForkResult::Parent { child }) => {
-            let pid = child.as_raw();
-            table::set_pid(slot, pid);
+        Forked::Parent { pid, slot } => {
             let handle = Rc::new(ProcessHandle {
                 pid,
                 slot,
@@ -170,9 +145,60 @@ pub fn spawn(interp: &mut Interp, daemon: bool, run: impl FnOnce(&mut Interp) ->
     }
 }
 
+/// The two sides of a fork.
+enum Forked {
+    Child,
+    Parent { pid: i32, slot: u32 },
+}
+
+fn child_name_for(interp: &mut Interp, what: &str) -> String {
+    interp.rt.spawned += 1;
+    if what == "fork" {
+        format!("Fork-{}", interp.rt.spawned)
+    } else {
+        child_name(interp)
+    }
+}
+
+/// Fork a process of the program: check `--max-procs`, enter it in the
+/// process table, and in the child forget the parent's state.
+fn fork_child(interp: &mut Interp, name: String, daemon: bool, what: &str) -> R<Forked> {
+    start(interp);
+    let alive = table::live_count().saturating_sub(1);
+    if alive >= interp.rt.max_procs {
+        return Err(ErrorObj::new(
+            "ProcessError",
+            format!("cannot {what}: {alive} processes are already alive (--max-procs {})", interp.rt.max_procs),
+        )
+        .with_help("join finished processes first, or raise the limit with --max-procs N"));
+    }
+    let slot = table::reserve(&name, daemon).ok_or_else(|| {
+        ErrorObj::new("ProcessError", format!("cannot {what}: the process table is full"))
+            .with_help("raise the limit with --max-procs N")
+    })?;
+    let child_seed = interp.rng.u64(..);
+    // SAFETY: the interpreter is single-threaded (no other thread can hold
+    // a lock the child needs), and printing writes straight to the fd, so
+    // no userspace buffer is duplicated.
+    match unsafe { fork() } {
+        Err(e) => {
+            table::free(slot);
+            Err(ErrorObj::new("ProcessError", format!("{what} failed: {e}")))
+        }
+        Ok(ForkResult::Child) => {
+            become_child(interp, slot, name, child_seed);
+            Ok(Forked::Child)
+        }
+        Ok(ForkResult::Parent { child }) => {
+            table::set_pid(slot, child.as_raw());
+            Ok(Forked::Parent { pid: child.as_raw(), slot })
+        }
+    }
+}
+
 /// The first thing a forked child does: forget the parent's children and
 /// signals, take its own name, and reseed `rand*`.
-fn become_child(interp: &mut Interp, slot: u32, name: String, seed: u64, _parent: i32) {
+fn become_child(interp: &mut Interp, slot: u32, name: String, seed: u64) {
     let pid = std::process::id() as i32;
     table::set_pid(slot, pid);
     interp.rt.children.clear();
@@ -379,30 +405,12 @@ pub fn terminate_all(interp: &mut Interp) {
 
 /// The low-level `fork()`: 0 in the child, the child's pid in the parent.
 pub fn fork_builtin(interp: &mut Interp) -> R<Value> {
-    start(interp);
-    if table::live_count().saturating_sub(1) >= interp.rt.max_procs {
-        return Err(ErrorObj::new("ProcessError", format!("cannot fork: --max-procs {} reached", interp.rt.max_procs)));
-    }
-    interp.rt.spawned += 1;
-    let name = format!("Fork-{}", interp.rt.spawned);
-    let slot =
-        table::reserve(&name, false).ok_or_else(|| ErrorObj::new("ProcessError", "the process table is full"))?;
-    let parent = std::process::id() as i32;
-    let seed = interp.rng.u64(..);
-    // SAFETY: as in `spawn`.
-    match unsafe { fork() } {
-        Err(e) => {
-            table::free(slot);
-            Err(ErrorObj::new("ProcessError", format!("fork failed: {e}")))
-        }
-        Ok(ForkResult::Child) => {
-            become_child(interp, slot, name, seed, parent);
-            Ok(Value::Int(0))
-        }
-        Ok(ForkResult::Parent { child }) => {
-            table::set_pid(slot, child.as_raw());
-            interp.rt.children.push(Child { pid: child.as_raw(), slot, daemon: false, handle: None });
-            Ok(Value::Int(child.as_raw() as i64))
+    let name = child_name_for(interp, "fork");
+    match fork_child(interp, name, false, "fork")? {
+        Forked::Child => Ok(Value::Int(0)),
+        Forked::Parent { pid, slot } => {
+            interp.rt.children.push(Child { pid, slot, daemon: false, handle: None });
+            Ok(Value::Int(pid as i64))
         }
     }
 }
