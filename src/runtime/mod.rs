@@ -8,6 +8,7 @@ pub mod lock;
 pub mod output;
 pub mod process;
 pub mod sem;
+pub mod shared;
 pub mod shm;
 pub mod signals;
 pub mod table;
@@ -22,6 +23,7 @@ use event::Event;
 use lock::Lock;
 use process::ProcessHandle;
 use sem::Sem;
+use shared::Shared;
 use std::rc::Rc;
 
 pub use process::Runtime;
@@ -36,6 +38,7 @@ pub enum Handle {
     Lock(Lock),
     Sem(Sem),
     Event(Event),
+    Shared(Shared),
 }
 
 impl PartialEq for Handle {
@@ -45,6 +48,7 @@ impl PartialEq for Handle {
             (Handle::Lock(a), Handle::Lock(b)) => a == b,
             (Handle::Sem(a), Handle::Sem(b)) => a == b,
             (Handle::Event(a), Handle::Event(b)) => a == b,
+            (Handle::Shared(a), Handle::Shared(b)) => a == b,
             _ => false,
         }
     }
@@ -66,6 +70,7 @@ impl Handle {
             },
             Handle::Sem(s) => format!("<sem #{} value={}>", s.id(), s.value()),
             Handle::Event(e) => format!("<event #{} {}>", e.id(), if e.is_set() { "set" } else { "clear" }),
+            Handle::Shared(s) => s.describe(),
         }
     }
 
@@ -75,6 +80,7 @@ impl Handle {
             Handle::Lock(_) => "lock",
             Handle::Sem(_) => "sem",
             Handle::Event(_) => "event",
+            Handle::Shared(_) => "shared",
         }
     }
 }
@@ -87,7 +93,7 @@ pub const CONSTRUCTORS: &[(&str, BuiltinFn)] = &[
     ("queue", not_yet),
     ("pipe", not_yet),
     ("pool", not_yet),
-    ("shared", not_yet),
+    ("shared", new_shared),
 ];
 
 fn not_yet(_: &mut Interp, a: &mut Args) -> R<Value> {
@@ -119,6 +125,12 @@ fn new_event(interp: &mut Interp, a: &mut Args) -> R<Value> {
     Ok(Value::Handle(Handle::Event(Event::new()?)))
 }
 
+fn new_shared(interp: &mut Interp, a: &mut Args) -> R<Value> {
+    a.check(1, 1, &[])?;
+    process::start(interp);
+    Ok(Value::Handle(Handle::Shared(Shared::new(a.get(0))?)))
+}
+
 /// What `guard_exit` needs to release what `guard_enter` took.
 pub enum GuardToken {
     Lock(Lock),
@@ -131,6 +143,11 @@ pub fn guard_enter(interp: &mut Interp, kind: GuardKind, obj: &Value, span: Span
         (GuardKind::Lock, Value::Handle(Handle::Lock(l))) => {
             l.acquire(interp, None, true, span)?;
             Ok(GuardToken::Lock(*l))
+        }
+        (GuardKind::Lock, Value::Handle(Handle::Shared(d))) => {
+            let l = d.own_lock();
+            l.acquire(interp, None, true, span)?;
+            Ok(GuardToken::Lock(l))
         }
         (GuardKind::Sem, Value::Handle(Handle::Sem(s))) => {
             s.acquire(interp, None, true, span)?;
@@ -228,6 +245,13 @@ pub fn call_method(interp: &mut Interp, h: &Handle, name: &str, a: &mut Args) ->
             a.check(0, 0, &[])?;
             Ok(Value::Nil)
         }
+        Handle::Shared(d) => match name {
+            "snapshot" => {
+                a.check(0, 0, &[])?;
+                d.snapshot()
+            }
+            _ => d.method(interp, name, a),
+        },
     }
 }
 
@@ -240,7 +264,8 @@ fn acquire_args(a: &Args) -> R<(Option<f64>, bool)> {
 
 pub fn field_get(interp: &mut Interp, h: &Handle, name: &str) -> R<Value> {
     match h {
-        Handle::Lock(_) | Handle::Sem(_) | Handle::Event(_) => {
+        Handle::Shared(d) if name == "value" => d.snapshot(),
+        Handle::Lock(_) | Handle::Sem(_) | Handle::Event(_) | Handle::Shared(_) => {
             Err(ErrorObj::new("AttributeError", format!("{} has no field `{name}`", h.type_name())))
         }
         Handle::Process(p) => Ok(match name {
@@ -269,24 +294,45 @@ pub fn field_set(_: &mut Interp, h: &Handle, name: &str, v: Value) -> R<()> {
             }
             _ => Err(ErrorObj::new("AttributeError", format!("process has no field `{name}`"))),
         },
+        Handle::Shared(d) if name == "value" => d.set(&v),
         _ => Err(ErrorObj::new("AttributeError", format!("cannot set field `{name}` of {}", h.type_name()))),
     }
 }
 
-pub fn index_get(h: &Handle, _index: &Value) -> R<Value> {
+pub fn index_get(h: &Handle, index: &Value) -> R<Value> {
+    if let Handle::Shared(d) = h {
+        return d.index_get(index);
+    }
     Err(ErrorObj::new("TypeError", format!("{} cannot be indexed", h.type_name())))
 }
 
-pub fn index_set(h: &Handle, _index: &Value, _v: Value) -> R<()> {
+pub fn index_set(h: &Handle, index: &Value, v: Value) -> R<()> {
+    if let Handle::Shared(d) = h {
+        return d.index_set(index, v);
+    }
     Err(ErrorObj::new("TypeError", format!("{} does not support item assignment", h.type_name())))
 }
 
 pub fn iterate(h: &Handle) -> R<Vec<Value>> {
+    if let Handle::Shared(d) = h {
+        return d.items();
+    }
     Err(ErrorObj::new("TypeError", format!("cannot loop over {}", h.type_name())))
 }
 
 pub fn len(h: &Handle) -> R<Value> {
+    if let Handle::Shared(d) = h {
+        return Ok(Value::Int(d.len()? as i64));
+    }
     Err(ErrorObj::new("TypeError", format!("len() of {} is not defined", h.type_name())))
+}
+
+/// `needle in h`.
+pub fn contains(h: &Handle, needle: &Value) -> R<bool> {
+    match h {
+        Handle::Shared(d) => d.contains(needle),
+        _ => Err(ErrorObj::new("TypeError", format!("`in` needs a list, dict, str or range, not {}", h.type_name()))),
+    }
 }
 
 /// `sleep(secs)`.
