@@ -322,7 +322,7 @@ pub fn iterate(h: &Handle) -> R<Vec<Value>> {
 
 pub fn len(h: &Handle) -> R<Value> {
     if let Handle::Shared(d) = h {
-        return Ok(Value::Int(d.len()? as i64));
+        return Ok(Value::Int(d.length()? as i64));
     }
     Err(ErrorObj::new("TypeError", format!("len() of {} is not defined", h.type_name())))
 }

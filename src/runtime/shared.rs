@@ -169,7 +169,7 @@ impl Shared {
         })
     }
 
-    pub fn len(&self) -> R<usize> {
+    pub fn length(&self) -> R<usize> {
         Ok(match self.snapshot()? {
             Value::Dict(m) => m.borrow().len(),
             Value::List(l) => l.borrow().len(),
