@@ -96,7 +96,14 @@ impl Lock {
             // SAFETY: a valid mutex and timespec.
             match unsafe { libc::pthread_mutex_timedlock(self.mutex(), &abs) } {
                 0 => return Ok(self.taken(me, span)),
-                libc::EOWNERDEAD => return Err(self.abandoned()),
+                libc::EOWNERDEAD => {
+                    let abandoned = self.abandoned();
+                    // Ctrl-C kills the holder too: the interrupt is the news.
+                    if super::signals::ANY_PENDING.load(Relaxed) {
+                        super::safe_point(interp)?;
+                    }
+                    return Err(abandoned);
+                }
                 libc::ETIMEDOUT => {}
                 e => {
                     let msg = std::io::Error::from_raw_os_error(e);
