@@ -73,6 +73,11 @@ const BENCHES: &[Bench] = &[
     Bench::new("fib", "s", Lower, "fib(30) recursive, in-process"),
     Bench::new("loop", "s", Lower, "while loop of 10,000,000 additions (s += i; i += 1)"),
     Bench::new("dict", "s", Lower, "build a dict of 1,000,000 int keys (d[i] = i)"),
+    Bench::new("lock_rate", "pairs/s", Higher, "2 procs x 100k `lock l { n.value += 1 }` on a shared counter"),
+    Bench::new("sem", "pairs/s", Higher, "4 procs x 50k acquire+release on sem(2)"),
+    Bench::new("event_pingpong_pinned", "µs/round trip", Lower, "event ping-pong, one CPU").script("event_pingpong").prefix(&["taskset", "-c", "0"]),
+    Bench::new("event_pingpong_unpinned", "µs/round trip", Lower, "event ping-pong, unpinned").script("event_pingpong"),
+    Bench::new("shared_dict", "ops/s", Higher, "2 procs x 5k `lock d { d[\"count\"] += 1 }` (CPython: Manager().dict() + Lock)"),
 ];
 
 const DEFAULT_REPS: u32 = 5;

@@ -110,7 +110,7 @@ impl Interp {
             }
             StmtKind::Guard { kind, target, body } => {
                 let obj = self.eval(target, env)?;
-                let token = crate::runtime::guard_enter(self, *kind, &obj).at(target.span)?;
+                let token = crate::runtime::guard_enter(self, *kind, &obj, target.span).at(target.span)?;
                 let result = self.exec_block(body, env);
                 crate::runtime::guard_exit(self, token).at(target.span)?;
                 return result;

@@ -2,8 +2,14 @@
 //! each. Knows nothing of syntax; the evaluator calls in through the
 //! functions below, which dispatch on the handle's kind.
 
+pub mod event;
+pub mod futex;
+pub mod lock;
 pub mod output;
 pub mod process;
+pub mod sem;
+pub mod shared;
+pub mod shm;
 pub mod signals;
 pub mod table;
 pub mod wait;
@@ -11,8 +17,13 @@ pub mod wait;
 use crate::diagnostics::ErrorObj;
 use crate::eval::Interp;
 use crate::syntax::ast::GuardKind;
+use crate::syntax::span::Span;
 use crate::value::{self, Args, BuiltinFn, Value};
+use event::Event;
+use lock::Lock;
 use process::ProcessHandle;
+use sem::Sem;
+use shared::Shared;
 use std::rc::Rc;
 
 pub use process::Runtime;
@@ -24,12 +35,21 @@ type R<T> = Result<T, Box<ErrorObj>>;
 #[derive(Clone, Debug)]
 pub enum Handle {
     Process(Rc<ProcessHandle>),
+    Lock(Lock),
+    Sem(Sem),
+    Event(Event),
+    Shared(Shared),
 }
 
 impl PartialEq for Handle {
     fn eq(&self, other: &Handle) -> bool {
         match (self, other) {
             (Handle::Process(a), Handle::Process(b)) => a.pid == b.pid,
+            (Handle::Lock(a), Handle::Lock(b)) => a == b,
+            (Handle::Sem(a), Handle::Sem(b)) => a == b,
+            (Handle::Event(a), Handle::Event(b)) => a == b,
+            (Handle::Shared(a), Handle::Shared(b)) => a == b,
+            _ => false,
         }
     }
 }
@@ -44,42 +64,107 @@ impl Handle {
                 };
                 format!("<process {} pid={} {state}{}>", p.name.borrow(), p.pid, if p.daemon { " daemon" } else { "" })
             }
+            Handle::Lock(l) => match l.owner() {
+                Some(pid) => format!("<lock #{} held by pid {pid}>", l.id()),
+                None => format!("<lock #{} free>", l.id()),
+            },
+            Handle::Sem(s) => format!("<sem #{} value={}>", s.id(), s.value()),
+            Handle::Event(e) => format!("<event #{} {}>", e.id(), if e.is_set() { "set" } else { "clear" }),
+            Handle::Shared(s) => s.describe(),
         }
     }
 
     pub fn type_name(&self) -> &'static str {
         match self {
             Handle::Process(_) => "process",
+            Handle::Lock(_) => "lock",
+            Handle::Sem(_) => "sem",
+            Handle::Event(_) => "event",
+            Handle::Shared(_) => "shared",
         }
     }
 }
 
-/// Constructors of primitives not built yet, defined as globals.
+/// Constructors of primitives, defined as globals (`lock l` is `let l = lock()`).
 pub const CONSTRUCTORS: &[(&str, BuiltinFn)] = &[
-    ("lock", not_yet),
-    ("sem", not_yet),
-    ("event", not_yet),
+    ("lock", new_lock),
+    ("sem", new_sem),
+    ("event", new_event),
     ("queue", not_yet),
     ("pipe", not_yet),
     ("pool", not_yet),
-    ("shared", not_yet),
+    ("shared", new_shared),
 ];
 
 fn not_yet(_: &mut Interp, a: &mut Args) -> R<Value> {
     Err(ErrorObj::not_implemented(&format!("`{}`", a.name)))
 }
 
-/// What `guard_exit` needs to release what `guard_enter` took.
-pub struct GuardToken(());
-
-pub fn guard_enter(_: &mut Interp, kind: GuardKind, obj: &Value) -> R<GuardToken> {
-    let what = if kind == GuardKind::Lock { "lock" } else { "sem" };
-    Err(ErrorObj::new("TypeError", format!("`{what} … {{ }}` needs a {what}, not {}", value::type_name(obj))))
+fn new_lock(interp: &mut Interp, a: &mut Args) -> R<Value> {
+    a.check(0, 0, &[])?;
+    process::start(interp);
+    Ok(Value::Handle(Handle::Lock(Lock::new()?)))
 }
 
-pub fn guard_exit(_: &mut Interp, token: GuardToken) -> R<()> {
-    let GuardToken(()) = token;
-    Ok(())
+fn new_sem(interp: &mut Interp, a: &mut Args) -> R<Value> {
+    a.check(0, 1, &["value"])?;
+    let n = match a.opt(0, "value") {
+        None => 1,
+        Some(v) => value::expect_int(v, &a.name, "the initial value")?,
+    };
+    let n = u32::try_from(n).map_err(|_| {
+        ErrorObj::new("ValueError", format!("sem(): the initial value must be between 0 and {}, not {n}", u32::MAX))
+    })?;
+    process::start(interp);
+    Ok(Value::Handle(Handle::Sem(Sem::new(n)?)))
+}
+
+fn new_event(interp: &mut Interp, a: &mut Args) -> R<Value> {
+    a.check(0, 0, &[])?;
+    process::start(interp);
+    Ok(Value::Handle(Handle::Event(Event::new()?)))
+}
+
+fn new_shared(interp: &mut Interp, a: &mut Args) -> R<Value> {
+    a.check(1, 1, &[])?;
+    process::start(interp);
+    Ok(Value::Handle(Handle::Shared(Shared::new(a.get(0))?)))
+}
+
+/// What `guard_exit` needs to release what `guard_enter` took.
+pub enum GuardToken {
+    Lock(Lock),
+    Sem(Sem),
+}
+
+/// `lock EXPR { }` / `sem EXPR { }`: take the primitive before the block.
+pub fn guard_enter(interp: &mut Interp, kind: GuardKind, obj: &Value, span: Span) -> R<GuardToken> {
+    match (kind, obj) {
+        (GuardKind::Lock, Value::Handle(Handle::Lock(l))) => {
+            l.acquire(interp, None, true, span)?;
+            Ok(GuardToken::Lock(*l))
+        }
+        (GuardKind::Lock, Value::Handle(Handle::Shared(d))) => {
+            let l = d.own_lock();
+            l.acquire(interp, None, true, span)?;
+            Ok(GuardToken::Lock(l))
+        }
+        (GuardKind::Sem, Value::Handle(Handle::Sem(s))) => {
+            s.acquire(interp, None, true, span)?;
+            Ok(GuardToken::Sem(*s))
+        }
+        _ => {
+            let what = if kind == GuardKind::Lock { "lock" } else { "sem" };
+            Err(ErrorObj::new("TypeError", format!("`{what} … {{ }}` needs a {what}, not {}", value::type_name(obj))))
+        }
+    }
+}
+
+pub fn guard_exit(interp: &mut Interp, token: GuardToken) -> R<()> {
+    match token {
+        GuardToken::Lock(l) => l.release(interp),
+        GuardToken::Sem(s) => s.release(),
+    }
 }
 
 fn timeout_arg(a: &Args, pos: usize) -> R<Option<f64>> {
@@ -112,11 +197,77 @@ pub fn call_method(interp: &mut Interp, h: &Handle, name: &str, a: &mut Args) ->
             }
             _ => Err(crate::builtins::no_method(&Value::Handle(h.clone()), name)),
         },
+        Handle::Lock(l) => match name {
+            "acquire" => {
+                let (timeout, block) = acquire_args(a)?;
+                Ok(Value::Bool(l.acquire(interp, timeout, block, a.span)?))
+            }
+            "release" => {
+                a.check(0, 0, &[])?;
+                l.release(interp).map(|_| Value::Nil)
+            }
+            "locked" => {
+                a.check(0, 0, &[])?;
+                Ok(Value::Bool(l.owner().is_some()))
+            }
+            _ => Err(crate::builtins::no_method(&Value::Handle(h.clone()), name)),
+        },
+        Handle::Sem(s) => match name {
+            "acquire" => {
+                let (timeout, block) = acquire_args(a)?;
+                Ok(Value::Bool(s.acquire(interp, timeout, block, a.span)?))
+            }
+            "release" => {
+                a.check(0, 0, &[])?;
+                s.release().map(|_| Value::Nil)
+            }
+            "value" => {
+                a.check(0, 0, &[])?;
+                Ok(Value::Int(s.value() as i64))
+            }
+            _ => Err(crate::builtins::no_method(&Value::Handle(h.clone()), name)),
+        },
+        Handle::Event(e) => {
+            match name {
+                "set" => e.set(),
+                "clear" => e.clear(),
+                "is_set" => {
+                    a.check(0, 0, &[])?;
+                    return Ok(Value::Bool(e.is_set()));
+                }
+                "wait" => {
+                    a.check(0, 1, &["timeout"])?;
+                    let timeout = timeout_arg(a, 0)?;
+                    return Ok(Value::Bool(e.wait(interp, timeout, a.span)?));
+                }
+                _ => return Err(crate::builtins::no_method(&Value::Handle(h.clone()), name)),
+            }
+            a.check(0, 0, &[])?;
+            Ok(Value::Nil)
+        }
+        Handle::Shared(d) => match name {
+            "snapshot" => {
+                a.check(0, 0, &[])?;
+                d.snapshot()
+            }
+            _ => d.method(interp, name, a),
+        },
     }
+}
+
+/// `acquire(block=true, timeout=nil)`, also `acquire(false)`, `acquire(timeout=1.0)`.
+fn acquire_args(a: &Args) -> R<(Option<f64>, bool)> {
+    a.check(0, 2, &["block", "timeout"])?;
+    let block = a.opt(0, "block").is_none_or(|v| v.truthy());
+    Ok((timeout_arg(a, 1)?, block))
 }
 
 pub fn field_get(interp: &mut Interp, h: &Handle, name: &str) -> R<Value> {
     match h {
+        Handle::Shared(d) if name == "value" => d.snapshot(),
+        Handle::Lock(_) | Handle::Sem(_) | Handle::Event(_) | Handle::Shared(_) => {
+            Err(ErrorObj::new("AttributeError", format!("{} has no field `{name}`", h.type_name())))
+        }
         Handle::Process(p) => Ok(match name {
             "pid" => Value::Int(p.pid as i64),
             "name" => Value::str(&p.name.borrow()),
@@ -143,23 +294,45 @@ pub fn field_set(_: &mut Interp, h: &Handle, name: &str, v: Value) -> R<()> {
             }
             _ => Err(ErrorObj::new("AttributeError", format!("process has no field `{name}`"))),
         },
+        Handle::Shared(d) if name == "value" => d.set(&v),
+        _ => Err(ErrorObj::new("AttributeError", format!("cannot set field `{name}` of {}", h.type_name()))),
     }
 }
 
-pub fn index_get(h: &Handle, _index: &Value) -> R<Value> {
+pub fn index_get(h: &Handle, index: &Value) -> R<Value> {
+    if let Handle::Shared(d) = h {
+        return d.index_get(index);
+    }
     Err(ErrorObj::new("TypeError", format!("{} cannot be indexed", h.type_name())))
 }
 
-pub fn index_set(h: &Handle, _index: &Value, _v: Value) -> R<()> {
+pub fn index_set(h: &Handle, index: &Value, v: Value) -> R<()> {
+    if let Handle::Shared(d) = h {
+        return d.index_set(index, v);
+    }
     Err(ErrorObj::new("TypeError", format!("{} does not support item assignment", h.type_name())))
 }
 
 pub fn iterate(h: &Handle) -> R<Vec<Value>> {
+    if let Handle::Shared(d) = h {
+        return d.items();
+    }
     Err(ErrorObj::new("TypeError", format!("cannot loop over {}", h.type_name())))
 }
 
 pub fn len(h: &Handle) -> R<Value> {
+    if let Handle::Shared(d) = h {
+        return Ok(Value::Int(d.length()? as i64));
+    }
     Err(ErrorObj::new("TypeError", format!("len() of {} is not defined", h.type_name())))
+}
+
+/// `needle in h`.
+pub fn contains(h: &Handle, needle: &Value) -> R<bool> {
+    match h {
+        Handle::Shared(d) => d.contains(needle),
+        _ => Err(ErrorObj::new("TypeError", format!("`in` needs a list, dict, str or range, not {}", h.type_name()))),
+    }
 }
 
 /// `sleep(secs)`.

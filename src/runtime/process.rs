@@ -92,6 +92,8 @@ pub fn start(interp: &mut Interp) {
     }
     interp.rt.started = true;
     table::init(interp.rt.max_procs.max(1) + 1, &interp.process.name);
+    // The arena must exist before the first fork so every process shares it.
+    super::shm::init();
     // SAFETY: plain prctl; lets the main process reap orphaned grandchildren.
     unsafe {
         libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);

@@ -45,7 +45,15 @@ fn pending_first(interp: &mut Interp) -> R<()> {
     Ok(())
 }
 
-fn deadline_of(timeout: Option<f64>) -> Option<Instant> {
+/// Start a recorded wait: handle signals that came first, then mark this
+/// process as waiting on `obj` until the returned guard is dropped. Every
+/// blocking primitive (lock, sem, event…) starts its slow path here.
+pub fn begin(interp: &mut Interp, kind: WaitKind, span: Span, obj: u64, timed: bool) -> R<Recorded> {
+    pending_first(interp)?;
+    Ok(Recorded::new(interp, kind, span, obj, timed))
+}
+
+pub fn deadline_of(timeout: Option<f64>) -> Option<Instant> {
     timeout.map(|t| Instant::now() + Duration::from_secs_f64(t.max(0.0)))
 }
 

@@ -4,6 +4,7 @@
 
 mod display;
 mod ops;
+pub mod wire;
 
 pub use display::{display, repr, type_name};
 pub use ops::{binary as binary_op, compare, contains, values_equal};

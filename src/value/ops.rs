@@ -238,6 +238,7 @@ pub fn contains(haystack: &Value, needle: &Value) -> Result<bool, Box<ErrorObj>>
             Value::Float(f) => f.fract() == 0.0 && r.contains(*f as i64),
             _ => false,
         },
+        Value::Handle(h) => return crate::runtime::contains(h, needle),
         other => {
             return Err(ErrorObj::new(
                 "TypeError",

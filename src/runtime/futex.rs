@@ -1,0 +1,64 @@
+//! Futex wait/wake on a 32-bit word in the shared arena (not the private
+//! variant: waiters live in different processes). `sem` and `event` block
+//! here, through `wait_until`, which honours timeouts and signals.
+
+use crate::diagnostics::ErrorObj;
+use crate::eval::Interp;
+use std::sync::atomic::AtomicU32;
+use std::time::{Duration, Instant};
+
+type R<T> = Result<T, Box<ErrorObj>>;
+
+/// Why one `FUTEX_WAIT` returned.
+enum Woke {
+    /// Woken, or the word had already changed: look again.
+    Maybe,
+    Interrupted,
+    TimedOut,
+}
+
+fn wait_once(word: &AtomicU32, expected: u32, left: Option<Duration>) -> Woke {
+    let ts = left.map(|d| libc::timespec { tv_sec: d.as_secs() as libc::time_t, tv_nsec: d.subsec_nanos() as _ });
+    let tsp = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: `word` is a valid aligned u32 in a shared mapping; FUTEX_WAIT
+    // only reads it; the timeout is relative, as FUTEX_WAIT wants.
+    let r = unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAIT, expected, tsp) };
+    if r == 0 {
+        return Woke::Maybe;
+    }
+    match std::io::Error::last_os_error().raw_os_error() {
+        Some(libc::EINTR) => Woke::Interrupted,
+        Some(libc::ETIMEDOUT) => Woke::TimedOut,
+        _ => Woke::Maybe, // EAGAIN: the word is no longer `expected`
+    }
+}
+
+/// Wake up to `n` processes waiting on `word`.
+pub fn wake(word: &AtomicU32, n: i32) {
+    // SAFETY: plain FUTEX_WAKE on a valid shared word.
+    unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, n) };
+}
+
+/// Block while `*word == expected`, at most until `deadline`. Signals are
+/// handled at a safe point (which may raise). Returns false on timeout;
+/// true means "look again" (the caller re-checks its condition).
+pub fn wait_until(interp: &mut Interp, word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> R<bool> {
+    let left = match deadline {
+        Some(d) => {
+            let left = d.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(false);
+            }
+            Some(left)
+        }
+        None => None,
+    };
+    match wait_once(word, expected, left) {
+        Woke::Maybe => Ok(true),
+        Woke::Interrupted => {
+            super::safe_point(interp)?;
+            Ok(true)
+        }
+        Woke::TimedOut => Ok(false),
+    }
+}

@@ -1,0 +1,201 @@
+//! `lock`: a mutex any process of the program can take, with an owner.
+//!
+//! Layout of a lock in the shared arena (`LockCell`):
+//! ```text
+//! mutex   pthread_mutex_t   robust, PTHREAD_PROCESS_SHARED
+//! owner   i32               pid of the holder, 0 when free
+//! taken   src, start, end   span where the holder took it
+//! ```
+//! Only the holder writes `owner` and `taken`. The robust mutex is what makes
+//! a dead holder visible: the next locker gets `EOWNERDEAD`, which becomes
+//! `LockAbandoned` naming the dead process, once; the lock is then free again.
+//! Waiting uses `pthread_mutex_timedlock` in slices so that Ctrl-C and user
+//! signal handlers are seen within `SLICE` (glibc restarts the wait on EINTR).
+
+use super::shm::{self, Offset};
+use super::table::{self, WaitKind};
+use super::wait;
+use crate::diagnostics::ErrorObj;
+use crate::eval::Interp;
+use crate::syntax::span::{SourceId, Span};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering::*};
+use std::time::{Duration, Instant};
+
+type R<T> = Result<T, Box<ErrorObj>>;
+
+/// How long one blocking slice lasts before pending signals are checked.
+const SLICE: Duration = Duration::from_millis(50);
+
+#[repr(C)]
+pub struct LockCell {
+    mutex: libc::pthread_mutex_t,
+    owner: AtomicI32,
+    src: AtomicU32,
+    start: AtomicU32,
+    end: AtomicU32,
+}
+
+/// A handle to a lock in the arena.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lock(pub Offset);
+
+impl Lock {
+    pub fn new() -> R<Lock> {
+        let off = shm::alloc(std::mem::size_of::<LockCell>())?;
+        let lock = Lock(off);
+        // SAFETY: a fresh zeroed block that no other process knows yet.
+        unsafe { shm::init_mutex(lock.mutex()) };
+        Ok(lock)
+    }
+
+    fn cell(&self) -> &LockCell {
+        // SAFETY: the offset came from `Lock::new`; only atomic fields are
+        // read through this reference (the mutex goes through `mutex()`).
+        unsafe { &*shm::at::<LockCell>(self.0) }
+    }
+
+    fn mutex(&self) -> *mut libc::pthread_mutex_t {
+        // SAFETY: a field of a live LockCell; no reference is formed.
+        unsafe { std::ptr::addr_of_mut!((*shm::at::<LockCell>(self.0)).mutex) }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.0 .0 as u64
+    }
+
+    /// The pid of the holder, if any.
+    pub fn owner(&self) -> Option<i32> {
+        Some(self.cell().owner.load(Acquire)).filter(|&p| p != 0)
+    }
+
+    /// Take the lock. `Ok(false)` when `timeout` passed (or `block` is false
+    /// and it is taken). Errors: self-deadlock (a blocking acquire by the holder), `LockAbandoned`, Ctrl-C.
+    pub fn acquire(&self, interp: &mut Interp, timeout: Option<f64>, block: bool, span: Span) -> R<bool> {
+        let me = interp.process.pid;
+        if self.owner() == Some(me) {
+            // Would wait forever; with a timeout it just fails (as in Python).
+            return match (block, timeout) {
+                (false, _) => Ok(false),
+                (true, Some(t)) => wait::sleep(interp, t).map(|_| false),
+                (true, None) => Err(self.self_deadlock(interp, span)),
+            };
+        }
+        // SAFETY: a mutex initialised by `Lock::new`.
+        match unsafe { libc::pthread_mutex_trylock(self.mutex()) } {
+            0 => return Ok(self.taken(me, span)),
+            libc::EOWNERDEAD => return Err(self.abandoned()),
+            _ if !block => return Ok(false),
+            _ => {}
+        }
+        let deadline = wait::deadline_of(timeout);
+        let _rec = wait::begin(interp, WaitKind::Lock, span, self.id(), timeout.is_some())?;
+        loop {
+            let now = Instant::now();
+            let slice_end = deadline.map_or(now + SLICE, |d| d.min(now + SLICE));
+            let abs = realtime_after(slice_end.saturating_duration_since(now));
+            // SAFETY: a valid mutex and timespec.
+            match unsafe { libc::pthread_mutex_timedlock(self.mutex(), &abs) } {
+                0 => return Ok(self.taken(me, span)),
+                libc::EOWNERDEAD => {
+                    let abandoned = self.abandoned();
+                    // Ctrl-C kills the holder too: the interrupt is the news.
+                    if super::signals::ANY_PENDING.load(Relaxed) {
+                        super::safe_point(interp)?;
+                    }
+                    return Err(abandoned);
+                }
+                libc::ETIMEDOUT => {}
+                e => {
+                    let msg = std::io::Error::from_raw_os_error(e);
+                    return Err(ErrorObj::new("ProcessError", format!("lock wait failed: {msg}")));
+                }
+            }
+            if super::signals::ANY_PENDING.load(Relaxed) {
+                super::safe_point(interp)?;
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(false);
+            }
+        }
+    }
+
+    fn taken(&self, me: i32, span: Span) -> bool {
+        let c = self.cell();
+        c.src.store(span.src.0, Relaxed);
+        c.start.store(span.start, Relaxed);
+        c.end.store(span.end, Relaxed);
+        c.owner.store(me, Release);
+        true
+    }
+
+    /// Release; only the holder may.
+    pub fn release(&self, interp: &Interp) -> R<()> {
+        let me = interp.process.pid;
+        match self.owner() {
+            Some(p) if p == me => {}
+            None => return Err(ErrorObj::new("ValueError", "release() of a lock that is not held")),
+            Some(p) => {
+                return Err(ErrorObj::new(
+                    "ValueError",
+                    format!("release() of a lock this process does not hold: {} holds it", describe_pid(p)),
+                )
+                .with_help("only the process that acquired a lock can release it"))
+            }
+        }
+        self.cell().owner.store(0, Release);
+        // SAFETY: this process (its only thread) holds the mutex.
+        unsafe { libc::pthread_mutex_unlock(self.mutex()) };
+        Ok(())
+    }
+
+    fn self_deadlock(&self, interp: &Interp, span: Span) -> Box<ErrorObj> {
+        let c = self.cell();
+        let first = Span { src: SourceId(c.src.load(Relaxed)), start: c.start.load(Relaxed), end: c.end.load(Relaxed) };
+        let mut e = ErrorObj::new(
+            "Deadlock",
+            format!(
+                "this process already holds the lock (taken at {}); acquiring it again at {} would wait forever",
+                interp.sources.location(first),
+                interp.sources.location(span)
+            ),
+        )
+        .with_help("release it first, or restructure so the lock is taken once");
+        e.span = Some(span);
+        e.labels.push((first, "first taken here".into()));
+        e
+    }
+
+    /// The holder died: make the mutex consistent, free it, and report.
+    fn abandoned(&self) -> Box<ErrorObj> {
+        let dead = self.cell().owner.swap(0, AcqRel);
+        // SAFETY: we hold the mutex in the EOWNERDEAD state.
+        unsafe {
+            libc::pthread_mutex_consistent(self.mutex());
+            libc::pthread_mutex_unlock(self.mutex());
+        }
+        let who = if dead == 0 { "a process".to_string() } else { describe_pid(dead) };
+        ErrorObj::new("LockAbandoned", format!("{who} died while holding this lock; the lock is free again"))
+            .with_help("the data it protected may be half-updated; check it before going on")
+    }
+}
+
+/// `Process-1 (pid 123)` if the process table knows the pid, else `pid 123`.
+pub fn describe_pid(pid: i32) -> String {
+    match table::snapshot().into_iter().find(|e| e.pid == pid) {
+        Some(e) => format!("{} (pid {pid})", e.name),
+        None => format!("pid {pid}"),
+    }
+}
+
+fn realtime_after(d: Duration) -> libc::timespec {
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: a valid out-pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut now) };
+    let mut sec = now.tv_sec + d.as_secs() as libc::time_t;
+    let mut nsec = now.tv_nsec + d.subsec_nanos() as libc::c_long;
+    if nsec >= 1_000_000_000 {
+        sec += 1;
+        nsec -= 1_000_000_000;
+    }
+    libc::timespec { tv_sec: sec, tv_nsec: nsec }
+}

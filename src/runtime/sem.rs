@@ -1,0 +1,111 @@
+//! `sem`: a counting semaphore any process of the program can use.
+//!
+//! Layout of a semaphore in the shared arena (`SemCell`):
+//! ```text
+//! count    u32   permits left; the futex word
+//! waiters  u32   processes blocked (or about to block) on `count`
+//! ```
+//! `acquire` takes a permit with a compare-and-swap, else sleeps in the
+//! kernel on `count == 0`; `release` adds one and wakes one sleeper if any.
+//! A semaphore has no owner: a permit held by a process that is killed is
+//! lost (as in Python).
+
+use super::futex;
+use super::shm::{self, Offset};
+use super::table::WaitKind;
+use super::wait;
+use crate::diagnostics::ErrorObj;
+use crate::eval::Interp;
+use crate::syntax::span::Span;
+use std::sync::atomic::{AtomicU32, Ordering::*};
+
+type R<T> = Result<T, Box<ErrorObj>>;
+
+#[repr(C)]
+struct SemCell {
+    count: AtomicU32,
+    waiters: AtomicU32,
+}
+
+/// A handle to a semaphore in the arena.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sem(pub Offset);
+
+impl Sem {
+    pub fn new(value: u32) -> R<Sem> {
+        let off = shm::alloc(std::mem::size_of::<SemCell>())?;
+        let s = Sem(off);
+        s.cell().count.store(value, Release);
+        Ok(s)
+    }
+
+    fn cell(&self) -> &SemCell {
+        // SAFETY: the offset came from `Sem::new`; the fields are atomics.
+        unsafe { &*shm::at::<SemCell>(self.0) }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.0 .0 as u64
+    }
+
+    pub fn value(&self) -> u32 {
+        self.cell().count.load(Acquire)
+    }
+
+    fn try_take(&self) -> bool {
+        let count = &self.cell().count;
+        let mut c = count.load(Relaxed);
+        while c > 0 {
+            match count.compare_exchange_weak(c, c - 1, AcqRel, Relaxed) {
+                Ok(_) => return true,
+                Err(now) => c = now,
+            }
+        }
+        false
+    }
+
+    /// Take a permit. `Ok(false)` when `timeout` passed first (or `block`
+    /// is false and there is none).
+    pub fn acquire(&self, interp: &mut Interp, timeout: Option<f64>, block: bool, span: Span) -> R<bool> {
+        if self.try_take() {
+            return Ok(true);
+        }
+        if !block {
+            return Ok(false);
+        }
+        let deadline = wait::deadline_of(timeout);
+        let _rec = wait::begin(interp, WaitKind::Sem, span, self.id(), timeout.is_some())?;
+        let c = self.cell();
+        loop {
+            c.waiters.fetch_add(1, SeqCst);
+            let r = futex::wait_until(interp, &c.count, 0, deadline);
+            c.waiters.fetch_sub(1, SeqCst);
+            match r {
+                Ok(true) => {}
+                Ok(false) => return Ok(self.try_take()),
+                Err(e) => {
+                    // We may have eaten a wake-up meant for a permit: pass it on.
+                    if c.count.load(SeqCst) > 0 {
+                        futex::wake(&c.count, 1);
+                    }
+                    return Err(e);
+                }
+            }
+            if self.try_take() {
+                return Ok(true);
+            }
+        }
+    }
+
+    pub fn release(&self) -> R<()> {
+        let c = self.cell();
+        if c.count.fetch_add(1, SeqCst) == u32::MAX {
+            c.count.fetch_sub(1, SeqCst);
+            return Err(ErrorObj::new("ValueError", "semaphore released too many times"));
+        }
+        if c.waiters.load(SeqCst) > 0 {
+            futex::wake(&c.count, 1);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,229 @@
+//! `shared`: a plain value (dict, list or scalar) kept in the shared arena,
+//! read and written by every process of the program.
+//!
+//! Layout of a shared object in the arena (`SharedCell`):
+//! ```text
+//! inner   pthread_mutex_t   robust, process-shared: guards data and len
+//! own     u32               Offset of the object's own `Lock` (`lock d { }`)
+//! data    u32               Offset of the encoded value's block (0: none)
+//! len     u32               bytes used in that block
+//! ```
+//! The value is stored postcard-encoded (`value::wire`). Every single read
+//! or write holds `inner` for its whole duration, so it is atomic; a compound
+//! update (`d["k"] -= 1`) is two of them, racy on purpose unless done under
+//! the object's own lock, which is a separate mutex so single operations
+//! inside `lock d { }` still work. When the encoded value outgrows its block
+//! a bigger one is allocated and the old one freed. v1 reads decode the whole
+//! value (fine for the small objects scripts share; a large one costs a
+//! decode per access).
+
+use super::lock::Lock;
+use super::shm::{self, MutexGuard, Offset};
+use crate::diagnostics::ErrorObj;
+use crate::eval::{list_index, Interp};
+use crate::value::{self, wire, Args, Key, Value};
+
+type R<T> = Result<T, Box<ErrorObj>>;
+
+#[repr(C)]
+struct SharedCell {
+    inner: libc::pthread_mutex_t,
+    own: u32,
+    data: u32,
+    len: u32,
+}
+
+/// A handle to a shared object in the arena.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shared(pub Offset);
+
+/// List and dict methods that change the value: run on the decoded value
+/// under the internal mutex, then stored back (one atomic operation).
+const MUTATORS: &[&str] = &["push", "append", "pop", "insert", "remove", "extend", "reverse", "clear", "update"];
+/// Methods that only read: run on a snapshot.
+const READERS: &[&str] = &["contains", "index", "count", "join", "len", "copy", "keys", "values", "items", "get"];
+
+impl Shared {
+    pub fn new(v: &Value) -> R<Shared> {
+        let bytes = wire::encode(v)?;
+        let own = Lock::new()?;
+        let off = shm::alloc(std::mem::size_of::<SharedCell>())?;
+        let s = Shared(off);
+        // SAFETY: a fresh zeroed block that no other process knows yet.
+        unsafe {
+            shm::init_mutex(s.inner());
+            (*s.cell()).own = own.0 .0;
+        }
+        let _g = s.locked();
+        s.store(&bytes)?;
+        Ok(s)
+    }
+
+    fn cell(&self) -> *mut SharedCell {
+        shm::at::<SharedCell>(self.0)
+    }
+
+    fn inner(&self) -> *mut libc::pthread_mutex_t {
+        // SAFETY: a field of a live SharedCell; no reference is formed.
+        unsafe { std::ptr::addr_of_mut!((*self.cell()).inner) }
+    }
+
+    fn locked(&self) -> MutexGuard {
+        // SAFETY: `inner` was initialised by `Shared::new`.
+        unsafe { MutexGuard::lock(self.inner()) }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.0 .0 as u64
+    }
+
+    /// The object's own lock, taken by `lock obj { }`.
+    pub fn own_lock(&self) -> Lock {
+        // SAFETY: `own` is written once in `new`, before the handle exists.
+        Lock(Offset(unsafe { (*self.cell()).own }))
+    }
+
+    /// The stored value. Call with `inner` held.
+    fn load(&self) -> R<Value> {
+        // SAFETY: `inner` is held, so data/len are stable and the block is live.
+        let bytes = unsafe {
+            let c = self.cell();
+            std::slice::from_raw_parts(shm::at::<u8>(Offset((*c).data)), (*c).len as usize)
+        };
+        wire::decode(bytes)
+    }
+
+    /// Replace the stored bytes, growing the block if needed. Call with `inner` held.
+    fn store(&self, bytes: &[u8]) -> R<()> {
+        let c = self.cell();
+        // SAFETY: `inner` is held: no one else reads or writes data/len.
+        unsafe {
+            let old = (*c).data;
+            if old == 0 || shm::capacity(Offset(old)) < bytes.len() {
+                let new = shm::alloc(bytes.len())?;
+                (*c).data = new.0;
+                if old != 0 {
+                    shm::free(Offset(old));
+                }
+            }
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), shm::at::<u8>(Offset((*c).data)), bytes.len());
+            (*c).len = bytes.len() as u32;
+        }
+        Ok(())
+    }
+
+    /// One atomic read: a plain copy of the whole value.
+    pub fn snapshot(&self) -> R<Value> {
+        let _g = self.locked();
+        self.load()
+    }
+
+    /// One atomic write of the whole value.
+    pub fn set(&self, v: &Value) -> R<()> {
+        let bytes = wire::encode(v)?;
+        let _g = self.locked();
+        self.store(&bytes)
+    }
+
+    /// One atomic read-modify-write. `f` must not run user code.
+    fn update<T>(&self, f: impl FnOnce(&Value) -> R<T>) -> R<T> {
+        let _g = self.locked();
+        let v = self.load()?;
+        let out = f(&v)?;
+        self.store(&wire::encode(&v)?)?;
+        Ok(out)
+    }
+
+    /// `obj[index]`: one atomic read.
+    pub fn index_get(&self, index: &Value) -> R<Value> {
+        match self.snapshot()? {
+            Value::Dict(map) => {
+                let key = Key::from_value(index)?;
+                map.borrow().get(&key).cloned().ok_or_else(|| {
+                    ErrorObj::new("KeyError", format!("key {} is not in the shared dict", value::repr(index)))
+                })
+            }
+            Value::List(items) => {
+                let items = items.borrow();
+                Ok(items[list_index(index, items.len())?].clone())
+            }
+            other => Err(not_container(&other, "indexed")),
+        }
+    }
+
+    /// `obj[index] = v`: one atomic read-modify-write of the whole value.
+    pub fn index_set(&self, index: &Value, v: Value) -> R<()> {
+        wire::WireValue::from_value(&v)?; // refuse non-plain data before locking
+        self.update(|whole| match whole {
+            Value::Dict(map) => {
+                map.borrow_mut().insert(Key::from_value(index)?, v);
+                Ok(())
+            }
+            Value::List(items) => {
+                let mut items = items.borrow_mut();
+                let i = list_index(index, items.len())?;
+                items[i] = v;
+                Ok(())
+            }
+            other => Err(not_container(other, "assigned to by index")),
+        })
+    }
+
+    pub fn length(&self) -> R<usize> {
+        Ok(match self.snapshot()? {
+            Value::Dict(m) => m.borrow().len(),
+            Value::List(l) => l.borrow().len(),
+            Value::Str(s) => s.chars().count(),
+            other => return Err(not_container(&other, "measured with len()")),
+        })
+    }
+
+    /// The items a `for` loop visits (dict keys, list items…), from one read.
+    pub fn items(&self) -> R<Vec<Value>> {
+        Ok(match self.snapshot()? {
+            Value::Dict(m) => m.borrow().keys().map(Key::to_value).collect(),
+            Value::List(l) => l.borrow().clone(),
+            Value::Str(s) => s.chars().map(|c| Value::Str(c.to_string().into())).collect(),
+            Value::Range(r) => (r.start..r.stop()).map(Value::Int).collect(),
+            other => return Err(not_container(&other, "looped over")),
+        })
+    }
+
+    pub fn contains(&self, needle: &Value) -> R<bool> {
+        value::contains(&self.snapshot()?, needle)
+    }
+
+    /// A list or dict method: mutators run atomically on the stored value,
+    /// readers on a snapshot.
+    pub fn method(&self, interp: &mut Interp, name: &str, a: &mut Args) -> R<Value> {
+        if MUTATORS.contains(&name) {
+            for v in a.pos.iter().chain(a.kw.iter().map(|(_, v)| v)) {
+                wire::WireValue::from_value(v)?;
+            }
+            return self.update(|whole| match whole {
+                Value::List(_) | Value::Dict(_) => crate::builtins::call_method(interp, whole, name, a),
+                other => Err(not_container(other, "changed in place")),
+            });
+        }
+        if READERS.contains(&name) {
+            let snap = self.snapshot()?;
+            if matches!(snap, Value::List(_) | Value::Dict(_)) {
+                return crate::builtins::call_method(interp, &snap, name, a);
+            }
+        }
+        Err(ErrorObj::new("AttributeError", format!("shared has no method `{name}`"))
+            .with_help("take a plain copy with snapshot() and call the method on it"))
+    }
+
+    pub fn describe(&self) -> String {
+        match self.snapshot() {
+            Ok(v) => format!("<shared {}>", value::repr(&v)),
+            Err(_) => "<shared ?>".to_string(),
+        }
+    }
+}
+
+fn not_container(v: &Value, what: &str) -> Box<ErrorObj> {
+    ErrorObj::new("TypeError", format!("a shared {} cannot be {what}", value::type_name(v)))
+        .with_help("a shared scalar is read and written through .value")
+}
