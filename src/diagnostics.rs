@@ -35,6 +35,8 @@ pub struct ErrorObj {
     /// Set for `exit(code)` while it travels through a builtin (a callback
     /// called `exit`): the evaluator turns it back into `Flow::Exit`.
     pub exit: Option<i32>,
+    /// The text under the primary caret, when the kind alone says too little.
+    pub label: Option<String>,
 }
 
 impl ErrorObj {
@@ -52,6 +54,13 @@ impl ErrorObj {
             self.span = Some(span);
         }
         self
+    }
+
+    /// Errors no `catch` can stop: Ctrl-C, and a deadlock report (the other
+    /// processes are already gone).
+    pub fn ends_program(&self) -> bool {
+        matches!(&*self.kind, "KeyboardInterrupt")
+            || (&*self.kind == "Deadlock" && self.message.starts_with("every process"))
     }
 
     pub fn not_implemented(what: &str) -> Box<ErrorObj> {
@@ -215,6 +224,9 @@ pub fn render(err: &ErrorObj, sources: &SourceMap) -> String {
 
 /// The text under the primary caret.
 fn short_label(err: &ErrorObj) -> String {
+    if let Some(l) = &err.label {
+        return l.clone();
+    }
     match &*err.kind {
         "SyntaxError" => "here".into(),
         "NameError" => "not defined".into(),

@@ -101,6 +101,7 @@ fn signal(interp: &mut Interp, a: &mut Args) -> BResult {
         }
         other => return Err(value::wrong_type("signal", "the handler", "a function or nil", other)),
     }
+    crate::runtime::table::set_handlers(interp.rt.slot, interp.rt.handlers.len() as u32);
     Ok(Value::Nil)
 }
 

@@ -94,7 +94,8 @@ impl Interp {
             }
             StmtKind::Try { body, catch, finally } => {
                 let mut result = self.exec_block(body, env);
-                let catchable = matches!(&result, Err(Flow::Error(e)) if &*e.kind != "KeyboardInterrupt");
+                // Ctrl-C and a whole-program deadlock end the run; no `catch` stops them.
+                let catchable = matches!(&result, Err(Flow::Error(e)) if !e.ends_program());
                 if let (true, Some((var, handler))) = (catchable, catch) {
                     let Err(Flow::Error(e)) = std::mem::replace(&mut result, Ok(())) else { unreachable!() };
                     if let Some(v) = var {

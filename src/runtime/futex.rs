@@ -43,6 +43,9 @@ pub fn wake(word: &AtomicU32, n: i32) {
 /// handled at a safe point (which may raise). Returns false on timeout;
 /// true means "look again" (the caller re-checks its condition).
 pub fn wait_until(interp: &mut Interp, word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> R<bool> {
+    if super::signals::ANY_PENDING.load(std::sync::atomic::Ordering::Relaxed) {
+        super::safe_point(interp)?;
+    }
     let left = match deadline {
         Some(d) => {
             let left = d.saturating_duration_since(Instant::now());
@@ -51,12 +54,18 @@ pub fn wait_until(interp: &mut Interp, word: &AtomicU32, expected: u32, deadline
             }
             Some(left)
         }
+        // The main process wakes now and then to look for a deadlock.
+        None if !interp.rt.is_child => Some(super::deadlock::LOOK_EVERY),
         None => None,
     };
     match wait_once(word, expected, left) {
         Woke::Maybe => Ok(true),
         Woke::Interrupted => {
             super::safe_point(interp)?;
+            Ok(true)
+        }
+        Woke::TimedOut if deadline.is_none() => {
+            super::deadlock::tick(interp)?;
             Ok(true)
         }
         Woke::TimedOut => Ok(false),

@@ -104,7 +104,7 @@ impl Lock {
                     }
                     return Err(abandoned);
                 }
-                libc::ETIMEDOUT => {}
+                libc::ETIMEDOUT => super::deadlock::tick(interp)?,
                 e => {
                     let msg = std::io::Error::from_raw_os_error(e);
                     return Err(ErrorObj::new("ProcessError", format!("lock wait failed: {msg}")));
@@ -177,6 +177,15 @@ impl Lock {
         ErrorObj::new("LockAbandoned", format!("{who} died while holding this lock; the lock is free again"))
             .with_help("the data it protected may be half-updated; check it before going on")
     }
+}
+
+/// Who holds the lock with id `obj` and where they took it (for reports).
+pub fn holder_of(obj: u64) -> Option<(i32, Span)> {
+    let lock = Lock(Offset(obj as _));
+    let owner = lock.owner()?;
+    let c = lock.cell();
+    let span = Span { src: SourceId(c.src.load(Relaxed)), start: c.start.load(Relaxed), end: c.end.load(Relaxed) };
+    Some((owner, span))
 }
 
 /// `Process-1 (pid 123)` if the process table knows the pid, else `pid 123`.

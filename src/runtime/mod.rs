@@ -2,6 +2,7 @@
 //! each. Knows nothing of syntax; the evaluator calls in through the
 //! functions below, which dispatch on the handle's kind.
 
+pub mod deadlock;
 pub mod event;
 pub mod futex;
 pub mod lock;

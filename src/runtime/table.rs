@@ -85,12 +85,18 @@ pub struct Entry {
     wait_start: AtomicU32,
     wait_end: AtomicU32,
     wait_obj: AtomicU64,
+    /// How many `signal()` handlers the process has: a signal could still
+    /// wake it, so it never counts as stuck.
+    handlers: AtomicU32,
     name: [AtomicU8; NAME_LEN],
 }
 
 #[repr(C)]
 struct Header {
     capacity: AtomicU32,
+    /// Bumped on every change of any entry: a deadlock report needs the
+    /// table to stand still, so that no wake-up is still on its way.
+    epoch: AtomicU64,
 }
 
 /// A snapshot of one entry, for reports.
@@ -103,6 +109,7 @@ pub struct EntryView {
     pub state: State,
     pub exitcode: i32,
     pub daemon: bool,
+    pub handlers: u32,
     pub wait: Option<WaitView>,
 }
 
@@ -172,6 +179,25 @@ pub fn init(capacity: usize, name: &str) -> bool {
     true
 }
 
+fn bump() {
+    if let Some(h) = header() {
+        h.epoch.fetch_add(1, AcqRel);
+    }
+}
+
+/// The change counter of the whole table.
+pub fn epoch() -> u64 {
+    header().map_or(0, |h| h.epoch.load(Acquire))
+}
+
+/// Record how many signal handlers the process in `slot` has.
+pub fn set_handlers(slot: u32, n: u32) {
+    if let Some(e) = entries().get(slot as usize) {
+        e.handlers.store(n, Relaxed);
+    }
+    bump();
+}
+
 pub fn capacity() -> usize {
     entries().len()
 }
@@ -190,6 +216,7 @@ pub fn reserve(name: &str, daemon: bool) -> Option<u32> {
             e.exitcode.store(0, Relaxed);
             e.daemon.store(daemon as u32, Relaxed);
             e.wait_kind.store(WaitKind::None as u32, Relaxed);
+            e.handlers.store(0, Relaxed);
             set_name_at(i as u32, name);
             return Some(i as u32);
         }
@@ -199,12 +226,14 @@ pub fn reserve(name: &str, daemon: bool) -> Option<u32> {
 
 /// Record the pid of the process in `slot` (done by both sides of a fork).
 pub fn set_pid(slot: u32, pid: i32) {
+    bump();
     if let Some(e) = entries().get(slot as usize) {
         e.pid.store(pid, Release);
     }
 }
 
 pub fn free(slot: u32) {
+    bump();
     if let Some(e) = entries().get(slot as usize) {
         e.state.store(State::Free as u32, Relaxed);
         e.pid.store(0, Release);
@@ -225,12 +254,14 @@ pub fn set_name_at(slot: u32, name: &str) {
 }
 
 pub fn set_state(slot: u32, state: State) {
+    bump();
     if let Some(e) = entries().get(slot as usize) {
         e.state.store(state as u32, Release);
     }
 }
 
 pub fn set_exited(slot: u32, code: i32) {
+    bump();
     if let Some(e) = entries().get(slot as usize) {
         e.exitcode.store(code, Relaxed);
         e.state.store(State::Exited as u32, Release);
@@ -239,6 +270,7 @@ pub fn set_exited(slot: u32, code: i32) {
 
 /// Record that the process in `slot` starts waiting.
 pub fn set_waiting(slot: u32, kind: WaitKind, span: Span, obj: u64, timed: bool) {
+    bump();
     if let Some(e) = entries().get(slot as usize) {
         e.wait_kind.store(kind as u32, Relaxed);
         e.wait_timed.store(timed as u32, Relaxed);
@@ -284,6 +316,7 @@ pub fn snapshot() -> Vec<EntryView> {
             state,
             exitcode: e.exitcode.load(Relaxed),
             daemon: e.daemon.load(Relaxed) != 0,
+            handlers: e.handlers.load(Relaxed),
             wait,
         });
     }

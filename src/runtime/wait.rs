@@ -63,7 +63,10 @@ pub fn pid(interp: &mut Interp, pid: i32, timeout: Option<f64>, kind: WaitKind, 
     pending_first(interp)?;
     let _rec = Recorded::new(interp, kind, span, pid as u64, timeout.is_some());
     let target = if pid > 0 { Some(Pid::from_raw(pid)) } else { None };
-    let Some(deadline) = deadline_of(timeout) else {
+    // A child, or a wait for any child, blocks in waitpid; the main process
+    // waiting for one child polls its pidfd in slices, to look for deadlocks.
+    let untimed_blocking = timeout.is_none() && (interp.rt.is_child || pid <= 0);
+    if untimed_blocking {
         loop {
             match waitpid(target, None) {
                 Ok(st) if matches!(st, WaitStatus::Exited(..) | WaitStatus::Signaled(..)) => return Ok(Some(st)),
@@ -72,7 +75,8 @@ pub fn pid(interp: &mut Interp, pid: i32, timeout: Option<f64>, kind: WaitKind, 
                 Err(e) => return Err(ErrorObj::new("ProcessError", format!("waiting for pid {pid} failed: {e}"))),
             }
         }
-    };
+    }
+    let deadline = deadline_of(timeout);
     // With a timeout: poll a pidfd, which becomes readable when the child ends.
     // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
@@ -82,10 +86,17 @@ pub fn pid(interp: &mut Interp, pid: i32, timeout: Option<f64>, kind: WaitKind, 
             Ok(_) => {}
             Err(e) => break Err(ErrorObj::new("ProcessError", format!("waiting for pid {pid} failed: {e}"))),
         }
-        let left = deadline.saturating_duration_since(Instant::now());
+        if let Err(e) = super::deadlock::tick(interp) {
+            break Err(e);
+        }
+        let left = match deadline {
+            Some(d) => d.saturating_duration_since(Instant::now()),
+            None => super::deadlock::LOOK_EVERY,
+        };
         if left.is_zero() {
             break Ok(None);
         }
+        let left = left.min(super::deadlock::LOOK_EVERY);
         let ms = left.as_millis().clamp(1, i32::MAX as u128) as i32;
         if fd >= 0 {
             let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };

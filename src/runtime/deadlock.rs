@@ -1,0 +1,154 @@
+//! Deadlock detection (LANGUAGE.md §10). The main process looks at the
+//! process table while it waits: when every live process of the program
+//! waits with no timeout on a primitive (lock, sem, event, queue, pipe,
+//! join), none has a signal handler that could still wake it, and the
+//! table has not changed for a while (no wake-up on its way), nobody can
+//! ever move again. Then the main process reports who waits on what and
+//! where — and for locks who holds them — ends every other process and
+//! the run stops with exit code 3.
+//!
+//! Waiting for `run(...)`, sleeping and computing are never "stuck".
+
+use super::table::{self, EntryView, State, WaitKind};
+use crate::diagnostics::ErrorObj;
+use crate::eval::Interp;
+use crate::syntax::span::Span;
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+type R<T> = Result<T, Box<ErrorObj>>;
+
+/// How long the table must stand still before a deadlock is declared.
+const SETTLE: Duration = Duration::from_millis(400);
+/// How often a waiting main process looks.
+pub const LOOK_EVERY: Duration = Duration::from_millis(100);
+
+thread_local! {
+    /// The epoch seen at the last look, and since when it has not changed.
+    static STILL: Cell<Option<(u64, Instant)>> = const { Cell::new(None) };
+    static LAST_LOOK: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// Called by the main process from inside its waits, every slice.
+pub fn tick(interp: &mut Interp) -> R<()> {
+    // A signal that landed between two slices is news first (Ctrl-C).
+    if super::signals::ANY_PENDING.load(std::sync::atomic::Ordering::Relaxed) {
+        super::safe_point(interp)?;
+    }
+    if interp.rt.is_child || !interp.rt.started {
+        return Ok(());
+    }
+    let now = Instant::now();
+    if LAST_LOOK.get().is_some_and(|t| now.duration_since(t) < LOOK_EVERY) {
+        return Ok(());
+    }
+    LAST_LOOK.set(Some(now));
+    let epoch = table::epoch();
+    let live: Vec<EntryView> =
+        table::snapshot().into_iter().filter(|e| e.state != State::Exited && alive(e.pid)).collect();
+    if !live.iter().all(stuck) {
+        STILL.set(None);
+        return Ok(());
+    }
+    match STILL.get() {
+        Some((seen, since)) if seen == epoch => {
+            if now.duration_since(since) >= SETTLE {
+                STILL.set(None);
+                return Err(report(interp, &live));
+            }
+        }
+        _ => STILL.set(Some((epoch, now))),
+    }
+    Ok(())
+}
+
+/// Whether a process waits for something only another process can give.
+fn stuck(e: &EntryView) -> bool {
+    match (&e.state, &e.wait) {
+        (State::Waiting, Some(w)) => !w.timed && e.handlers == 0 && w.kind != WaitKind::Command,
+        _ => false,
+    }
+}
+
+/// Alive and not a zombie (a killed child still listed as running).
+fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state letter follows the `(comm)` field.
+        Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with(['Z', 'X'])),
+        Err(_) => false,
+    }
+}
+
+/// The text of a wait's target: `b` for `b.acquire()` or `lock b { }`.
+fn target_name(interp: &Interp, span: Span) -> Option<String> {
+    let src = interp.sources.get(span.src)?;
+    let text = src.text.get(span.start as usize..span.end as usize)?;
+    let head = text.split('(').next().unwrap_or(text);
+    let recv = match head.rfind('.') {
+        Some(i) => &head[..i],
+        None => head,
+    };
+    let recv = recv.trim();
+    let simple = !recv.is_empty() && recv.len() <= 40 && !recv.contains('\n');
+    simple.then(|| recv.to_string())
+}
+
+fn what(interp: &Interp, kind: WaitKind, span: Span) -> String {
+    let noun = match kind {
+        WaitKind::Lock => "lock",
+        WaitKind::Sem => "semaphore",
+        WaitKind::Event => "event",
+        WaitKind::QueueGet => "an item from queue",
+        WaitKind::QueuePut => "room in queue",
+        WaitKind::QueueJoin => "the tasks of queue",
+        WaitKind::PipeRecv => "data on pipe",
+        WaitKind::PipeSend => "room in pipe",
+        WaitKind::Join => "the end of",
+        other => other.describe(),
+    };
+    match target_name(interp, span) {
+        Some(name) => format!("{noun} `{name}`"),
+        None => noun.to_string(),
+    }
+}
+
+fn report(interp: &Interp, live: &[EntryView]) -> Box<ErrorObj> {
+    let mut lines = Vec::new();
+    let mut labels = Vec::new();
+    let mut main_span = None;
+    let mut err_label = None;
+    for e in live {
+        let Some(w) = e.wait else { continue };
+        let who = format!("{} (pid {})", e.name, e.pid);
+        let mut line =
+            format!("{who} waits for {} at {}", what(interp, w.kind, w.span), interp.sources.location(w.span));
+        if w.kind == WaitKind::Lock {
+            if let Some((owner, taken)) = super::lock::holder_of(w.obj) {
+                let holder = super::lock::describe_pid(owner);
+                line.push_str(&format!(", held by {holder}, taken at {}", interp.sources.location(taken)));
+                labels.push((taken, format!("{holder} took it here")));
+            }
+        }
+        if e.pid == interp.process.pid {
+            main_span = Some(w.span);
+            err_label = Some(format!("{who} waits here"));
+        } else {
+            labels.push((w.span, format!("{who} waits here")));
+        }
+        lines.push(line);
+    }
+    let mut err = ErrorObj::new(
+        "Deadlock",
+        format!("every process is waiting and none can ever be woken:\n  {}", lines.join("\n  ")),
+    )
+    .with_help("take locks in the same order in every process, and make sure every wait has someone to end it");
+    err.span = main_span;
+    err.label = err_label;
+    if main_span.is_some() {
+        err.labels = labels;
+    }
+    err.process = Some(interp.process.clone());
+    // Nobody can move: end every other process now so the exit is prompt.
+    table::signal_all_others(libc::SIGKILL);
+    err
+}
