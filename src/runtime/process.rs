@@ -131,16 +131,22 @@ pub fn spawn(interp: &mut Interp, daemon: bool, run: impl FnOnce(&mut Interp) ->
     })?;
     let parent = std::process::id() as i32;
     let child_seed = interp.rng.u64(..);
+    let mask = signals::block_all();
     // SAFETY: the interpreter is single-threaded (no other thread can hold
     // a lock the child needs), and printing writes straight to the fd, so
     // no userspace buffer is duplicated.
-    match unsafe { fork() } {
+    let forked = unsafe { fork() };
+    if !matches!(forked, Ok(ForkResult::Child)) {
+        signals::restore_mask(&mask);
+    }
+    match forked {
         Err(e) => {
             table::free(slot);
             Err(ErrorObj::new("ProcessError", format!("fork failed: {e}")))
         }
         Ok(ForkResult::Child) => {
             become_child(interp, slot, name, child_seed, parent);
+            signals::restore_mask(&mask);
             // SAFETY: plain prctl: a spawned child dies with its parent.
             unsafe {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
@@ -177,7 +183,13 @@ fn become_child(interp: &mut Interp, slot: u32, name: String, seed: u64, _parent
     interp.rt.spawned = 0;
     interp.rt.slot = slot;
     interp.rt.is_child = true;
-    interp.rt.handlers.clear();
+    // A child starts without the parent's `signal()` handlers; give those
+    // signals back their default action, or the child would swallow them.
+    for (sig, _) in interp.rt.handlers.drain(..) {
+        if sig != libc::SIGINT {
+            signals::set_default(sig);
+        }
+    }
     interp.process.name = name;
     interp.process.pid = pid;
     signals::clear();
@@ -387,14 +399,20 @@ pub fn fork_builtin(interp: &mut Interp) -> R<Value> {
         table::reserve(&name, false).ok_or_else(|| ErrorObj::new("ProcessError", "the process table is full"))?;
     let parent = std::process::id() as i32;
     let seed = interp.rng.u64(..);
+    let mask = signals::block_all();
     // SAFETY: as in `spawn`.
-    match unsafe { fork() } {
+    let forked = unsafe { fork() };
+    if !matches!(forked, Ok(ForkResult::Child)) {
+        signals::restore_mask(&mask);
+    }
+    match forked {
         Err(e) => {
             table::free(slot);
             Err(ErrorObj::new("ProcessError", format!("fork failed: {e}")))
         }
         Ok(ForkResult::Child) => {
             become_child(interp, slot, name, seed, parent);
+            signals::restore_mask(&mask);
             Ok(Value::Int(0))
         }
         Ok(ForkResult::Parent { child }) => {
@@ -407,14 +425,29 @@ pub fn fork_builtin(interp: &mut Interp) -> R<Value> {
 
 /// `wait()` / `waitpid(pid)`: `[pid, exitcode]`.
 pub fn wait_builtin(interp: &mut Interp, pid: Option<i32>, span: Span) -> R<Value> {
-    if interp.rt.children.is_empty() {
-        return Err(ErrorObj::new("ProcessError", "wait(): this process has no children to wait for"));
-    }
     let target = pid.unwrap_or(-1);
-    if target > 0 && !interp.rt.children.iter().any(|c| c.pid == target) {
-        return Err(ErrorObj::new("ProcessError", format!("waitpid(): {target} is not a child of this process")));
-    }
-    let status = wait::pid(interp, target, None, WaitKind::Child, span)?;
+    let known =
+        if target > 0 { interp.rt.children.iter().any(|c| c.pid == target) } else { !interp.rt.children.is_empty() };
+    // The main process is a subreaper: orphans it adopted are its children
+    // too, though it never forked them. Ask the OS (reaping one that ended).
+    let status = match known {
+        true => None,
+        false => match waitpid(Pid::from_raw(target), Some(WaitPidFlag::WNOHANG)) {
+            Ok(st @ (WaitStatus::Exited(..) | WaitStatus::Signaled(..))) => Some(st),
+            Ok(_) => None,
+            Err(_) if target > 0 => {
+                return Err(ErrorObj::new(
+                    "ProcessError",
+                    format!("waitpid(): {target} is not a child of this process"),
+                ))
+            }
+            Err(_) => return Err(ErrorObj::new("ProcessError", "wait(): this process has no children to wait for")),
+        },
+    };
+    let status = match status {
+        Some(st) => Some(st),
+        None => wait::pid(interp, target, None, WaitKind::Child, span)?,
+    };
     match status {
         Some(st) => {
             let (Some(p), Some(code)) = (st.pid(), exitcode_of(st)) else {

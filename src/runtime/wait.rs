@@ -36,6 +36,15 @@ impl Drop for Recorded {
     }
 }
 
+/// Act on signals that arrived before the wait began: a blocking call would
+/// otherwise sit on them until it ended by itself.
+fn pending_first(interp: &mut Interp) -> R<()> {
+    if super::signals::ANY_PENDING.load(std::sync::atomic::Ordering::Relaxed) {
+        super::safe_point(interp)?;
+    }
+    Ok(())
+}
+
 fn deadline_of(timeout: Option<f64>) -> Option<Instant> {
     timeout.map(|t| Instant::now() + Duration::from_secs_f64(t.max(0.0)))
 }
@@ -43,6 +52,7 @@ fn deadline_of(timeout: Option<f64>) -> Option<Instant> {
 /// Wait for child `pid` (-1: any child) to end, or until `timeout`.
 /// `None` when the timeout passed first.
 pub fn pid(interp: &mut Interp, pid: i32, timeout: Option<f64>, kind: WaitKind, span: Span) -> R<Option<WaitStatus>> {
+    pending_first(interp)?;
     let _rec = Recorded::new(interp, kind, span, pid as u64, timeout.is_some());
     let target = if pid > 0 { Some(Pid::from_raw(pid)) } else { None };
     let Some(deadline) = deadline_of(timeout) else {
@@ -95,6 +105,7 @@ pub fn pid(interp: &mut Interp, pid: i32, timeout: Option<f64>, kind: WaitKind, 
 
 /// `sleep(secs)`: interruptible by signals, recorded as sleeping.
 pub fn sleep(interp: &mut Interp, secs: f64) -> R<()> {
+    pending_first(interp)?;
     let _rec = Recorded::sleeping(interp);
     let deadline = Instant::now() + Duration::from_secs_f64(secs);
     loop {
