@@ -73,6 +73,8 @@ const BENCHES: &[Bench] = &[
     Bench::new("fib", "s", Lower, "fib(30) recursive, in-process"),
     Bench::new("loop", "s", Lower, "while loop of 10,000,000 additions (s += i; i += 1)"),
     Bench::new("dict", "s", Lower, "build a dict of 1,000,000 int keys (d[i] = i)"),
+    Bench::new("spawn_seq", "µs/process", Lower, "200 processes spawned and joined one after another"),
+    Bench::new("spawn_burst", "µs/process", Lower, "200 processes spawned, then all joined"),
 ];
 
 const DEFAULT_REPS: u32 = 5;
