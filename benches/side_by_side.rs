@@ -78,6 +78,8 @@ const BENCHES: &[Bench] = &[
     Bench::new("event_pingpong_pinned", "µs/round trip", Lower, "event ping-pong, one CPU").script("event_pingpong").prefix(&["taskset", "-c", "0"]),
     Bench::new("event_pingpong_unpinned", "µs/round trip", Lower, "event ping-pong, unpinned").script("event_pingpong"),
     Bench::new("shared_dict", "ops/s", Higher, "2 procs x 5k `lock d { d[\"count\"] += 1 }` (CPython: Manager().dict() + Lock)"),
+    Bench::new("spawn_seq", "µs/process", Lower, "200 processes spawned and joined one after another"),
+    Bench::new("spawn_burst", "µs/process", Lower, "200 processes spawned, then all joined"),
 ];
 
 const DEFAULT_REPS: u32 = 5;

@@ -179,16 +179,24 @@ fn fork_child(interp: &mut Interp, name: String, daemon: bool, what: &str) -> R<
             .with_help("raise the limit with --max-procs N")
     })?;
     let child_seed = interp.rng.u64(..);
+    // Signals wait until the child has forgotten the parent's handlers, so
+    // none sent right after the fork is swallowed or misdirected.
+    let mask = signals::block_all();
     // SAFETY: the interpreter is single-threaded (no other thread can hold
     // a lock the child needs), and printing writes straight to the fd, so
     // no userspace buffer is duplicated.
-    match unsafe { fork() } {
+    let forked = unsafe { fork() };
+    if !matches!(forked, Ok(ForkResult::Child)) {
+        signals::restore_mask(&mask);
+    }
+    match forked {
         Err(e) => {
             table::free(slot);
             Err(ErrorObj::new("ProcessError", format!("{what} failed: {e}")))
         }
         Ok(ForkResult::Child) => {
             become_child(interp, slot, name, child_seed);
+            signals::restore_mask(&mask);
             Ok(Forked::Child)
         }
         Ok(ForkResult::Parent { child }) => {
@@ -207,7 +215,13 @@ fn become_child(interp: &mut Interp, slot: u32, name: String, seed: u64) {
     interp.rt.spawned = 0;
     interp.rt.slot = slot;
     interp.rt.is_child = true;
-    interp.rt.handlers.clear();
+    // A child starts without the parent's `signal()` handlers; give those
+    // signals back their default action, or the child would swallow them.
+    for (sig, _) in interp.rt.handlers.drain(..) {
+        if sig != libc::SIGINT {
+            signals::set_default(sig);
+        }
+    }
     interp.process.name = name;
     interp.process.pid = pid;
     signals::clear();
@@ -419,14 +433,29 @@ pub fn fork_builtin(interp: &mut Interp) -> R<Value> {
 
 /// `wait()` / `waitpid(pid)`: `[pid, exitcode]`.
 pub fn wait_builtin(interp: &mut Interp, pid: Option<i32>, span: Span) -> R<Value> {
-    if interp.rt.children.is_empty() {
-        return Err(ErrorObj::new("ProcessError", "wait(): this process has no children to wait for"));
-    }
     let target = pid.unwrap_or(-1);
-    if target > 0 && !interp.rt.children.iter().any(|c| c.pid == target) {
-        return Err(ErrorObj::new("ProcessError", format!("waitpid(): {target} is not a child of this process")));
-    }
-    let status = wait::pid(interp, target, None, WaitKind::Child, span)?;
+    let known =
+        if target > 0 { interp.rt.children.iter().any(|c| c.pid == target) } else { !interp.rt.children.is_empty() };
+    // The main process is a subreaper: orphans it adopted are its children
+    // too, though it never forked them. Ask the OS (reaping one that ended).
+    let status = match known {
+        true => None,
+        false => match waitpid(Pid::from_raw(target), Some(WaitPidFlag::WNOHANG)) {
+            Ok(st @ (WaitStatus::Exited(..) | WaitStatus::Signaled(..))) => Some(st),
+            Ok(_) => None,
+            Err(_) if target > 0 => {
+                return Err(ErrorObj::new(
+                    "ProcessError",
+                    format!("waitpid(): {target} is not a child of this process"),
+                ))
+            }
+            Err(_) => return Err(ErrorObj::new("ProcessError", "wait(): this process has no children to wait for")),
+        },
+    };
+    let status = match status {
+        Some(st) => Some(st),
+        None => wait::pid(interp, target, None, WaitKind::Child, span)?,
+    };
     match status {
         Some(st) => {
             let (Some(p), Some(code)) = (st.pid(), exitcode_of(st)) else {

@@ -88,6 +88,29 @@ pub fn arm_timeout(secs: f64) {
     }
 }
 
+/// Block every signal; returns the previous mask for `restore_mask`. Used
+/// around `fork` so that nothing is delivered to a child before it has reset
+/// the handlers it must not inherit.
+pub fn block_all() -> libc::sigset_t {
+    // SAFETY: plain sigset calls on local, initialised sets.
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+        old
+    }
+}
+
+/// Put back a mask saved by `block_all`; signals that came meanwhile are
+/// delivered now.
+pub fn restore_mask(old: &libc::sigset_t) {
+    // SAFETY: `old` is a mask returned by `block_all`.
+    unsafe {
+        libc::pthread_sigmask(libc::SIG_SETMASK, old, std::ptr::null_mut());
+    }
+}
+
 /// Take the set of pending signals, clearing it.
 pub fn take_pending() -> u64 {
     ANY_PENDING.store(false, SeqCst);
