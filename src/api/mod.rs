@@ -131,6 +131,8 @@ impl Engine {
     fn error(&self, e: Box<ErrorObj>, mut exit_code: i32) -> Error {
         if &*e.kind == "KeyboardInterrupt" {
             exit_code = 130;
+        } else if &*e.kind == "Terminated" {
+            exit_code = 143;
         } else if e.ends_program() {
             exit_code = 3;
         }

@@ -355,15 +355,26 @@ pub fn safe_point(interp: &mut Interp) -> R<()> {
                 let name = Value::str(&signals::name(sig));
                 interp.call_function(&h, vec![name], crate::syntax::span::Span::default())?;
             }
-            None if sig == libc::SIGINT => {
+            None if sig == libc::SIGINT || sig == libc::SIGTERM || sig == libc::SIGHUP => {
                 if interp.rt.is_child {
-                    // A child ends quietly on Ctrl-C; its parent reports.
-                    signals::set_default(libc::SIGINT);
+                    // A child ends quietly; its parent reports.
+                    signals::set_default(sig);
                     process::terminate_all(interp);
-                    // SAFETY: re-raise with the default action: die by SIGINT.
-                    unsafe { libc::raise(libc::SIGINT) };
+                    // SAFETY: re-raise with the default action: die by the signal.
+                    unsafe { libc::raise(sig) };
                 }
-                return Err(ErrorObj::new("KeyboardInterrupt", "interrupted (Ctrl-C)"));
+                // The main process ends its children rather than joining them.
+                interp.rt.interrupted = true;
+                let message = match sig {
+                    libc::SIGINT => "interrupted (Ctrl-C)".to_string(),
+                    other => format!("ended by {}", signals::name(other)),
+                };
+                let mut e = ErrorObj::new("KeyboardInterrupt", message);
+                if sig != libc::SIGINT {
+                    e.exit = None;
+                    e.kind = "Terminated".into();
+                }
+                return Err(e);
             }
             None => {}
         }

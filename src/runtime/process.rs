@@ -59,6 +59,9 @@ pub struct Runtime {
     /// User `signal()` handlers by signal number.
     pub handlers: Vec<(i32, Value)>,
     pub started: bool,
+    /// Ctrl-C or SIGTERM reached the main process: at the end its children
+    /// are terminated, not waited for.
+    pub interrupted: bool,
 }
 
 impl Default for Runtime {
@@ -72,6 +75,7 @@ impl Default for Runtime {
             is_child: false,
             handlers: Vec::new(),
             started: false,
+            interrupted: false,
         }
     }
 }
@@ -99,6 +103,10 @@ pub fn start(interp: &mut Interp) {
         libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     }
     signals::install_interrupt();
+    // SIGTERM and SIGHUP end the main process the same way, so children
+    // made with the low-level fork() are not left behind.
+    signals::catch(libc::SIGTERM);
+    signals::catch(libc::SIGHUP);
 }
 
 fn child_name(interp: &Interp) -> String {
@@ -224,6 +232,10 @@ fn become_child(interp: &mut Interp, slot: u32, name: String, seed: u64) {
     }
     interp.process.name = name;
     interp.process.pid = pid;
+    // `p.terminate()` ends a child at once, as in Python: only the main
+    // process turns SIGTERM/SIGHUP into an orderly end.
+    signals::set_default(libc::SIGTERM);
+    signals::set_default(libc::SIGHUP);
     signals::clear();
     // A child's stream is reproducible under --seed and distinct per child.
     interp.rng = match interp.seed {
@@ -380,6 +392,9 @@ pub fn send_signal(h: &ProcessHandle, sig: i32) -> R<()> {
 /// End of a program (main or child): wait for every non-daemon child,
 /// then terminate daemons, and reap everything (adopted orphans too).
 pub fn finish(interp: &mut Interp) {
+    if interp.rt.interrupted {
+        terminate_all(interp);
+    }
     loop {
         let next = interp.rt.children.iter().find(|c| !c.daemon).map(|c| c.pid);
         let Some(pid) = next else { break };
