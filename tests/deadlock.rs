@@ -1,0 +1,71 @@
+//! Deadlock detection (LANGUAGE.md §10): a real deadlock stops the run with a
+//! report and exit code 3; waits that can still end never raise an alarm.
+
+mod common;
+
+use common::{run, run_args};
+use std::time::Duration;
+
+#[test]
+fn locks_taken_in_opposite_order_are_reported() {
+    let out = run_args(&["scripts/deadlock_lock_order.mps"], "scripts/deadlock_lock_order.mps");
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert!(out.elapsed < Duration::from_secs(5), "took {:?}", out.elapsed);
+    let err = &out.stderr;
+    assert!(err.contains("Deadlock"), "{err}");
+    assert!(err.contains("MainProcess") && err.contains("Process-1"), "both processes named: {err}");
+    assert!(err.contains("lock `a`") && err.contains("lock `b`"), "both locks named: {err}");
+    // Both waits (lines 15 and 22) and both takes (lines 13 and 20) are shown.
+    for line in ["deadlock_lock_order.mps:15", "deadlock_lock_order.mps:22"] {
+        assert!(err.contains(line), "{line} in {err}");
+    }
+    assert!(err.contains("held by"), "{err}");
+    assert!(!out.stdout.contains("got both"), "{}", out.stdout);
+}
+
+#[test]
+fn the_fixed_lock_order_runs_to_the_end() {
+    let out = run_args(&["scripts/deadlock_lock_order_fixed.mps"], "scripts/deadlock_lock_order_fixed.mps");
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stdout.contains("worker got both") && out.stdout.contains("main got both"));
+}
+
+#[test]
+fn a_wait_nobody_can_end_is_reported() {
+    let out = run("lost_event", "event ready\nlet c = spawn { ready.wait() }\nc.join()\n");
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert!(out.stderr.contains("event `ready`"), "{}", out.stderr);
+    assert!(out.stderr.contains("the end of `c`"), "{}", out.stderr);
+}
+
+#[test]
+fn a_deadlock_cannot_be_caught() {
+    let out = run("uncatchable", "event e\ntry { e.wait() } catch err { print(\"caught\") }\n");
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert!(!out.stdout.contains("caught"));
+}
+
+/// Each of these waits can end, so the run must reach its end normally.
+#[test]
+fn no_false_alarms() {
+    let cases = [
+        ("timed_wait", "event e\nlet c = spawn { print(e.wait(timeout=1.2)) }\nc.join()\n", "false"),
+        ("sleeping", "event e\nlet c = spawn { sleep(1.2); e.set() }\ne.wait()\nprint(\"woke\")\n", "woke"),
+        (
+            "computing",
+            "event e\nlet c = spawn { let i = 0\n while i < 2000000 { i += 1 }\n e.set() }\ne.wait()\nprint(\"done\")\n",
+            "done",
+        ),
+        ("run_command", "event e\nlet c = spawn { run(\"sleep 1.2\"); e.set() }\ne.wait()\nprint(\"ran\")\n", "ran"),
+        (
+            "signal_handler",
+            "event e\nlet c = spawn {\n signal(\"SIGUSR1\", fn(n) { e.set() })\n event never\n never.wait()\n}\nsleep(1.2)\nkill(c.pid, \"SIGUSR1\")\ne.wait()\nprint(\"signalled\")\nc.kill()\n",
+            "signalled",
+        ),
+    ];
+    for (hint, code, expect) in cases {
+        let out = run(hint, code);
+        assert_eq!(out.code, Some(0), "{hint}: {}", out.stderr);
+        assert!(out.stdout.contains(expect), "{hint}: {}", out.stdout);
+    }
+}
