@@ -59,7 +59,7 @@ impl Interp {
         match f {
             Value::Func(c) => self.call_closure(c, Slots::from_vec(pos), kw, span),
             Value::Native(n) => {
-                let mut args = Args { pos, kw, span, name: n.name.clone() };
+                let mut args = Args { pos, kw, span, name: n.name.clone(), owner: "" };
                 match &n.call {
                     NativeFn::Builtin(b) => b(self, &mut args).map_err(|e| match e.exit {
                         Some(code) => Flow::Exit(code),
@@ -191,7 +191,7 @@ impl Interp {
     ) -> Result<Value, Flow> {
         let obj = self.eval(recv, env)?;
         let (pos, kw) = self.eval_args(args, env)?;
-        let mut args = Args { pos, kw, span, name: name.name.clone() };
+        let mut args = Args { pos, kw, span, name: name.name.clone(), owner: "" };
         crate::builtins::call_method(self, &obj, &name.name, &mut args).at(span)
     }
 }
@@ -244,7 +244,7 @@ impl Interp {
             let result = match task {
                 Task::Call(f, pos, kw) => interp.call_value(&f, pos, kw, span),
                 Task::Method(obj, name, pos, kw) => {
-                    let mut args = Args { pos, kw, span, name: name.clone() };
+                    let mut args = Args { pos, kw, span, name: name.clone(), owner: "" };
                     crate::builtins::call_method(interp, &obj, &name, &mut args).at(span)
                 }
             };

@@ -98,7 +98,7 @@ pub const CONSTRUCTORS: &[(&str, BuiltinFn)] = &[
 ];
 
 fn not_yet(_: &mut Interp, a: &mut Args) -> R<Value> {
-    Err(ErrorObj::not_implemented(&format!("`{}`", a.name)))
+    Err(ErrorObj::not_implemented(&format!("`{}`", a.func())))
 }
 
 fn new_lock(interp: &mut Interp, a: &mut Args) -> R<Value> {
@@ -111,7 +111,7 @@ fn new_sem(interp: &mut Interp, a: &mut Args) -> R<Value> {
     a.check(0, 1, &["value"])?;
     let n = match a.opt(0, "value") {
         None => 1,
-        Some(v) => value::expect_int(v, &a.name, "the initial value")?,
+        Some(v) => value::expect_int(v, &a.func(), "the initial value")?,
     };
     let n = u32::try_from(n).map_err(|_| {
         ErrorObj::new("ValueError", format!("sem(): the initial value must be between 0 and {}, not {n}", u32::MAX))
@@ -171,7 +171,7 @@ pub fn guard_exit(interp: &mut Interp, token: GuardToken) -> R<()> {
 fn timeout_arg(a: &Args, pos: usize) -> R<Option<f64>> {
     match a.opt(pos, "timeout") {
         None | Some(Value::Nil) => Ok(None),
-        Some(v) => Ok(Some(value::expect_float(v, &a.name, "timeout")?.max(0.0))),
+        Some(v) => Ok(Some(value::expect_float(v, &a.func(), "timeout")?.max(0.0))),
     }
 }
 
