@@ -68,6 +68,8 @@ impl GlobalTable {
 struct FnScope {
     blocks: Vec<FxHashMap<Name, u32>>,
     next: u32,
+    /// Locals become `Slot::Stack` (see `FnDef::on_stack`).
+    on_stack: bool,
 }
 
 pub struct Resolver<'g> {
@@ -155,7 +157,11 @@ impl<'g> Resolver<'g> {
                         s
                     }
                 };
-                Slot::Local(slot)
+                if f.on_stack {
+                    Slot::Stack(slot)
+                } else {
+                    Slot::Local(slot)
+                }
             }
             None => match self.top_blocks.last() {
                 None => Slot::Global(self.globals.declare(&var.name)),
@@ -178,7 +184,14 @@ impl<'g> Resolver<'g> {
         for (depth, f) in self.fns.iter().rev().enumerate() {
             for scope in f.blocks.iter().rev() {
                 if let Some(&slot) = scope.get(&var.name) {
-                    var.slot = if depth == 0 { Slot::Local(slot) } else { Slot::Outer { depth: depth as u32, slot } };
+                    // A function with stack locals has no heap frame of its
+                    // own: its closure env is already the enclosing frame.
+                    let own_frame = !self.fns.last().is_some_and(|f| f.on_stack);
+                    var.slot = match depth {
+                        0 if f.on_stack => Slot::Stack(slot),
+                        0 => Slot::Local(slot),
+                        _ => Slot::Outer { depth: depth as u32 - u32::from(!own_frame), slot },
+                    };
                     return;
                 }
             }
@@ -210,7 +223,10 @@ impl<'g> Resolver<'g> {
 
     fn function(&mut self, def: &mut Rc<FnDef>) {
         let Some(def) = Rc::get_mut(def) else { return };
-        self.fns.push(FnScope { blocks: vec![FxHashMap::default()], next: 0 });
+        let on_stack = !closures::in_block(&def.body)
+            && !def.params.iter().any(|p| p.default.as_ref().is_some_and(closures::in_expr));
+        def.on_stack = on_stack;
+        self.fns.push(FnScope { blocks: vec![FxHashMap::default()], next: 0, on_stack });
         self.loops.push(0);
         // Parameters take slots 0..n in order: calls fill them positionally.
         for p in &mut def.params {
@@ -370,6 +386,71 @@ impl<'g> Resolver<'g> {
                 SpawnBody::Call(call) => self.expr(call),
                 SpawnBody::Block(def) => self.function(def),
             },
+        }
+    }
+}
+
+/// Whether code creates a closure (a `fn` literal or declaration, or a
+/// `spawn { }` block): such a function's locals must live in a heap frame
+/// the closure can keep.
+mod closures {
+    use crate::syntax::ast::*;
+
+    pub fn in_block(b: &Block) -> bool {
+        b.stmts.iter().any(in_stmt)
+    }
+
+    fn in_stmt(s: &Stmt) -> bool {
+        match &s.kind {
+            StmtKind::FnDecl { .. } => true,
+            StmtKind::Let { value, .. } => in_expr(value),
+            StmtKind::Assign { target, value, .. } => {
+                in_expr(value)
+                    || match &**target {
+                        Target::Var(_) => false,
+                        Target::Index { obj, index } => in_expr(obj) || in_expr(index),
+                        Target::Field { obj, .. } => in_expr(obj),
+                    }
+            }
+            StmtKind::Expr(e) | StmtKind::Throw(e) => in_expr(e),
+            StmtKind::Return(e) => e.as_ref().is_some_and(in_expr),
+            StmtKind::If { branches, otherwise } => {
+                branches.iter().any(|(c, b)| in_expr(c) || in_block(b)) || otherwise.as_ref().is_some_and(in_block)
+            }
+            StmtKind::While { cond, body } => in_expr(cond) || in_block(body),
+            StmtKind::For { iter, body, .. } => in_expr(iter) || in_block(body),
+            StmtKind::Try { body, catch, finally } => {
+                in_block(body)
+                    || catch.as_ref().is_some_and(|(_, b)| in_block(b))
+                    || finally.as_ref().is_some_and(in_block)
+            }
+            StmtKind::Guard { target, body, .. } => in_expr(target) || in_block(body),
+            StmtKind::Break | StmtKind::Continue => false,
+        }
+    }
+
+    fn in_args(args: &[Arg]) -> bool {
+        args.iter().any(|a| in_expr(&a.value))
+    }
+
+    pub fn in_expr(e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Fn(_) => true,
+            ExprKind::Spawn { body: SpawnBody::Block(_), .. } => true,
+            ExprKind::Spawn { body: SpawnBody::Call(call), .. } => in_expr(call),
+            ExprKind::Nil | ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => false,
+            ExprKind::Var(_) => false,
+            ExprKind::Interp(parts) => parts.iter().any(|p| matches!(p, StrPart::Expr(x) if in_expr(x))),
+            ExprKind::List(items) => items.iter().any(in_expr),
+            ExprKind::Dict(pairs) => pairs.iter().any(|(k, v)| in_expr(k) || in_expr(v)),
+            ExprKind::Range { start, end, .. } => in_expr(start) || in_expr(end),
+            ExprKind::Neg(x) | ExprKind::Not(x) => in_expr(x),
+            ExprKind::And(a, b) | ExprKind::Or(a, b) => in_expr(a) || in_expr(b),
+            ExprKind::Binary { lhs, rhs, .. } => in_expr(lhs) || in_expr(rhs),
+            ExprKind::Call { callee, args } => in_expr(callee) || in_args(args),
+            ExprKind::Method { recv, args, .. } => in_expr(recv) || in_args(args),
+            ExprKind::Index { obj, index } => in_expr(obj) || in_expr(index),
+            ExprKind::Field { obj, .. } => in_expr(obj),
         }
     }
 }

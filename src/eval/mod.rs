@@ -34,7 +34,11 @@ pub struct Interp {
     pub(crate) depth: usize,
     /// The value of the `return` being unwound.
     pub(crate) ret: Value,
-    root: Rc<Frame>,
+    /// Locals of the calls whose functions make no closures, and where the
+    /// current call's start (`Slot::Stack(i)` is `stack[base + i]`).
+    pub(crate) stack: Vec<Value>,
+    pub(crate) base: usize,
+    pub(crate) root: Rc<Frame>,
 }
 
 impl Default for Interp {
@@ -56,6 +60,8 @@ impl Interp {
             rt: crate::runtime::Runtime::default(),
             depth: 0,
             ret: Value::Nil,
+            stack: Vec::new(),
+            base: 0,
             root: Rc::new(Frame::default()),
         };
         crate::builtins::install(&mut interp);
