@@ -14,6 +14,7 @@
 //! get_seq    u32   futex       +1 on every get      ("not full" for putters)
 //! done_seq   u32   futex       +1 when the unfinished count reaches 0 (join)
 //! getters, putters, joiners    processes blocked on each word (wake hints)
+//! item_woken, room_woken        1 while a woken getter (putter) has not run yet
 //! ```
 //! Item `i` lives in `ring[i & (cap - 1)]`: a `Slot` holding the item's
 //! postcard bytes inline when they fit in `INLINE` bytes, else the offset of
@@ -29,7 +30,12 @@
 //!
 //! Waiting never holds the mutex: a waiter notes the futex word under the
 //! mutex, unlocks, and sleeps while the word is unchanged, so a wake between
-//! the two is never lost. Nobody spins (DESIGN-NOTES).
+//! the two is never lost. Nobody spins (DESIGN-NOTES). A put wakes one
+//! sleeping getter, unless one was woken and has not looked yet (`item_woken`):
+//! that one will see this item too, so a fast producer makes one wake-up call
+//! per consumer nap, not one per item. A woken getter that takes an item and
+//! leaves more behind passes the wake on. Sleeps last at most `SLICE`, so even
+//! a woken process killed before it ran delays the others by no more than that.
 
 use super::futex;
 use super::shm::{self, MutexGuard, Offset};
@@ -67,7 +73,12 @@ struct QueueCell {
     getters: AtomicU32,
     putters: AtomicU32,
     joiners: AtomicU32,
+    item_woken: AtomicU32,
+    room_woken: AtomicU32,
 }
+
+/// The longest single sleep before a waiter looks again by itself.
+const SLICE: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// A handle to a queue in the arena.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,7 +160,7 @@ impl Queue {
 
     /// Add an item (its encoded bytes). Errors: `Full` when `block` is false
     /// and the queue is full, or when `timeout` passes first.
-    pub fn put(&self, interp: &mut Interp, bytes: &[u8], block: bool, timeout: Option<f64>, span: Span) -> R<()> {
+    pub fn put(&self, interp: &mut Interp, bytes: &[u8], mut block: bool, timeout: Option<f64>, span: Span) -> R<()> {
         // A big item is copied into its own block before taking the mutex.
         let block_off = if bytes.len() > INLINE {
             let off = shm::alloc(bytes.len())?;
@@ -167,23 +178,23 @@ impl Queue {
                 let pushed = self.push(bytes, block_off);
                 drop(g);
                 if let Err(e) = pushed {
-                    block_off.map(shm::free);
+                    block_off.into_iter().for_each(shm::free);
                     return Err(e);
                 }
-                if self.cell().getters.load(SeqCst) > 0 {
-                    futex::wake(&self.cell().put_seq, 1);
-                }
+                self.signal(Await::Item);
                 return Ok(());
             }
             let waited = if block { self.sleep(interp, g, Await::Room, deadline, &mut rec, span) } else { Ok(false) };
             match waited {
                 Ok(true) => {}
+                // Timed out: one last look before giving up.
+                Ok(false) if block => block = false,
                 Ok(false) => {
-                    block_off.map(shm::free);
+                    block_off.into_iter().for_each(shm::free);
                     return Err(full_error(self.maxsize()));
                 }
                 Err(e) => {
-                    block_off.map(shm::free);
+                    block_off.into_iter().for_each(shm::free);
                     return Err(e);
                 }
             }
@@ -246,23 +257,28 @@ impl Queue {
 
     /// Take the oldest item's bytes. Errors: `Empty` when `block` is false
     /// and the queue is empty, or when `timeout` passes first.
-    pub fn get(&self, interp: &mut Interp, block: bool, timeout: Option<f64>, span: Span) -> R<Vec<u8>> {
+    pub fn get(&self, interp: &mut Interp, mut block: bool, timeout: Option<f64>, span: Span) -> R<Vec<u8>> {
         let deadline = wait::deadline_of(timeout);
         let mut rec: Option<Recorded> = None;
         loop {
             let g = self.locked();
             if self.count() > 0 {
                 let (bytes, block_off) = self.pop();
+                let more = self.count() > 0;
                 drop(g);
-                block_off.map(shm::free);
-                let c = self.cell();
-                if self.maxsize() > 0 && c.putters.load(SeqCst) > 0 {
-                    futex::wake(&c.get_seq, 1);
+                block_off.into_iter().for_each(shm::free);
+                if self.maxsize() > 0 {
+                    self.signal(Await::Room);
+                }
+                if more {
+                    self.signal(Await::Item);
                 }
                 return Ok(bytes);
             }
             match if block { self.sleep(interp, g, Await::Item, deadline, &mut rec, span) } else { Ok(false) } {
                 Ok(true) => {}
+                // Timed out: one last look before giving up.
+                Ok(false) if block => block = false,
                 Ok(false) => return Err(ErrorObj::new("Empty", "the queue is empty")),
                 Err(e) => return Err(e),
             }
@@ -349,12 +365,22 @@ impl Queue {
         let seen = word.load(SeqCst);
         count.fetch_add(1, SeqCst);
         drop(g);
+        let slice_end = std::time::Instant::now() + SLICE;
         let result = match rec {
+            // A signal that came since the last sleep is handled now.
+            Some(_) if super::signals::ANY_PENDING.load(Relaxed) => super::safe_point(interp),
             Some(_) => Ok(()),
             None => wait::begin(interp, kind, span, self.id(), deadline.is_some()).map(|r| *rec = Some(r)),
         }
-        .and_then(|()| futex::wait_until(interp, word, seen, deadline));
+        .and_then(|()| futex::wait_until(interp, word, seen, Some(deadline.map_or(slice_end, |d| d.min(slice_end)))))
+        .map(|woke| woke || deadline.is_none_or(|d| std::time::Instant::now() < d));
         count.fetch_sub(1, SeqCst);
+        // This process runs again: a wake-up meant for "someone" has arrived.
+        match what {
+            Await::Item => c.item_woken.store(0, SeqCst),
+            Await::Room => c.room_woken.store(0, SeqCst),
+            Await::Done => {}
+        }
         if !matches!(result, Ok(true)) {
             // This waiter may have taken a wake meant for the next one.
             self.pass_wake(what);
@@ -364,11 +390,26 @@ impl Queue {
 
     /// Leaving without the awaited thing: hand a possible wake on.
     fn pass_wake(&self, what: Await) {
-        let c = self.cell();
         match what {
-            Await::Item if c.getters.load(SeqCst) > 0 && self.count() > 0 => futex::wake(&c.put_seq, 1),
-            Await::Room if c.putters.load(SeqCst) > 0 && !self.is_full() => futex::wake(&c.get_seq, 1),
+            Await::Item if self.count() > 0 => self.signal(what),
+            Await::Room if !self.is_full() => self.signal(what),
             _ => {}
+        }
+    }
+
+    /// Wake one sleeper waiting for `what`, unless one is already woken and
+    /// about to look (see the module comment).
+    fn signal(&self, what: Await) {
+        let c = self.cell();
+        let (word, sleepers, woken) = match what {
+            Await::Item => (&c.put_seq, &c.getters, &c.item_woken),
+            Await::Room => (&c.get_seq, &c.putters, &c.room_woken),
+            Await::Done => return,
+        };
+        if sleepers.load(SeqCst) > 0 && woken.swap(1, SeqCst) == 0 && futex::wake(word, 1) <= 0 {
+            // Nobody was asleep in the kernel: any registered waiter has not
+            // slept yet and will see the changed word by itself.
+            woken.store(0, SeqCst);
         }
     }
 
