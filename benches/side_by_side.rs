@@ -77,6 +77,11 @@ const BENCHES: &[Bench] = &[
     Bench::new("sem", "pairs/s", Higher, "4 procs x 50k acquire+release on sem(2)"),
     Bench::new("event_pingpong_pinned", "µs/round trip", Lower, "event ping-pong, one CPU").script("event_pingpong").prefix(&["taskset", "-c", "0"]),
     Bench::new("event_pingpong_unpinned", "µs/round trip", Lower, "event ping-pong, unpinned").script("event_pingpong"),
+    Bench::new("queue_1to1", "msgs/s", Higher, "queue 1 producer -> 1 consumer, 100,000 small ints"),
+    Bench::new("queue_1kib", "MB/s", Higher, "queue 1 producer -> 1 consumer, 20,000 items of 1 KiB").script("queue_1to1").extra(&["kib"]),
+    Bench::new("pipe_pingpong_pinned", "µs/round trip", Lower, "duplex pipe ping-pong of a small int, 20,000 round trips, one CPU").script("pipe_pingpong").prefix(&["taskset", "-c", "0"]),
+    Bench::new("pipe_pingpong_unpinned", "µs/round trip", Lower, "duplex pipe ping-pong of a small int, 20,000 round trips, unpinned").script("pipe_pingpong"),
+    Bench::new("joinable_queue", "items/s", Higher, "main puts 20,000 ints then join(); 2 consumers get() + task_done()"),
     Bench::new("shared_dict", "ops/s", Higher, "2 procs x 5k `lock d { d[\"count\"] += 1 }` (CPython: Manager().dict() + Lock)"),
 ];
 
