@@ -89,6 +89,29 @@ impl<'g> Resolver<'g> {
         Resolver { globals, fns: vec![], top_blocks: vec![], loops: vec![0], global_refs: vec![], errors: vec![] }
     }
 
+    /// A resolver for a function received from another process: `captured`
+    /// are the names it uses from outside, bound (in this order) to the
+    /// slots of one enclosing frame; every other name is a global here.
+    pub fn with_captures(globals: &'g mut GlobalTable, captured: &[Name]) -> Self {
+        let mut r = Resolver::new(globals);
+        let mut scope = FnScope { blocks: vec![FxHashMap::default()], next: 0, on_stack: false };
+        for name in captured {
+            scope.blocks[0].entry(name.clone()).or_insert(scope.next);
+            scope.next += 1;
+        }
+        r.fns.push(scope);
+        r
+    }
+
+    /// Resolve one function (see `with_captures`).
+    pub fn resolve_fn(mut self, def: &mut Rc<FnDef>) -> Result<(), SyntaxError> {
+        self.function(def);
+        match self.errors.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     /// Resolve a program in place. Returns the first static error.
     pub fn resolve(mut self, program: &mut Program) -> Result<(), SyntaxError> {
         for s in &mut program.stmts {
@@ -451,6 +474,150 @@ mod closures {
             ExprKind::Method { recv, args, .. } => in_expr(recv) || in_args(args),
             ExprKind::Index { obj, index } => in_expr(obj) || in_expr(index),
             ExprKind::Field { obj, .. } => in_expr(obj),
+        }
+    }
+}
+
+/// Where a function's free variable lives in the process that made it.
+#[derive(Clone, Debug)]
+pub enum Captured {
+    /// A slot of an enclosing function's frame: `depth` frames above the
+    /// closure's own environment (0: the environment itself).
+    Outer { depth: u32, slot: u32 },
+    /// A program-wide global (named or a top-level block's anonymous slot).
+    Global(u32),
+}
+
+/// The free variables of a function (each name once, first use first): what
+/// it needs besides its parameters and locals when sent to another process.
+pub fn free_vars(def: &FnDef) -> Vec<(Name, Captured)> {
+    let mut out = FreeVars { found: Vec::new(), on_stack: Vec::new() };
+    out.function(def, 0);
+    out.found
+}
+
+struct FreeVars {
+    found: Vec<(Name, Captured)>,
+    /// `on_stack` of the functions being walked, innermost last.
+    on_stack: Vec<bool>,
+}
+
+impl FreeVars {
+    fn var(&mut self, v: &Var, nesting: u32) {
+        // Frames above the using function's own: a function with stack
+        // locals has no frame of its own, so its `Outer` depths are one less.
+        let own = u32::from(self.on_stack.last().copied().unwrap_or(false));
+        let place = match v.slot {
+            Slot::Outer { depth, slot } if depth + own > nesting => {
+                Captured::Outer { depth: depth + own - nesting - 1, slot }
+            }
+            Slot::Global(slot) => Captured::Global(slot),
+            _ => return,
+        };
+        if !self.found.iter().any(|(n, _)| *n == v.name) {
+            self.found.push((v.name.clone(), place));
+        }
+    }
+
+    fn function(&mut self, def: &FnDef, nesting: u32) {
+        self.on_stack.push(def.on_stack);
+        for p in &def.params {
+            if let Some(d) = &p.default {
+                self.expr(d, nesting);
+            }
+        }
+        self.block(&def.body, nesting);
+        self.on_stack.pop();
+    }
+
+    fn block(&mut self, b: &Block, n: u32) {
+        for s in &b.stmts {
+            self.stmt(s, n);
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt, n: u32) {
+        match &s.kind {
+            StmtKind::Let { value, .. } => self.expr(value, n),
+            StmtKind::Assign { target, value, .. } => {
+                self.expr(value, n);
+                match &**target {
+                    Target::Var(v) => self.var(v, n),
+                    Target::Index { obj, index } => {
+                        self.expr(obj, n);
+                        self.expr(index, n);
+                    }
+                    Target::Field { obj, .. } => self.expr(obj, n),
+                }
+            }
+            StmtKind::Expr(e) | StmtKind::Throw(e) | StmtKind::Return(Some(e)) => self.expr(e, n),
+            StmtKind::FnDecl { def, .. } => self.function(def, n + 1),
+            StmtKind::If { branches, otherwise } => {
+                for (c, b) in branches {
+                    self.expr(c, n);
+                    self.block(b, n);
+                }
+                if let Some(b) = otherwise {
+                    self.block(b, n);
+                }
+            }
+            StmtKind::While { cond: e, body } | StmtKind::For { iter: e, body, .. } => {
+                self.expr(e, n);
+                self.block(body, n);
+            }
+            StmtKind::Try { body, catch, finally } => {
+                self.block(body, n);
+                if let Some((_, b)) = catch {
+                    self.block(b, n);
+                }
+                if let Some(b) = finally {
+                    self.block(b, n);
+                }
+            }
+            StmtKind::Guard { target, body, .. } => {
+                self.expr(target, n);
+                self.block(body, n);
+            }
+            StmtKind::Break | StmtKind::Continue | StmtKind::Return(None) => {}
+        }
+    }
+
+    fn expr(&mut self, e: &Expr, n: u32) {
+        match &e.kind {
+            ExprKind::Nil | ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => {}
+            ExprKind::Interp(parts) => {
+                for p in parts {
+                    if let StrPart::Expr(x) = p {
+                        self.expr(x, n);
+                    }
+                }
+            }
+            ExprKind::Var(v) => self.var(v, n),
+            ExprKind::List(items) => items.iter().for_each(|i| self.expr(i, n)),
+            ExprKind::Dict(pairs) => {
+                for (k, v) in pairs {
+                    self.expr(k, n);
+                    self.expr(v, n);
+                }
+            }
+            ExprKind::Range { start: a, end: b, .. }
+            | ExprKind::And(a, b)
+            | ExprKind::Or(a, b)
+            | ExprKind::Binary { lhs: a, rhs: b, .. }
+            | ExprKind::Index { obj: a, index: b } => {
+                self.expr(a, n);
+                self.expr(b, n);
+            }
+            ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::Field { obj: x, .. } => self.expr(x, n),
+            ExprKind::Call { callee: x, args } | ExprKind::Method { recv: x, args, .. } => {
+                self.expr(x, n);
+                args.iter().for_each(|a| self.expr(&a.value, n));
+            }
+            ExprKind::Fn(def) => self.function(def, n + 1),
+            ExprKind::Spawn { body, .. } => match body {
+                SpawnBody::Call(call) => self.expr(call, n),
+                SpawnBody::Block(def) => self.function(def, n + 1),
+            },
         }
     }
 }
