@@ -282,7 +282,9 @@ fn run_one(interp: &mut Interp, f: &Value, args: Vec<Value>) -> Value {
 }
 
 /// An error as it travels back: kind, message and the worker's diagnostic.
-fn failure(interp: &Interp, e: Box<ErrorObj>) -> Value {
+fn failure(interp: &Interp, mut e: Box<ErrorObj>) -> Value {
+    // The worker's own call of the task has no place in the script.
+    e.trace.retain(|(_, s)| *s != Span::default());
     let e = interp.own(e);
     let diagnostic = interp.render_error(&e);
     Value::list(vec![Value::Bool(false), Value::str(&e.kind), Value::str(&e.message), Value::str(&diagnostic)])
@@ -549,10 +551,18 @@ pub fn join(interp: &mut Interp, pool: &Pool, span: Span) -> R<()> {
     loop {
         check_workers(interp, pool)?;
         let workers = pool.workers.borrow().clone();
-        if workers.iter().all(|w| process::exitcode(interp, w).is_some()) {
-            break;
+        let running = workers.iter().find(|w| process::exitcode(interp, w).is_none());
+        match running {
+            None => break,
+            // Results still to come: they wake us as they arrive.
+            Some(_) if !pool.chunks.borrow().is_empty() => wait_slice(interp, pool, None, span)?,
+            // Only the workers' exits to come: wait for one of them.
+            Some(w) => {
+                process::wait_child(interp, w.pid, Some(SLICE.as_secs_f64()), span)?;
+                drain(interp, pool)?;
+                run_callbacks(interp, span)?;
+            }
         }
-        wait_slice(interp, pool, None, span)?;
     }
     drain(interp, pool)?;
     run_callbacks(interp, span)?;
