@@ -435,7 +435,11 @@ fn check_workers(interp: &mut Interp, pool: &Pool) -> R<()> {
         if let Some((job, _)) = held {
             let e = ErrorObj::new(
                 "ProcessError",
-                format!("pool worker {} (pid {}) died with exitcode {code} while running this task", w.name.borrow(), w.pid),
+                format!(
+                    "pool worker {} (pid {}) died with exitcode {code} while running this task",
+                    w.name.borrow(),
+                    w.pid
+                ),
             )
             .with_help("the pool started a replacement worker; other tasks go on");
             fail(pool, &job, e);
