@@ -407,7 +407,9 @@ pub fn field_get(interp: &mut Interp, h: &Handle, name: &str) -> R<Value> {
         | Handle::Shared(_)
         | Handle::Queue(_)
         | Handle::Pipe(_)
-        | Handle::AsyncResult(_) => Err(ErrorObj::new("AttributeError", format!("{} has no field `{name}`", h.type_name()))),
+        | Handle::AsyncResult(_) => {
+            Err(ErrorObj::new("AttributeError", format!("{} has no field `{name}`", h.type_name())))
+        }
         Handle::Process(p) => Ok(match name {
             "pid" => Value::Int(p.pid as i64),
             "name" => Value::str(&p.name.borrow()),
