@@ -7,8 +7,9 @@
 //!
 //! Wire format (raw queue bytes, little-endian header then a wire message):
 //! ```text
-//! task     chunk id u32 | count u32 | wire [fn, [args, args, …]]
-//! result   chunk id u32 | wire [[true, value] | [false, kind, message, diagnostic], …]
+//! task     chunk id u32 | count u32 | wire [fn, star, [item, …]]
+//!          (an item is the one argument, or with `star` the argument list)
+//! result   chunk id u32 | wire [[value, …], [[index, kind, message, diagnostic], …]]
 //! exit     empty bytes: the worker leaves
 //! ```
 //! A job (one map, one apply_async…) is split into chunks; results are put
@@ -228,66 +229,78 @@ fn worker_main(interp: &mut Interp, index: usize, tasks: Queue, results: Queue, 
     }
 }
 
-/// Run every call of a chunk; the encoded list of outcomes.
+/// Run every call of a chunk; the encoded outcomes: `[values, failures]`,
+/// a failure being `[index, kind, message, diagnostic]` (its value is nil).
 fn run_chunk(interp: &mut Interp, bytes: &[u8], count: usize) -> Vec<u8> {
-    let outcomes: Vec<Value> = match decode_chunk(interp, bytes) {
-        Ok((f, calls)) => calls.into_iter().map(|args| run_one(interp, &f, args)).collect(),
-        Err(e) => {
-            let failed = failure(interp, e);
-            vec![failed; count]
+    let mut values = Vec::with_capacity(count);
+    let mut failures = Vec::new();
+    match decode_chunk(interp, bytes) {
+        Ok((f, star, items)) => {
+            for (i, item) in items.into_iter().enumerate() {
+                let args = match (star, item) {
+                    (true, Value::List(args)) => args.borrow().clone(),
+                    (_, item) => vec![item],
+                };
+                match run_one(interp, &f, args) {
+                    Ok(v) => values.push(v),
+                    Err(e) => {
+                        values.push(Value::Nil);
+                        failures.push(failure(interp, i, e));
+                    }
+                }
+            }
         }
-    };
-    match wire::encode(interp, &Value::list(outcomes.clone())) {
+        Err(e) => {
+            values = vec![Value::Nil; count];
+            failures = (0..count).map(|i| failure(interp, i, e.clone())).collect();
+        }
+    }
+    let msg = Value::list(vec![Value::list(values.clone()), Value::list(failures.clone())]);
+    match wire::encode(interp, &msg) {
         Ok(b) => b,
         // Some result cannot be sent back: that call fails, the others stand.
         Err(_) => {
-            let fixed = outcomes
-                .into_iter()
-                .map(|o| match wire::encode(interp, &o) {
-                    Ok(_) => o,
-                    Err(e) => failure(interp, e),
-                })
-                .collect();
-            wire::encode(interp, &Value::list(fixed)).unwrap_or_default()
+            for (i, v) in values.iter_mut().enumerate() {
+                if let Err(e) = wire::encode(interp, v) {
+                    *v = Value::Nil;
+                    failures.push(failure(interp, i, e));
+                }
+            }
+            let msg = Value::list(vec![Value::list(values), Value::list(failures)]);
+            wire::encode(interp, &msg).unwrap_or_default()
         }
     }
 }
 
-fn decode_chunk(interp: &mut Interp, bytes: &[u8]) -> R<(Value, Vec<Vec<Value>>)> {
+/// A task message: the function, whether items are argument lists, the items.
+fn decode_chunk(interp: &mut Interp, bytes: &[u8]) -> R<(Value, bool, Vec<Value>)> {
     let msg = wire::decode(interp, bytes)?;
     let bad = || ErrorObj::new("ValueError", "a pool task arrived damaged");
     let Value::List(parts) = msg else { return Err(bad()) };
     let parts = parts.borrow();
-    let (Some(f), Some(Value::List(calls))) = (parts.first(), parts.get(1)) else { return Err(bad()) };
-    let calls = calls
-        .borrow()
-        .iter()
-        .map(|c| match c {
-            Value::List(args) => Ok(args.borrow().clone()),
-            _ => Err(bad()),
-        })
-        .collect::<R<_>>()?;
-    Ok((f.clone(), calls))
+    let (Some(f), Some(star), Some(Value::List(items))) = (parts.first(), parts.get(1), parts.get(2)) else {
+        return Err(bad());
+    };
+    let items = items.borrow().clone();
+    Ok((f.clone(), star.truthy(), items))
 }
 
-fn run_one(interp: &mut Interp, f: &Value, args: Vec<Value>) -> Value {
+fn run_one(interp: &mut Interp, f: &Value, args: Vec<Value>) -> R<Value> {
     match interp.call_value(f, args, Vec::new(), Span::default()) {
-        Ok(v) => Value::list(vec![Value::Bool(true), v]),
-        Err(Flow::Error(e)) => failure(interp, e),
-        Err(Flow::Exit(code)) => {
-            failure(interp, ErrorObj::new("SystemExit", format!("a pool task called exit({code})")))
-        }
-        Err(_) => Value::list(vec![Value::Bool(true), Value::Nil]),
+        Ok(v) => Ok(v),
+        Err(Flow::Error(e)) => Err(e),
+        Err(Flow::Exit(code)) => Err(ErrorObj::new("SystemExit", format!("a pool task called exit({code})"))),
+        Err(_) => Ok(Value::Nil),
     }
 }
 
 /// An error as it travels back: kind, message and the worker's diagnostic.
-fn failure(interp: &Interp, mut e: Box<ErrorObj>) -> Value {
+fn failure(interp: &Interp, index: usize, mut e: Box<ErrorObj>) -> Value {
     // The worker's own call of the task has no place in the script.
     e.trace.retain(|(_, s)| *s != Span::default());
     let e = interp.own(e);
     let diagnostic = interp.render_error(&e);
-    Value::list(vec![Value::Bool(false), Value::str(&e.kind), Value::str(&e.message), Value::str(&diagnostic)])
+    Value::list(vec![Value::Int(index as i64), Value::str(&e.kind), Value::str(&e.message), Value::str(&diagnostic)])
 }
 
 // ---- the owner side: submitting ---------------------------------------------
@@ -310,12 +323,13 @@ fn check_open(pool: &Pool) -> R<()> {
     Ok(())
 }
 
-/// Queue `calls` of `f` as chunks of `chunksize`; the job that collects them.
+/// Queue `calls` of `f` (one argument each, or argument lists if `star`) as chunks of `chunksize`; the job that collects them.
 fn submit(
     interp: &mut Interp,
     pool: &Rc<Pool>,
     f: &Value,
-    calls: Vec<Vec<Value>>,
+    star: bool,
+    calls: Vec<Value>,
     chunksize: Option<usize>,
     job: Rc<Job>,
     span: Span,
@@ -329,10 +343,10 @@ fn submit(
     for chunk in calls.chunks(size) {
         let id = pool.next_chunk.get();
         pool.next_chunk.set(id.wrapping_add(1).max(1));
-        let args = Value::list(chunk.iter().map(|a| Value::list(a.clone())).collect());
+        let items = Value::list(chunk.to_vec());
         let mut bytes = id.to_le_bytes().to_vec();
         bytes.extend((chunk.len() as u32).to_le_bytes());
-        bytes.extend(wire::encode(interp, &Value::list(vec![f.clone(), args]))?);
+        bytes.extend(wire::encode(interp, &Value::list(vec![f.clone(), Value::Bool(star), items]))?);
         pool.tasks.put(interp, &bytes, true, None, span)?;
         pool.chunks.borrow_mut().insert(id, (job.clone(), start));
         start += chunk.len();
@@ -359,34 +373,35 @@ fn accept(interp: &mut Interp, pool: &Pool, bytes: &[u8]) -> R<()> {
     }
     let id = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
     let Some((job, start)) = pool.chunks.borrow_mut().remove(&id) else { return Ok(()) };
-    let outcomes = match wire::decode(interp, &bytes[4..]) {
-        Ok(Value::List(items)) => items.borrow().clone(),
+    let parts = match wire::decode(interp, &bytes[4..]) {
+        Ok(Value::List(parts)) => parts.borrow().clone(),
         Ok(_) => Vec::new(),
         Err(e) => {
             fail(pool, &job, e);
             return Ok(());
         }
     };
-    for (i, o) in outcomes.iter().enumerate() {
-        let Value::List(parts) = o else { continue };
-        let parts = parts.borrow();
-        match parts.first() {
-            Some(Value::Bool(true)) => {
-                if let Some(slot) = job.values.borrow_mut().get_mut(start + i) {
-                    *slot = parts.get(1).cloned().unwrap_or(Value::Nil);
-                }
-            }
-            _ => {
-                let text = |k: usize| match parts.get(k) {
-                    Some(Value::Str(s)) => s.to_string(),
-                    _ => String::new(),
-                };
-                let mut e = ErrorObj::new(&text(1), text(2));
-                e.cause = Some(text(3));
-                fail(pool, &job, e);
-            }
-        }
+    let (Some(Value::List(values)), Some(Value::List(failures))) = (parts.first(), parts.get(1)) else {
+        fail(pool, &job, ErrorObj::new("ValueError", "a pool result arrived damaged"));
+        return Ok(());
+    };
+    let values = values.borrow();
+    {
+        let mut slots = job.values.borrow_mut();
+        let end = (start + values.len()).min(slots.len());
+        slots[start.min(end)..end].clone_from_slice(&values[..end - start.min(end)]);
     }
+    if let Some(Value::List(first)) = failures.borrow().first() {
+        let first = first.borrow();
+        let text = |k: usize| match first.get(k) {
+            Some(Value::Str(s)) => s.to_string(),
+            _ => String::new(),
+        };
+        let mut e = ErrorObj::new(&text(1), text(2));
+        e.cause = Some(text(3));
+        fail(pool, &job, e);
+    }
+    let outcomes = &values;
     job.left.set(job.left.get().saturating_sub(outcomes.len()));
     if job.left.get() == 0 && !job.done.get() {
         job.done.set(true);
@@ -644,20 +659,16 @@ fn chunksize_kw(a: &Args) -> R<Option<usize>> {
     }
 }
 
-/// The calls of a map (`[x]` each) or starmap (each item is the argument list).
-fn calls_of(a: &Args, star: bool) -> R<Vec<Vec<Value>>> {
+/// The items of a map; for a starmap each must be a list of arguments.
+fn calls_of(a: &Args, star: bool) -> R<Vec<Value>> {
     let items = crate::builtins::items_of(a.get(1), &a.func())?;
-    items
-        .into_iter()
-        .map(|x| match (star, x) {
-            (false, x) => Ok(vec![x]),
-            (true, Value::List(args)) => Ok(args.borrow().clone()),
-            (true, other) => Err(ErrorObj::new(
-                "TypeError",
-                format!("starmap() needs a list of argument lists, not a list of {}", value::type_name(&other)),
-            )),
-        })
-        .collect()
+    if let Some(other) = items.iter().find(|x| star && !matches!(x, Value::List(_))) {
+        return Err(ErrorObj::new(
+            "TypeError",
+            format!("starmap() needs a list of argument lists, not a list of {}", value::type_name(other)),
+        ));
+    }
+    Ok(items)
 }
 
 pub fn method(interp: &mut Interp, pool: &Rc<Pool>, name: &str, a: &mut Args) -> R<Value> {
@@ -669,9 +680,10 @@ pub fn method(interp: &mut Interp, pool: &Rc<Pool>, name: &str, a: &mut Args) ->
                 return Err(ErrorObj::new("TypeError", format!("{}() takes a function and a list", a.func())));
             }
             check_kw(a, if is_async { &["chunksize", "callback", "error_callback"] } else { &["chunksize"] })?;
-            let calls = calls_of(a, name.starts_with("star"))?;
+            let star = name.starts_with("star");
+            let calls = calls_of(a, star)?;
             let job = Job::new(false, calls.len(), callable_kw(a, "callback"), callable_kw(a, "error_callback"));
-            let job = submit(interp, pool, a.get(0), calls, chunksize_kw(a)?, job, span)?;
+            let job = submit(interp, pool, a.get(0), star, calls, chunksize_kw(a)?, job, span)?;
             if is_async {
                 return Ok(Value::Handle(Handle::AsyncResult(Rc::new(AsyncResult { pool: pool.clone(), job }))));
             }
@@ -685,8 +697,8 @@ pub fn method(interp: &mut Interp, pool: &Rc<Pool>, name: &str, a: &mut Args) ->
             }
             check_kw(a, if is_async { &["callback", "error_callback"] } else { &[] })?;
             let job = Job::new(true, 1, callable_kw(a, "callback"), callable_kw(a, "error_callback"));
-            let args = a.pos[1..].to_vec();
-            let job = submit(interp, pool, a.get(0), vec![args], Some(1), job, span)?;
+            let args = Value::list(a.pos[1..].to_vec());
+            let job = submit(interp, pool, a.get(0), true, vec![args], Some(1), job, span)?;
             if is_async {
                 return Ok(Value::Handle(Handle::AsyncResult(Rc::new(AsyncResult { pool: pool.clone(), job }))));
             }
