@@ -323,17 +323,18 @@ fn check_open(pool: &Pool) -> R<()> {
     Ok(())
 }
 
-/// Queue `calls` of `f` (one argument each, or argument lists if `star`) as chunks of `chunksize`; the job that collects them.
-fn submit(
-    interp: &mut Interp,
-    pool: &Rc<Pool>,
-    f: &Value,
+/// What to run: `f` over `items` (each the one argument, or with `star` the
+/// argument list), sent in chunks of `chunksize` (default: about len / 4N).
+struct Work<'a> {
+    f: &'a Value,
     star: bool,
-    calls: Vec<Value>,
+    items: Vec<Value>,
     chunksize: Option<usize>,
-    job: Rc<Job>,
-    span: Span,
-) -> R<Rc<Job>> {
+}
+
+/// Queue the work as chunks; `job` collects the results.
+fn submit(interp: &mut Interp, pool: &Rc<Pool>, work: Work, job: Rc<Job>, span: Span) -> R<Rc<Job>> {
+    let Work { f, star, items: calls, chunksize } = work;
     check_open(pool)?;
     if !matches!(f, Value::Func(_) | Value::Native(_)) {
         return Err(ErrorObj::new("TypeError", format!("a pool task must be a function, not {}", value::type_name(f))));
@@ -683,7 +684,8 @@ pub fn method(interp: &mut Interp, pool: &Rc<Pool>, name: &str, a: &mut Args) ->
             let star = name.starts_with("star");
             let calls = calls_of(a, star)?;
             let job = Job::new(false, calls.len(), callable_kw(a, "callback"), callable_kw(a, "error_callback"));
-            let job = submit(interp, pool, a.get(0), star, calls, chunksize_kw(a)?, job, span)?;
+            let work = Work { f: a.get(0), star, items: calls, chunksize: chunksize_kw(a)? };
+            let job = submit(interp, pool, work, job, span)?;
             if is_async {
                 return Ok(Value::Handle(Handle::AsyncResult(Rc::new(AsyncResult { pool: pool.clone(), job }))));
             }
@@ -698,7 +700,8 @@ pub fn method(interp: &mut Interp, pool: &Rc<Pool>, name: &str, a: &mut Args) ->
             check_kw(a, if is_async { &["callback", "error_callback"] } else { &[] })?;
             let job = Job::new(true, 1, callable_kw(a, "callback"), callable_kw(a, "error_callback"));
             let args = Value::list(a.pos[1..].to_vec());
-            let job = submit(interp, pool, a.get(0), true, vec![args], Some(1), job, span)?;
+            let work = Work { f: a.get(0), star: true, items: vec![args], chunksize: Some(1) };
+            let job = submit(interp, pool, work, job, span)?;
             if is_async {
                 return Ok(Value::Handle(Handle::AsyncResult(Rc::new(AsyncResult { pool: pool.clone(), job }))));
             }
