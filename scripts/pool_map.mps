@@ -24,10 +24,11 @@ fn cube(x) { return x * x * x }
 let k = 10
 print("closure:", p.map(fn(x) { return cube(x) + k }, [1, 2, 3]))
 
-# The workers are reused: many calls, only two distinct pids, none ours.
+# The workers are reused: 200 calls ran in at most two processes, none of
+# them this one (a fast worker may even take every call).
 let pids = {}
 for pid in p.map(fn(x) { return getpid() }, 0..200, chunksize=1) { pids[pid] = true }
-print("distinct worker pids:", len(pids), "main among them:", getpid() in pids)
+print("at most 2 worker pids:", len(pids) <= 2, "main among them:", getpid() in pids)
 
 # An error in a task comes back to the caller of map.
 try {
