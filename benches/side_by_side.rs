@@ -85,6 +85,9 @@ const BENCHES: &[Bench] = &[
     Bench::new("shared_dict", "ops/s", Higher, "2 procs x 5k `lock d { d[\"count\"] += 1 }` (CPython: Manager().dict() + Lock)"),
     Bench::new("spawn_seq", "µs/process", Lower, "200 processes spawned and joined one after another"),
     Bench::new("spawn_burst", "µs/process", Lower, "200 processes spawned, then all joined"),
+    Bench::new("pool_map", "tasks/s", Higher, "pool(2).map(square, 0..100000), default chunks, pool start excluded"),
+    Bench::new("pool_apply_async", "tasks/s", Higher, "10,000 apply_async(square, i) on pool(2), then get() all"),
+    Bench::new("pool_life", "ms", Lower, "pool(2); close(); join() with no work"),
 ];
 
 const DEFAULT_REPS: u32 = 5;

@@ -4,6 +4,7 @@
 
 mod collections;
 mod core;
+pub(crate) use core::items_of;
 mod files;
 mod os;
 mod text;

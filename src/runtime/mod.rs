@@ -8,6 +8,7 @@ pub mod futex;
 pub mod lock;
 pub mod output;
 pub mod pipe;
+pub mod pool;
 pub mod process;
 pub mod queue;
 pub mod sem;
@@ -46,6 +47,9 @@ pub enum Handle {
     Shared(Shared),
     Queue(Queue),
     Pipe(PipeEnd),
+    /// Local to the process that made it (see pool.rs).
+    Pool(Rc<pool::Pool>),
+    AsyncResult(Rc<pool::AsyncResult>),
 }
 
 impl PartialEq for Handle {
@@ -58,6 +62,8 @@ impl PartialEq for Handle {
             (Handle::Shared(a), Handle::Shared(b)) => a == b,
             (Handle::Queue(a), Handle::Queue(b)) => a == b,
             (Handle::Pipe(a), Handle::Pipe(b)) => a == b,
+            (Handle::Pool(a), Handle::Pool(b)) => Rc::ptr_eq(a, b),
+            (Handle::AsyncResult(a), Handle::AsyncResult(b)) => Rc::ptr_eq(a, b),
             _ => false,
         }
     }
@@ -82,6 +88,8 @@ impl Handle {
             Handle::Shared(s) => s.describe(),
             Handle::Queue(q) => q.describe(),
             Handle::Pipe(p) => p.describe(),
+            Handle::Pool(p) => p.describe(),
+            Handle::AsyncResult(r) => r.describe(),
         }
     }
 
@@ -94,6 +102,8 @@ impl Handle {
             Handle::Shared(_) => "shared",
             Handle::Queue(_) => "queue",
             Handle::Pipe(_) => "pipe end",
+            Handle::Pool(_) => "pool",
+            Handle::AsyncResult(_) => "async result",
         }
     }
 }
@@ -105,12 +115,21 @@ pub const CONSTRUCTORS: &[(&str, BuiltinFn)] = &[
     ("event", new_event),
     ("queue", new_queue),
     ("pipe", new_pipe),
-    ("pool", not_yet),
+    ("pool", new_pool),
     ("shared", new_shared),
 ];
 
-fn not_yet(_: &mut Interp, a: &mut Args) -> R<Value> {
-    Err(ErrorObj::not_implemented(&format!("`{}`", a.func())))
+/// `pool(processes=cpu_count())`.
+fn new_pool(interp: &mut Interp, a: &mut Args) -> R<Value> {
+    a.check(0, 1, &["processes"])?;
+    let n = match a.opt(0, "processes") {
+        None | Some(Value::Nil) => std::thread::available_parallelism().map_or(1, |n| n.get()) as i64,
+        Some(v) => value::expect_int(v, &a.func(), "the number of processes")?,
+    };
+    if !(1..=1024).contains(&n) {
+        return Err(ErrorObj::new("ValueError", format!("pool(): the number of processes must be 1 to 1024, not {n}")));
+    }
+    Ok(Value::Handle(Handle::Pool(pool::new(interp, n as usize)?)))
 }
 
 fn new_lock(interp: &mut Interp, a: &mut Args) -> R<Value> {
@@ -283,6 +302,8 @@ pub fn call_method(interp: &mut Interp, h: &Handle, name: &str, a: &mut Args) ->
         }
         Handle::Queue(q) => queue_method(interp, q, name, a),
         Handle::Pipe(p) => pipe_method(interp, p, name, a),
+        Handle::Pool(p) => pool::method(interp, p, name, a),
+        Handle::AsyncResult(r) => pool::result_method(interp, r, name, a),
         Handle::Shared(d) => match name {
             "snapshot" => {
                 a.check(0, 0, &[])?;
@@ -379,12 +400,16 @@ pub fn field_get(interp: &mut Interp, h: &Handle, name: &str) -> R<Value> {
     match h {
         Handle::Shared(d) if name == "value" => d.snapshot(),
         Handle::Queue(q) if name == "maxsize" => Ok(Value::Int(q.maxsize() as i64)),
+        Handle::Pool(p) => pool::field(p, name),
         Handle::Lock(_)
         | Handle::Sem(_)
         | Handle::Event(_)
         | Handle::Shared(_)
         | Handle::Queue(_)
-        | Handle::Pipe(_) => Err(ErrorObj::new("AttributeError", format!("{} has no field `{name}`", h.type_name()))),
+        | Handle::Pipe(_)
+        | Handle::AsyncResult(_) => {
+            Err(ErrorObj::new("AttributeError", format!("{} has no field `{name}`", h.type_name())))
+        }
         Handle::Process(p) => Ok(match name {
             "pid" => Value::Int(p.pid as i64),
             "name" => Value::str(&p.name.borrow()),
@@ -453,8 +478,11 @@ pub fn contains(h: &Handle, needle: &Value) -> R<bool> {
 }
 
 /// `sleep(secs)`.
+/// A waiting point: due pool callbacks run before and after it.
 pub fn sleep(interp: &mut Interp, secs: f64) -> R<()> {
-    wait::sleep(interp, secs)
+    pool::service(interp)?;
+    wait::sleep(interp, secs)?;
+    pool::service(interp)
 }
 
 /// Act on pending signals: Ctrl-C, and handlers registered with `signal()`.

@@ -62,6 +62,8 @@ pub struct Runtime {
     /// Ctrl-C or SIGTERM reached the main process: at the end its children
     /// are terminated, not waited for.
     pub interrupted: bool,
+    /// Pools this process made and has not joined yet (closed at the end).
+    pub pools: Vec<Rc<super::pool::Pool>>,
 }
 
 impl Default for Runtime {
@@ -76,6 +78,7 @@ impl Default for Runtime {
             handlers: Vec::new(),
             started: false,
             interrupted: false,
+            pools: Vec::new(),
         }
     }
 }
@@ -238,6 +241,7 @@ fn become_child(interp: &mut Interp, slot: u32, name: String, seed: u64) {
     let pid = std::process::id() as i32;
     table::set_pid(slot, pid);
     interp.rt.children.clear();
+    interp.rt.pools.clear();
     interp.rt.spawned = 0;
     interp.rt.slot = slot;
     interp.rt.is_child = true;
@@ -410,6 +414,7 @@ pub fn send_signal(h: &ProcessHandle, sig: i32) -> R<()> {
 /// End of a program (main or child): wait for every non-daemon child,
 /// then terminate daemons, and reap everything (adopted orphans too).
 pub fn finish(interp: &mut Interp) {
+    super::pool::finish_all(interp);
     if interp.rt.interrupted {
         terminate_all(interp);
     }

@@ -208,6 +208,12 @@ fn handle_to_wire(h: &Handle) -> R<WireHandle> {
             }
             WireHandle::Pipe(p.id())
         }
+        Handle::Pool(_) | Handle::AsyncResult(_) => {
+            return Err(ErrorObj::new(
+                "TypeError",
+                format!("a {} belongs to the process that made it and cannot be sent to another one", h.type_name()),
+            ))
+        }
     })
 }
 
