@@ -89,3 +89,10 @@ fn the_fixed_consumer_stops_at_the_sentinel() {
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(out.stdout, "got a\ngot b\ngot c\n");
 }
+
+#[test]
+fn main_waiting_on_a_queue_nobody_fills_is_reported() {
+    let out = run("queue_wait", "queue q\nqueue r\nlet d = spawn daemon { q.get() }\nprint(r.get())\n");
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert!(out.stderr.contains("queue `r`") && out.stderr.contains("queue `q`"), "{}", out.stderr);
+}
