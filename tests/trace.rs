@@ -187,8 +187,9 @@ fn a_process_killed_while_holding_a_lock_still_has_closed_slices() {
     assert_eq!(out.stdout, "LockAbandoned\n");
     check_format(&trace);
     let child = pid_named(&trace, "Process-1");
+    // The hold ends where the process does (its sleep may not have begun yet).
     let names = slices(&trace, child);
-    assert!(names.contains(&"hold lock `l`".into()) && names.contains(&"sleep".into()), "{names:?}");
+    assert!(names.contains(&"hold lock `l`".into()), "{names:?}");
     assert!(instants(&trace, child).contains(&"killed by SIGKILL".into()), "{:?}", instants(&trace, child));
     check_svg(&picture, 2);
 }
@@ -291,7 +292,7 @@ fn an_unwritable_trace_path_is_a_usage_error() {
 
 #[test]
 fn ps_shows_what_each_process_waits_on_and_the_locks_it_holds() {
-    let input = "lock a\nlock b\nb.acquire()\nlet c = spawn { a.acquire(); b.acquire() }\nsleep(0.5)\n\
+    let input = "lock a\nlock b\nb.acquire()\nlet c = spawn { a.acquire(); b.acquire() }\nsleep(1.0)\n\
                  :ps\nb.release()\nc.join()\n";
     let mut child = Command::new(common::bin())
         .env("MPSCRIPT_HISTORY", "")

@@ -1,10 +1,20 @@
 //! Tracing (`--trace FILE`, `--timeline FILE.svg`). Every process of the
-//! program appends one JSON line per event to ONE anonymous memory file
-//! (`memfd_create`), made in the main process before the first fork and
-//! inherited by every child. It is opened with `O_APPEND` and each line is a
-//! single `write(2)`, so lines of different processes never interleave; no
-//! file on disk is involved until the end. Times are `CLOCK_MONOTONIC`
-//! nanoseconds, the same clock in every process.
+//! program appends one JSON line per event to ONE buffer: an anonymous
+//! memory file (`memfd_create`) mapped `MAP_SHARED` by the main process
+//! before the first fork, so every child shares it. A process reserves a
+//! chunk of it with one atomic add on the buffer's `tail` and copies its
+//! lines into that chunk: no system call per event, and lines of different
+//! processes never interleave. Unused bytes stay NUL; a process killed
+//! mid-copy leaves a torn line followed by NULs; the reader skips both. No file on disk is involved until the end.
+//! Times are `CLOCK_MONOTONIC` nanoseconds, the same clock in every process.
+//!
+//! Layout of the buffer:
+//! ```text
+//! tail     u64   bytes of lines reserved so far (in chunks)
+//! dropped  u64   events not recorded because the buffer was full
+//! labels   u64   label ids handed out (ids are unique program-wide)
+//! lines    from byte 4096, CAPACITY bytes (pages are allocated as chunks are taken)
+//! ```
 //!
 //! At the very end the main process — after every child has been reaped —
 //! reads the lines back, pairs begins and ends per process into properly
@@ -13,8 +23,11 @@
 //!
 //! Off, every hook costs one relaxed load of `ENABLED`.
 //!
-//! Line format: `{"t":ns,"p":pid,"k":kind,...}` where kind is
+//! Line format: `{"t":ns,"p":pid,"k":kind,...}`, t counted from the
+//! start of tracing, where kind is
 //! ```text
+//! d   defines label L: the fields id, c, n, at that a hot event (a lock
+//!     taken in a loop) then gives as just "L":id, to keep lines short
 //! b   a slice begins: id (w: the wait; l:N hold of lock N; s:N hold of
 //!     sem N), c (categories), n (label), at (file:line)
 //! e   the innermost open slice `id` ends (none open: an instant `n`)
@@ -32,18 +45,29 @@ use crate::eval::Interp;
 use crate::syntax::span::{line_col, Span};
 use rustc_hash::FxHashMap;
 use serde_json::json;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU64, Ordering::*};
 
 type R<T> = Result<T, Box<ErrorObj>>;
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
-/// The shared memfd every process appends to.
-static FD: AtomicI32 = AtomicI32::new(-1);
+/// The shared buffer every process appends to (see the layout above).
+static BUF: AtomicPtr<Header> = AtomicPtr::new(std::ptr::null_mut());
+/// Room for lines: a busy run writes ~100 bytes per event.
+const CAPACITY: usize = 256 << 20;
+/// The lines start on the page after the header, so chunks are page-aligned.
+const LINES_AT: usize = 4096;
+
+#[repr(C)]
+struct Header {
+    tail: AtomicU64,
+    dropped: AtomicU64,
+    labels: AtomicU64,
+}
 /// This process's pid (set again by each child as it starts).
 static PID: AtomicI32 = AtomicI32::new(0);
 /// When tracing began: time 0 of the outputs.
@@ -105,14 +129,27 @@ fn enable(interp: &Interp) -> R<()> {
     if enabled() {
         return Ok(());
     }
-    // SAFETY: a valid NUL-terminated name; the new fd is ours.
-    let fd = unsafe { libc::memfd_create(c"mpscript-trace".as_ptr(), libc::MFD_CLOEXEC) };
-    // SAFETY: setting a status flag on our own fd.
-    if fd < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, libc::O_APPEND) } != 0 {
+    let size = LINES_AT + CAPACITY;
+    // SAFETY: a new memfd, sized (sparsely) and mapped shared; the mapping
+    // keeps the memory alive after the fd is closed, and lives until exit.
+    let p = unsafe {
+        let fd = libc::memfd_create(c"mpscript-trace".as_ptr(), libc::MFD_CLOEXEC);
+        let p = if fd >= 0 && libc::ftruncate(fd, size as libc::off_t) == 0 {
+            let prot = libc::PROT_READ | libc::PROT_WRITE;
+            libc::mmap(std::ptr::null_mut(), size, prot, libc::MAP_SHARED | libc::MAP_NORESERVE, fd, 0)
+        } else {
+            libc::MAP_FAILED
+        };
+        if fd >= 0 {
+            libc::close(fd);
+        }
+        p
+    };
+    if p == libc::MAP_FAILED {
         let e = std::io::Error::last_os_error();
         return Err(ErrorObj::new("IOError", format!("cannot make the trace buffer: {e}")));
     }
-    FD.store(fd, Relaxed);
+    BUF.store(p.cast(), Release);
     PID.store(interp.process.pid, Relaxed);
     START.store(now_ns(), Relaxed);
     ENABLED.store(true, Relaxed);
@@ -131,20 +168,102 @@ fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"?\"".into())
 }
 
-/// One event line for this process, in one write.
+/// One event line of this process; `rest` is its fields after `k`, each
+/// starting with a comma.
 fn emit(kind: &str, rest: &str) {
     emit_for(PID.load(Relaxed), kind, rest)
 }
 
+/// Built by hand rather than with `format!`, which would cost more than
+/// the lock operation being traced.
 fn emit_for(pid: i32, kind: &str, rest: &str) {
-    let line = format!("{{\"t\":{},\"p\":{pid},\"k\":\"{kind}\"{rest}}}\n", now_ns());
-    let _ = super::output::write_all(FD.load(Relaxed), line.as_bytes());
+    let Some(h) = buffer() else { return };
+    LINE.with(|line| {
+        let mut line = line.borrow_mut();
+        line.clear();
+        line.push_str("{\"t\":");
+        push_int(&mut line, now_ns().saturating_sub(START.load(Relaxed)));
+        line.push_str(",\"p\":");
+        push_int(&mut line, pid.unsigned_abs() as u64);
+        line.push_str(",\"k\":\"");
+        line.push_str(kind);
+        line.push('"');
+        line.push_str(rest);
+        line.push_str("}\n");
+        let n = line.len();
+        let Some(at) = room(h, n) else {
+            h.dropped.fetch_add(1, Relaxed);
+            return;
+        };
+        // SAFETY: bytes `at..at + n` of the lines area belong to this
+        // process's current chunk (see `room`) and lie inside the mapping.
+        unsafe { std::ptr::copy_nonoverlapping(line.as_ptr(), lines(h).add(at), n) };
+    });
 }
 
+/// Where the next `n` bytes of this process's lines go. A process takes a
+/// chunk of the buffer at a time (one atomic add), so writers rarely touch
+/// the shared `tail`; a chunk's unused end stays NUL, which the reader skips.
+fn room(h: &Header, n: usize) -> Option<usize> {
+    CHUNK.with(|c| {
+        let (at, end) = c.get();
+        if at + n <= end {
+            c.set((at + n, end));
+            return Some(at);
+        }
+        let size = n.max(CHUNK_SIZE).next_multiple_of(LINES_AT);
+        let start = h.tail.fetch_add(size as u64, Relaxed) as usize;
+        if start + size > CAPACITY {
+            return None;
+        }
+        // Fault the chunk's pages in with one call rather than one fault
+        // each (Linux 5.14+; elsewhere the pages just fault in as written).
+        // SAFETY: advice on a range inside our mapping.
+        unsafe { libc::madvise(lines(h).add(start).cast(), size, libc::MADV_POPULATE_WRITE) };
+        c.set((start + n, start + size));
+        Some(start)
+    })
+}
+
+fn push_int(out: &mut String, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend(digits[i..].iter().map(|&d| d as char));
+}
+
+fn buffer() -> Option<&'static Header> {
+    // SAFETY: set once by `enable` to a mapping that is never unmapped.
+    unsafe { BUF.load(Acquire).as_ref() }
+}
+
+fn lines(h: &Header) -> *mut u8 {
+    // SAFETY: the lines follow the header in the same mapping.
+    unsafe { (h as *const Header as *mut u8).add(LINES_AT) }
+}
+
+/// How much of the buffer a process takes at a time.
+const CHUNK_SIZE: usize = 64 << 10;
+
+/// What a cached label is made for: (what, span, object).
+type LabelKey = (&'static str, Span, u64);
+
 thread_local! {
-    /// `,"c":…,"n":…,"at":…` by (what, span): labels read the source text,
-    /// so a loop taking the same lock a million times formats it once.
-    static LABELS: RefCell<FxHashMap<(&'static str, Span), Rc<str>>> = RefCell::default();
+    /// This process's current chunk of the buffer: next free byte, end.
+    static CHUNK: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+    /// The line being formatted, reused.
+    static LINE: RefCell<String> = RefCell::new(String::with_capacity(256));
+    /// The fields of an event by (what, span, object): labels read the
+    /// source text, so a loop taking the same lock a million times makes
+    /// its line's fields once.
+    static LABELS: RefCell<FxHashMap<LabelKey, Rc<str>>> = RefCell::default();
 }
 
 /// `file:line` of a span, or "" for none.
@@ -159,14 +278,25 @@ fn fields(cat: &str, name: &str, at: &str) -> String {
     format!(",\"c\":{},\"n\":{},\"at\":{}", quote(cat), quote(name), quote(at))
 }
 
-/// The fields of a label, made once per (what, span).
-fn label(interp: &Interp, what: &'static str, span: Span, make: impl FnOnce() -> (String, String)) -> Rc<str> {
-    if let Some(l) = LABELS.with(|m| m.borrow().get(&(what, span)).cloned()) {
+/// An event's fields, by (what, span, obj): made and written once as a
+/// label definition, then referred to as `,"L":id`.
+fn cached(what: &'static str, span: Span, obj: u64, make: impl FnOnce() -> String) -> Rc<str> {
+    let key = (what, span, obj);
+    if let Some(l) = LABELS.with(|m| m.borrow().get(&key).cloned()) {
         return l;
     }
-    let (cat, name) = make();
-    let l: Rc<str> = fields(&cat, &name, &place(interp, span)).into();
-    LABELS.with(|m| m.borrow_mut().insert((what, span), l.clone()));
+    let Some(h) = buffer() else { return make().into() };
+    let id = h.labels.fetch_add(1, Relaxed) + 1;
+    emit("d", &format!(",\"L\":{id}{}", make()));
+    let l: Rc<str> = format!(",\"L\":{id}").into();
+    LABELS.with(|m| {
+        let mut m = m.borrow_mut();
+        // A program making ever new locks must not grow this forever.
+        if m.len() >= 4096 {
+            m.clear();
+        }
+        m.insert(key, l.clone());
+    });
     l
 }
 
@@ -190,22 +320,22 @@ pub fn wait_begin(interp: &Interp, kind: WaitKind, span: Span, obj: u64) {
         return;
     }
     let tag = kind_tag(kind);
-    let rest = if kind == WaitKind::Join && span == Span::default() {
+    if kind == WaitKind::Join && span == Span::default() {
         // The end-of-program join: no source line, name the child instead.
-        fields("wait,join", &format!("wait for the end of {}", super::lock::describe_pid(obj as i32)), "")
-    } else {
-        label(interp, tag, span, || {
-            (format!("wait,{tag}"), format!("wait for {}", super::deadlock::what(interp, kind, span)))
-        })
-        .to_string()
-    };
-    emit("b", &format!(",\"id\":\"w\"{rest}"));
+        let name = format!("wait for the end of {}", super::lock::describe_pid(obj as i32));
+        return emit("b", &format!(",\"id\":\"w\"{}", fields("wait,join", &name, "")));
+    }
+    let rest = cached(tag, span, 0, || {
+        let name = format!("wait for {}", super::deadlock::what(interp, kind, span));
+        format!(",\"id\":\"w\"{}", fields(&format!("wait,{tag}"), &name, &place(interp, span)))
+    });
+    emit("b", &rest);
 }
 
 /// `sleep(secs)` starts.
 pub fn sleep_begin() {
     if enabled() {
-        emit("b", &format!(",\"id\":\"w\"{}", fields("sleep", "sleep", "")));
+        emit("b", ",\"id\":\"w\",\"c\":\"sleep\",\"n\":\"sleep\",\"at\":\"\"");
     }
 }
 
@@ -225,14 +355,14 @@ pub fn hold_begin(interp: &Interp, hold: Hold, obj: u64, span: Span) {
         Hold::Lock => ("hold lock", "lock"),
         Hold::Sem => ("hold sem", "sem"),
     };
-    let rest = label(interp, what, span, || {
+    let rest = cached(what, span, obj, || {
         let name = match super::deadlock::target_name(interp, span) {
             Some(t) => format!("hold {noun} `{t}`"),
             None => format!("hold {noun}"),
         };
-        (format!("hold,{noun}"), name)
+        format!(",\"id\":\"{}:{obj}\"{}", hold.tag(), fields(&format!("hold,{noun}"), &name, &place(interp, span)))
     });
-    emit("b", &format!(",\"id\":\"{}:{obj}\"{rest}", hold.tag()));
+    emit("b", &rest);
 }
 
 /// This process gave a lock or a sem permit back.
@@ -240,11 +370,13 @@ pub fn hold_end(hold: Hold, obj: u64) {
     if !enabled() {
         return;
     }
-    let n = match hold {
-        Hold::Lock => "release lock",
-        Hold::Sem => "release sem",
+    let (n, c) = match hold {
+        Hold::Lock => ("release lock", "release,lock"),
+        Hold::Sem => ("release sem", "release,sem"),
     };
-    emit("e", &format!(",\"id\":\"{}:{obj}\",\"c\":\"{}\",\"n\":\"{n}\"", hold.tag(), n.replace(' ', ",")));
+    let rest =
+        cached(n, Span::default(), obj, || format!(",\"id\":\"{}:{obj}\",\"c\":\"{c}\",\"n\":\"{n}\"", hold.tag()));
+    emit("e", &rest);
 }
 
 /// An operation worth a mark on the timeline: `op(interp, "queue put", span)`
@@ -254,13 +386,12 @@ pub fn op(interp: &Interp, what: &'static str, span: Span) {
     if !enabled() {
         return;
     }
-    let rest = label(interp, what, span, || {
-        let cat = what.replace(' ', ",");
+    let rest = cached(what, span, 0, || {
         let name = match super::deadlock::target_name(interp, span) {
             Some(t) => format!("{what} `{t}`"),
             None => what.to_string(),
         };
-        (cat, name)
+        fields(&what.replace(' ', ","), &name, &place(interp, span))
     });
     emit("i", &rest);
 }
@@ -269,6 +400,8 @@ pub fn op(interp: &Interp, what: &'static str, span: Span) {
 pub fn started(name: &str, pid: i32) {
     if enabled() {
         PID.store(pid, Relaxed);
+        // The parent's chunk is the parent's: start a new one.
+        CHUNK.with(|c| c.set((0, 0)));
         emit("n", &format!(",\"n\":{}", quote(name)));
     }
 }
@@ -316,10 +449,18 @@ pub fn write_outputs(interp: &mut Interp) {
     }
     main_ends();
     ENABLED.store(false, Relaxed);
-    let model = match read_back() {
-        Ok(text) => Model::build(&text, START.load(Relaxed)),
-        Err(e) => return super::output::eprint(&format!("mpscript: cannot read the trace back: {e}\n")),
-    };
+    let Some(h) = buffer() else { return };
+    let used = (h.tail.load(Acquire) as usize).min(CAPACITY);
+    // SAFETY: every process that wrote has ended; `used` bytes are in the mapping.
+    let bytes = unsafe { std::slice::from_raw_parts(lines(h), used) };
+    let model = Model::build(&String::from_utf8_lossy(bytes));
+    let dropped = h.dropped.load(Relaxed);
+    if dropped > 0 {
+        let mib = CAPACITY >> 20;
+        super::output::eprint(&format!(
+            "mpscript: the trace buffer ({mib} MiB) filled up: {dropped} events left out\n"
+        ));
+    }
     if let Some((path, file)) = outputs.trace {
         save(&path, file, |w| serde_json::to_writer(w, &model.chrome_json()).map_err(std::io::Error::from));
     }
@@ -333,27 +474,6 @@ fn save(path: &Path, file: File, body: impl FnOnce(&mut std::io::BufWriter<File>
     if let Err(e) = body(&mut w).and_then(|_| w.flush()) {
         super::output::eprint(&format!("mpscript: cannot write `{}`: {e}\n", path.display()));
     }
-}
-
-fn read_back() -> std::io::Result<String> {
-    let fd = FD.load(Relaxed);
-    let mut bytes = Vec::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        // SAFETY: a valid buffer; pread ignores O_APPEND and the shared offset.
-        let n = unsafe { libc::pread(fd, buf.as_mut_ptr().cast(), buf.len(), bytes.len() as libc::off_t) };
-        match n {
-            0 => break,
-            n if n > 0 => bytes.extend_from_slice(&buf[..n as usize]),
-            _ => {
-                let e = std::io::Error::last_os_error();
-                if e.kind() != std::io::ErrorKind::Interrupted {
-                    return Err(e);
-                }
-            }
-        }
-    }
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// One line of the buffer.
@@ -372,6 +492,9 @@ struct Rec {
     at: String,
     #[serde(default)]
     code: Option<i32>,
+    /// A label (a `d` record's fields) to fill in.
+    #[serde(default, rename = "L")]
+    label: Option<u64>,
 }
 
 /// The run, ready to draw: one track per process, in order of start.
@@ -428,11 +551,23 @@ struct Open<'a> {
 }
 
 impl Model {
-    /// Build from the buffer's lines; times are relative to `start` (ns).
-    pub fn build(text: &str, start: u64) -> Model {
-        let recs: Vec<Rec> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
-        let last = recs.iter().map(|r| r.t).max().unwrap_or(start);
-        let us = |t: u64| t.saturating_sub(start) as f64 / 1000.0;
+    /// Build from the buffer's lines (times in ns since tracing began).
+    pub fn build(text: &str) -> Model {
+        // A torn line (its writer was killed mid-copy) ends in NULs: skip it.
+        let mut recs: Vec<Rec> = text.split(['\n', '\0']).filter_map(|l| serde_json::from_str(l).ok()).collect();
+        let defs: FxHashMap<u64, (String, String, String, String)> = recs
+            .iter()
+            .filter(|r| r.k == "d")
+            .filter_map(|r| Some((r.label?, (r.id.clone(), r.c.clone(), r.n.clone(), r.at.clone()))))
+            .collect();
+        recs.retain(|r| r.k != "d" && r.label.is_none_or(|l| defs.contains_key(&l)));
+        for r in &mut recs {
+            if let Some((id, c, n, at)) = r.label.and_then(|l| defs.get(&l)) {
+                (r.id, r.c, r.n, r.at) = (id.clone(), c.clone(), n.clone(), at.clone());
+            }
+        }
+        let last = recs.iter().map(|r| r.t).max().unwrap_or(0);
+        let us = |t: u64| t as f64 / 1000.0;
         let mut pids: Vec<i32> = Vec::new();
         let mut by_pid: FxHashMap<i32, Vec<&Rec>> = FxHashMap::default();
         for r in &recs {
@@ -455,7 +590,7 @@ impl Model {
                     Some(r) => (r.t, r.code),
                     None => (last, None),
                 };
-                let begin = own.iter().map(|r| r.t).min().unwrap_or(start);
+                let begin = own.iter().map(|r| r.t).min().unwrap_or(0);
                 let mut track = Track {
                     pid: *pid,
                     name: name.unwrap_or_else(|| "?".into()),
