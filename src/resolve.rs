@@ -68,6 +68,8 @@ impl GlobalTable {
 struct FnScope {
     blocks: Vec<FxHashMap<Name, u32>>,
     next: u32,
+    /// Locals become `Slot::Stack` (see `FnDef::on_stack`).
+    on_stack: bool,
 }
 
 pub struct Resolver<'g> {
@@ -85,6 +87,29 @@ pub struct Resolver<'g> {
 impl<'g> Resolver<'g> {
     pub fn new(globals: &'g mut GlobalTable) -> Self {
         Resolver { globals, fns: vec![], top_blocks: vec![], loops: vec![0], global_refs: vec![], errors: vec![] }
+    }
+
+    /// A resolver for a function received from another process: `captured`
+    /// are the names it uses from outside, bound (in this order) to the
+    /// slots of one enclosing frame; every other name is a global here.
+    pub fn with_captures(globals: &'g mut GlobalTable, captured: &[Name]) -> Self {
+        let mut r = Resolver::new(globals);
+        let mut scope = FnScope { blocks: vec![FxHashMap::default()], next: 0, on_stack: false };
+        for name in captured {
+            scope.blocks[0].entry(name.clone()).or_insert(scope.next);
+            scope.next += 1;
+        }
+        r.fns.push(scope);
+        r
+    }
+
+    /// Resolve one function (see `with_captures`).
+    pub fn resolve_fn(mut self, def: &mut Rc<FnDef>) -> Result<(), SyntaxError> {
+        self.function(def);
+        match self.errors.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     /// Resolve a program in place. Returns the first static error.
@@ -155,7 +180,11 @@ impl<'g> Resolver<'g> {
                         s
                     }
                 };
-                Slot::Local(slot)
+                if f.on_stack {
+                    Slot::Stack(slot)
+                } else {
+                    Slot::Local(slot)
+                }
             }
             None => match self.top_blocks.last() {
                 None => Slot::Global(self.globals.declare(&var.name)),
@@ -178,7 +207,14 @@ impl<'g> Resolver<'g> {
         for (depth, f) in self.fns.iter().rev().enumerate() {
             for scope in f.blocks.iter().rev() {
                 if let Some(&slot) = scope.get(&var.name) {
-                    var.slot = if depth == 0 { Slot::Local(slot) } else { Slot::Outer { depth: depth as u32, slot } };
+                    // A function with stack locals has no heap frame of its
+                    // own: its closure env is already the enclosing frame.
+                    let own_frame = !self.fns.last().is_some_and(|f| f.on_stack);
+                    var.slot = match depth {
+                        0 if f.on_stack => Slot::Stack(slot),
+                        0 => Slot::Local(slot),
+                        _ => Slot::Outer { depth: depth as u32 - u32::from(!own_frame), slot },
+                    };
                     return;
                 }
             }
@@ -210,7 +246,10 @@ impl<'g> Resolver<'g> {
 
     fn function(&mut self, def: &mut Rc<FnDef>) {
         let Some(def) = Rc::get_mut(def) else { return };
-        self.fns.push(FnScope { blocks: vec![FxHashMap::default()], next: 0 });
+        let on_stack = !closures::in_block(&def.body)
+            && !def.params.iter().any(|p| p.default.as_ref().is_some_and(closures::in_expr));
+        def.on_stack = on_stack;
+        self.fns.push(FnScope { blocks: vec![FxHashMap::default()], next: 0, on_stack });
         self.loops.push(0);
         // Parameters take slots 0..n in order: calls fill them positionally.
         for p in &mut def.params {
@@ -369,6 +408,215 @@ impl<'g> Resolver<'g> {
             ExprKind::Spawn { body, .. } => match body {
                 SpawnBody::Call(call) => self.expr(call),
                 SpawnBody::Block(def) => self.function(def),
+            },
+        }
+    }
+}
+
+/// Whether code creates a closure (a `fn` literal or declaration, or a
+/// `spawn { }` block): such a function's locals must live in a heap frame
+/// the closure can keep.
+mod closures {
+    use crate::syntax::ast::*;
+
+    pub fn in_block(b: &Block) -> bool {
+        b.stmts.iter().any(in_stmt)
+    }
+
+    fn in_stmt(s: &Stmt) -> bool {
+        match &s.kind {
+            StmtKind::FnDecl { .. } => true,
+            StmtKind::Let { value, .. } => in_expr(value),
+            StmtKind::Assign { target, value, .. } => {
+                in_expr(value)
+                    || match &**target {
+                        Target::Var(_) => false,
+                        Target::Index { obj, index } => in_expr(obj) || in_expr(index),
+                        Target::Field { obj, .. } => in_expr(obj),
+                    }
+            }
+            StmtKind::Expr(e) | StmtKind::Throw(e) => in_expr(e),
+            StmtKind::Return(e) => e.as_ref().is_some_and(in_expr),
+            StmtKind::If { branches, otherwise } => {
+                branches.iter().any(|(c, b)| in_expr(c) || in_block(b)) || otherwise.as_ref().is_some_and(in_block)
+            }
+            StmtKind::While { cond, body } => in_expr(cond) || in_block(body),
+            StmtKind::For { iter, body, .. } => in_expr(iter) || in_block(body),
+            StmtKind::Try { body, catch, finally } => {
+                in_block(body)
+                    || catch.as_ref().is_some_and(|(_, b)| in_block(b))
+                    || finally.as_ref().is_some_and(in_block)
+            }
+            StmtKind::Guard { target, body, .. } => in_expr(target) || in_block(body),
+            StmtKind::Break | StmtKind::Continue => false,
+        }
+    }
+
+    fn in_args(args: &[Arg]) -> bool {
+        args.iter().any(|a| in_expr(&a.value))
+    }
+
+    pub fn in_expr(e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Fn(_) => true,
+            ExprKind::Spawn { body: SpawnBody::Block(_), .. } => true,
+            ExprKind::Spawn { body: SpawnBody::Call(call), .. } => in_expr(call),
+            ExprKind::Nil | ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => false,
+            ExprKind::Var(_) => false,
+            ExprKind::Interp(parts) => parts.iter().any(|p| matches!(p, StrPart::Expr(x) if in_expr(x))),
+            ExprKind::List(items) => items.iter().any(in_expr),
+            ExprKind::Dict(pairs) => pairs.iter().any(|(k, v)| in_expr(k) || in_expr(v)),
+            ExprKind::Range { start, end, .. } => in_expr(start) || in_expr(end),
+            ExprKind::Neg(x) | ExprKind::Not(x) => in_expr(x),
+            ExprKind::And(a, b) | ExprKind::Or(a, b) => in_expr(a) || in_expr(b),
+            ExprKind::Binary { lhs, rhs, .. } => in_expr(lhs) || in_expr(rhs),
+            ExprKind::Call { callee, args } => in_expr(callee) || in_args(args),
+            ExprKind::Method { recv, args, .. } => in_expr(recv) || in_args(args),
+            ExprKind::Index { obj, index } => in_expr(obj) || in_expr(index),
+            ExprKind::Field { obj, .. } => in_expr(obj),
+        }
+    }
+}
+
+/// Where a function's free variable lives in the process that made it.
+#[derive(Clone, Debug)]
+pub enum Captured {
+    /// A slot of an enclosing function's frame: `depth` frames above the
+    /// closure's own environment (0: the environment itself).
+    Outer { depth: u32, slot: u32 },
+    /// A program-wide global (named or a top-level block's anonymous slot).
+    Global(u32),
+}
+
+/// The free variables of a function (each name once, first use first): what
+/// it needs besides its parameters and locals when sent to another process.
+pub fn free_vars(def: &FnDef) -> Vec<(Name, Captured)> {
+    let mut out = FreeVars { found: Vec::new(), on_stack: Vec::new() };
+    out.function(def, 0);
+    out.found
+}
+
+struct FreeVars {
+    found: Vec<(Name, Captured)>,
+    /// `on_stack` of the functions being walked, innermost last.
+    on_stack: Vec<bool>,
+}
+
+impl FreeVars {
+    fn var(&mut self, v: &Var, nesting: u32) {
+        // Frames above the using function's own: a function with stack
+        // locals has no frame of its own, so its `Outer` depths are one less.
+        let own = u32::from(self.on_stack.last().copied().unwrap_or(false));
+        let place = match v.slot {
+            Slot::Outer { depth, slot } if depth + own > nesting => {
+                Captured::Outer { depth: depth + own - nesting - 1, slot }
+            }
+            Slot::Global(slot) => Captured::Global(slot),
+            _ => return,
+        };
+        if !self.found.iter().any(|(n, _)| *n == v.name) {
+            self.found.push((v.name.clone(), place));
+        }
+    }
+
+    fn function(&mut self, def: &FnDef, nesting: u32) {
+        self.on_stack.push(def.on_stack);
+        for p in &def.params {
+            if let Some(d) = &p.default {
+                self.expr(d, nesting);
+            }
+        }
+        self.block(&def.body, nesting);
+        self.on_stack.pop();
+    }
+
+    fn block(&mut self, b: &Block, n: u32) {
+        for s in &b.stmts {
+            self.stmt(s, n);
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt, n: u32) {
+        match &s.kind {
+            StmtKind::Let { value, .. } => self.expr(value, n),
+            StmtKind::Assign { target, value, .. } => {
+                self.expr(value, n);
+                match &**target {
+                    Target::Var(v) => self.var(v, n),
+                    Target::Index { obj, index } => {
+                        self.expr(obj, n);
+                        self.expr(index, n);
+                    }
+                    Target::Field { obj, .. } => self.expr(obj, n),
+                }
+            }
+            StmtKind::Expr(e) | StmtKind::Throw(e) | StmtKind::Return(Some(e)) => self.expr(e, n),
+            StmtKind::FnDecl { def, .. } => self.function(def, n + 1),
+            StmtKind::If { branches, otherwise } => {
+                for (c, b) in branches {
+                    self.expr(c, n);
+                    self.block(b, n);
+                }
+                if let Some(b) = otherwise {
+                    self.block(b, n);
+                }
+            }
+            StmtKind::While { cond: e, body } | StmtKind::For { iter: e, body, .. } => {
+                self.expr(e, n);
+                self.block(body, n);
+            }
+            StmtKind::Try { body, catch, finally } => {
+                self.block(body, n);
+                if let Some((_, b)) = catch {
+                    self.block(b, n);
+                }
+                if let Some(b) = finally {
+                    self.block(b, n);
+                }
+            }
+            StmtKind::Guard { target, body, .. } => {
+                self.expr(target, n);
+                self.block(body, n);
+            }
+            StmtKind::Break | StmtKind::Continue | StmtKind::Return(None) => {}
+        }
+    }
+
+    fn expr(&mut self, e: &Expr, n: u32) {
+        match &e.kind {
+            ExprKind::Nil | ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => {}
+            ExprKind::Interp(parts) => {
+                for p in parts {
+                    if let StrPart::Expr(x) = p {
+                        self.expr(x, n);
+                    }
+                }
+            }
+            ExprKind::Var(v) => self.var(v, n),
+            ExprKind::List(items) => items.iter().for_each(|i| self.expr(i, n)),
+            ExprKind::Dict(pairs) => {
+                for (k, v) in pairs {
+                    self.expr(k, n);
+                    self.expr(v, n);
+                }
+            }
+            ExprKind::Range { start: a, end: b, .. }
+            | ExprKind::And(a, b)
+            | ExprKind::Or(a, b)
+            | ExprKind::Binary { lhs: a, rhs: b, .. }
+            | ExprKind::Index { obj: a, index: b } => {
+                self.expr(a, n);
+                self.expr(b, n);
+            }
+            ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::Field { obj: x, .. } => self.expr(x, n),
+            ExprKind::Call { callee: x, args } | ExprKind::Method { recv: x, args, .. } => {
+                self.expr(x, n);
+                args.iter().for_each(|a| self.expr(&a.value, n));
+            }
+            ExprKind::Fn(def) => self.function(def, n + 1),
+            ExprKind::Spawn { body, .. } => match body {
+                SpawnBody::Call(call) => self.expr(call, n),
+                SpawnBody::Block(def) => self.function(def, n + 1),
             },
         }
     }

@@ -69,3 +69,23 @@ fn no_false_alarms() {
         assert!(out.stdout.contains(expect), "{hint}: {}", out.stdout);
     }
 }
+
+#[test]
+fn a_consumer_waiting_for_an_item_nobody_puts_is_reported() {
+    let out = run_args(&["scripts/deadlock_lost_item.mps"], "scripts/deadlock_lost_item.mps");
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert!(out.elapsed < Duration::from_secs(5), "took {:?}", out.elapsed);
+    assert_eq!(out.stdout.lines().count(), 3, "{}", out.stdout);
+    let err = &out.stderr;
+    assert!(err.contains("MainProcess") && err.contains("Process-1"), "{err}");
+    assert!(err.contains("queue `q`") && err.contains("deadlock_lost_item.mps:13"), "{err}");
+    assert!(err.contains("the end of `c`") && err.contains("deadlock_lost_item.mps:19"), "{err}");
+    assert!(err.contains("sentinel"), "{err}");
+}
+
+#[test]
+fn the_fixed_consumer_stops_at_the_sentinel() {
+    let out = run_args(&["scripts/deadlock_lost_item_fixed.mps"], "scripts/deadlock_lost_item_fixed.mps");
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, "got a\ngot b\ngot c\n");
+}

@@ -66,7 +66,7 @@ pub fn list_method(interp: &mut Interp, l: &List, name: &str, a: &mut Args) -> B
         "join" => {
             a.check(0, 1, &[])?;
             let sep = match a.pos.first() {
-                Some(s) => value::expect_str(s, &a.name, "the separator")?.to_string(),
+                Some(s) => value::expect_str(s, &a.func(), "the separator")?.to_string(),
                 None => String::new(),
             };
             let parts: Vec<String> = l.borrow().iter().map(display).collect();
@@ -149,7 +149,7 @@ pub fn dict_method(_: &mut Interp, d: &Dict, name: &str, a: &mut Args) -> BResul
         "update" => {
             a.check(1, 1, &[])?;
             let Value::Dict(other) = &a.pos[0] else {
-                return Err(value::wrong_type(&a.name, "the argument", "a dict", &a.pos[0]));
+                return Err(value::wrong_type(&a.func(), "the argument", "a dict", &a.pos[0]));
             };
             let pairs: Vec<_> = other.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             d.borrow_mut().extend(pairs);

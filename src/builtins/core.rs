@@ -274,7 +274,7 @@ fn sum(_: &mut Interp, a: &mut Args) -> BResult {
 
 fn extreme(interp: &mut Interp, a: &mut Args, want: Ordering) -> BResult {
     a.check(1, usize::MAX, &["key", "default"])?;
-    let items = if a.pos.len() == 1 { items_of(a.get(0), &a.name)? } else { a.pos.clone() };
+    let items = if a.pos.len() == 1 { items_of(a.get(0), &a.func())? } else { a.pos.clone() };
     let key = a.kw("key").cloned();
     let mut best: Option<(Value, Value)> = None;
     for v in items {
@@ -299,7 +299,7 @@ fn extreme(interp: &mut Interp, a: &mut Args, want: Ordering) -> BResult {
         None => a
             .kw("default")
             .cloned()
-            .ok_or_else(|| ErrorObj::new("ValueError", format!("{}() of an empty sequence", a.name))),
+            .ok_or_else(|| ErrorObj::new("ValueError", format!("{}() of an empty sequence", a.func()))),
     }
 }
 

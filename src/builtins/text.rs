@@ -39,7 +39,7 @@ pub fn str_method(_: &mut Interp, s: &Str, name: &str, a: &mut Args) -> BResult 
         "split" => {
             a.check(0, 2, &["sep", "maxsplit"])?;
             let max = match a.opt(1, "maxsplit") {
-                Some(v) if !matches!(v, Value::Nil) => value::expect_int(v, &a.name, "maxsplit")?,
+                Some(v) if !matches!(v, Value::Nil) => value::expect_int(v, &a.func(), "maxsplit")?,
                 _ => -1,
             };
             let parts: Vec<Value> = match a.opt(0, "sep") {
@@ -61,7 +61,7 @@ pub fn str_method(_: &mut Interp, s: &Str, name: &str, a: &mut Args) -> BResult 
                     }
                 }
                 Some(sep) => {
-                    let sep = value::expect_str(sep, &a.name, "sep")?;
+                    let sep = value::expect_str(sep, &a.func(), "sep")?;
                     if sep.is_empty() {
                         return Err(ErrorObj::new("ValueError", "split(): empty separator"));
                     }

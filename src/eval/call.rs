@@ -10,6 +10,13 @@ use crate::value::{type_name, Args, Closure, Frame, NativeFn, Slots, Str, Value}
 use std::cell::RefCell;
 use std::rc::Rc;
 
+/// Where a call's locals live.
+enum Locals {
+    Heap(Rc<Frame>),
+    /// On `Interp::stack`, from this base.
+    Stack(usize),
+}
+
 /// Keyword arguments of a call, in the order given.
 type KwArgs = Vec<(Str, Value)>;
 
@@ -25,14 +32,28 @@ impl Interp {
         match &f {
             Value::Func(c) if args.len() == c.def.params.len() && args.iter().all(|a| a.name.is_none()) => {
                 // Fast path: every parameter given positionally, evaluated
-                // straight into the new frame (no argument list, no moves).
+                // straight into the new locals (no argument list, no moves).
+                if c.def.on_stack {
+                    let base = self.stack.len();
+                    for a in args {
+                        match self.operand(&a.value, env) {
+                            Ok(v) => self.stack.push(v),
+                            Err(e) => {
+                                self.stack.truncate(base);
+                                return Err(e);
+                            }
+                        }
+                    }
+                    self.stack.resize(base + c.def.frame_size as usize, Value::Nil);
+                    return self.enter(c, Locals::Stack(base), span);
+                }
                 let frame = Rc::new(Frame { slots: RefCell::new(Slots::new()), parent: c.env.clone() });
                 for a in args {
                     let v = self.operand(&a.value, env)?;
                     frame.slots.borrow_mut().push(v);
                 }
                 frame.slots.borrow_mut().resize(c.def.frame_size as usize, Value::Nil);
-                self.enter(c, frame, span)
+                self.enter(c, Locals::Heap(frame), span)
             }
             _ => {
                 let (pos, kw) = self.eval_args(args, env)?;
@@ -59,7 +80,7 @@ impl Interp {
         match f {
             Value::Func(c) => self.call_closure(c, Slots::from_vec(pos), kw, span),
             Value::Native(n) => {
-                let mut args = Args { pos, kw, span, name: n.name.clone() };
+                let mut args = Args { pos, kw, span, name: n.name.clone(), owner: "" };
                 match &n.call {
                     NativeFn::Builtin(b) => b(self, &mut args).map_err(|e| match e.exit {
                         Some(code) => Flow::Exit(code),
@@ -112,8 +133,7 @@ impl Interp {
         let given = slots.len();
         slots.resize(def.frame_size as usize, Value::Nil);
         if kw.is_empty() && given == nparams {
-            let frame = Rc::new(Frame { slots: RefCell::new(slots), parent: c.env.clone() });
-            return self.enter(c, frame, span);
+            return self.enter_with(c, slots, span);
         }
         // Which parameters have a value; a call has at most a few dozen.
         let mut set: Vec<bool> = (0..nparams).map(|i| i < given).collect();
@@ -133,37 +153,79 @@ impl Interp {
                 }
             }
         }
-        let frame = Rc::new(Frame { slots: RefCell::new(slots), parent: c.env.clone() });
-        for (i, p) in def.params.iter().enumerate() {
-            if set[i] {
-                continue;
-            }
-            match &p.default {
-                Some(d) => {
-                    let v = self.eval(d, &frame)?;
-                    frame.slots.borrow_mut()[i] = v;
-                }
-                None => {
-                    let e = ErrorObj::new("TypeError", format!("{}() is missing argument `{}`", name(), p.var.name));
-                    return Err(Flow::Error(e.at(span)));
-                }
-            }
-        }
-        self.enter(c, frame, span)
-    }
-
-    /// Run a function body in its new frame.
-    fn enter(&mut self, c: &Rc<Closure>, frame: Rc<Frame>, span: Span) -> Result<Value, Flow> {
-        let def = &c.def;
-        if self.depth >= MAX_CALL_DEPTH {
-            let e = ErrorObj::new("RecursionError", format!("calls nested deeper than {MAX_CALL_DEPTH}"))
-                .with_help("look for a recursive function that never reaches its base case");
+        if let Some(p) = def.params.iter().enumerate().find(|(i, p)| !set[*i] && p.default.is_none()).map(|(_, p)| p) {
+            let e = ErrorObj::new("TypeError", format!("{}() is missing argument `{}`", name(), p.var.name));
             return Err(Flow::Error(e.at(span)));
         }
-        self.poll_signals()?;
-        self.depth += 1;
-        let result = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.exec_block(&def.body, &frame));
-        self.depth -= 1;
+        // Defaults are evaluated at call time, among the new locals (so a
+        // default can use an earlier parameter).
+        let missing: Vec<usize> = (0..nparams).filter(|&i| !set[i]).collect();
+        if def.on_stack {
+            let base = self.stack.len();
+            self.stack.extend(slots);
+            let saved = std::mem::replace(&mut self.base, base);
+            let env = c.env.clone().unwrap_or_else(|| self.root.clone());
+            for i in missing {
+                let Some(d) = &def.params[i].default else { continue };
+                match self.eval(d, &env) {
+                    Ok(v) => self.stack[base + i] = v,
+                    Err(e) => {
+                        self.base = saved;
+                        self.stack.truncate(base);
+                        return Err(e);
+                    }
+                }
+            }
+            self.base = saved;
+            return self.enter(c, Locals::Stack(base), span);
+        }
+        let frame = Rc::new(Frame { slots: RefCell::new(slots), parent: c.env.clone() });
+        for i in missing {
+            let Some(d) = &def.params[i].default else { continue };
+            let v = self.eval(d, &frame)?;
+            frame.slots.borrow_mut()[i] = v;
+        }
+        self.enter(c, Locals::Heap(frame), span)
+    }
+
+    /// Enter a function whose locals (arguments, then `Nil`s) are ready.
+    fn enter_with(&mut self, c: &Rc<Closure>, slots: Slots, span: Span) -> Result<Value, Flow> {
+        if c.def.on_stack {
+            let base = self.stack.len();
+            self.stack.extend(slots);
+            return self.enter(c, Locals::Stack(base), span);
+        }
+        let frame = Rc::new(Frame { slots: RefCell::new(slots), parent: c.env.clone() });
+        self.enter(c, Locals::Heap(frame), span)
+    }
+
+    /// Run a function body with its new locals; a stack frame is popped
+    /// whatever the outcome.
+    fn enter(&mut self, c: &Rc<Closure>, locals: Locals, span: Span) -> Result<Value, Flow> {
+        let def = &c.def;
+        let (env, saved_base) = match locals {
+            Locals::Heap(frame) => (frame, None),
+            Locals::Stack(base) => {
+                let env = c.env.clone().unwrap_or_else(|| self.root.clone());
+                (env, Some((std::mem::replace(&mut self.base, base), base)))
+            }
+        };
+        let result = if self.depth >= MAX_CALL_DEPTH {
+            let e = ErrorObj::new("RecursionError", format!("calls nested deeper than {MAX_CALL_DEPTH}"))
+                .with_help("look for a recursive function that never reaches its base case");
+            Err(Flow::Error(e.at(span)))
+        } else {
+            self.poll_signals().and_then(|()| {
+                self.depth += 1;
+                let r = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.exec_block(&def.body, &env));
+                self.depth -= 1;
+                r
+            })
+        };
+        if let Some((saved, base)) = saved_base {
+            self.base = saved;
+            self.stack.truncate(base);
+        }
         match result {
             Ok(()) => Ok(Value::Nil),
             Err(Flow::Return) => Ok(std::mem::take(&mut self.ret)),
@@ -191,7 +253,7 @@ impl Interp {
     ) -> Result<Value, Flow> {
         let obj = self.eval(recv, env)?;
         let (pos, kw) = self.eval_args(args, env)?;
-        let mut args = Args { pos, kw, span, name: name.name.clone() };
+        let mut args = Args { pos, kw, span, name: name.name.clone(), owner: "" };
         crate::builtins::call_method(self, &obj, &name.name, &mut args).at(span)
     }
 }
@@ -244,7 +306,7 @@ impl Interp {
             let result = match task {
                 Task::Call(f, pos, kw) => interp.call_value(&f, pos, kw, span),
                 Task::Method(obj, name, pos, kw) => {
-                    let mut args = Args { pos, kw, span, name: name.clone() };
+                    let mut args = Args { pos, kw, span, name: name.clone(), owner: "" };
                     crate::builtins::call_method(interp, &obj, &name, &mut args).at(span)
                 }
             };

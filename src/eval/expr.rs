@@ -159,6 +159,7 @@ impl Interp {
     #[inline]
     pub(crate) fn read_var(&mut self, v: &Var, env: &Rc<Frame>) -> EResult {
         match v.slot {
+            Slot::Stack(s) => Ok(self.stack[self.base + s as usize].clone()),
             Slot::Local(s) => Ok(env.slots.borrow()[s as usize].clone()),
             Slot::Global(s) => match &self.globals[s as usize] {
                 Some(v) => Ok(v.clone()),
@@ -180,6 +181,7 @@ impl Interp {
     #[inline]
     pub(crate) fn init_var(&mut self, v: &Var, value: Value, env: &Rc<Frame>) {
         match v.slot {
+            Slot::Stack(s) => self.stack[self.base + s as usize] = value,
             Slot::Local(s) => env.slots.borrow_mut()[s as usize] = value,
             Slot::Global(s) => self.globals[s as usize] = Some(value),
             Slot::Outer { depth, slot } => outer_frame(env, depth).slots.borrow_mut()[slot as usize] = value,

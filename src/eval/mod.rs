@@ -10,7 +10,7 @@ mod stmt;
 
 use crate::diagnostics::{syntax_error, ErrorObj, Flow, ProcessLabel};
 use crate::resolve::{GlobalTable, Resolver};
-use crate::syntax::ast::{Program, Stmt, StmtKind};
+use crate::syntax::ast::{ExprKind, FnDef, Name, Program, Stmt, StmtKind};
 use crate::syntax::span::{SourceId, SourceMap};
 use crate::value::{Frame, Native, NativeFn, Value};
 use std::rc::Rc;
@@ -34,7 +34,14 @@ pub struct Interp {
     pub(crate) depth: usize,
     /// The value of the `return` being unwound.
     pub(crate) ret: Value,
-    root: Rc<Frame>,
+    /// Locals of the calls whose functions make no closures, and where the
+    /// current call's start (`Slot::Stack(i)` is `stack[base + i]`).
+    pub(crate) stack: Vec<Value>,
+    pub(crate) base: usize,
+    pub(crate) root: Rc<Frame>,
+    /// Functions received from other processes, compiled once each (by
+    /// origin, position, text and captured names).
+    received: rustc_hash::FxHashMap<String, Rc<FnDef>>,
 }
 
 impl Default for Interp {
@@ -56,7 +63,10 @@ impl Interp {
             rt: crate::runtime::Runtime::default(),
             depth: 0,
             ret: Value::Nil,
+            stack: Vec::new(),
+            base: 0,
             root: Rc::new(Frame::default()),
+            received: Default::default(),
         };
         crate::builtins::install(&mut interp);
         interp
@@ -101,6 +111,46 @@ impl Interp {
             self.globals.resize(self.global_names.len(), None);
         }
         Ok(program)
+    }
+
+    /// The code of a function another process sent (`value::wire`): its
+    /// text, parsed as written at `origin:line:col` (so diagnostics point
+    /// at the right line), resolved with `captured` bound in one enclosing
+    /// frame and every other name a global of this process.
+    pub fn compile_received(
+        &mut self,
+        origin: &str,
+        line: u32,
+        col: u32,
+        text: &str,
+        captured: &[Name],
+    ) -> Result<Rc<FnDef>, Box<ErrorObj>> {
+        let key = format!("{origin}\0{line}\0{col}\0{text}\0{}", captured.join("\0"));
+        if let Some(def) = self.received.get(&key) {
+            return Ok(def.clone());
+        }
+        // Pad so that positions inside the text are those of the original.
+        let padded = format!(
+            "{}{}{text}",
+            "\n".repeat(line.saturating_sub(1) as usize),
+            " ".repeat(col.saturating_sub(1) as usize)
+        );
+        let src = self.sources.add(origin, padded.as_str());
+        let program = crate::syntax::parse_program(&padded, src).map_err(syntax_error)?;
+        let mut def = match program.stmts.into_iter().next().map(|s| s.kind) {
+            Some(StmtKind::FnDecl { def, .. }) => def,
+            Some(StmtKind::Expr(e)) => match e.kind {
+                ExprKind::Fn(def) => def,
+                _ => return Err(ErrorObj::new("ValueError", "received function text is not a function")),
+            },
+            _ => return Err(ErrorObj::new("ValueError", "received function text is not a function")),
+        };
+        Resolver::with_captures(&mut self.global_names, captured).resolve_fn(&mut def).map_err(syntax_error)?;
+        if self.globals.len() < self.global_names.len() {
+            self.globals.resize(self.global_names.len(), None);
+        }
+        self.received.insert(key, def.clone());
+        Ok(def)
     }
 
     /// Run top-level statements. Returns the value of the last statement if

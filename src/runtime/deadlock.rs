@@ -112,6 +112,34 @@ pub(crate) fn what(interp: &Interp, kind: WaitKind, span: Span) -> String {
     }
 }
 
+/// What usually fixes the kinds of wait in this deadlock.
+fn advice(live: &[EntryView]) -> String {
+    let kinds: Vec<WaitKind> = live.iter().filter_map(|e| e.wait.map(|w| w.kind)).collect();
+    let mut tips = Vec::new();
+    if kinds.contains(&WaitKind::Lock) {
+        tips.push("take locks in the same order in every process");
+    }
+    if kinds.contains(&WaitKind::QueueGet) {
+        tips.push("a consumer waits for an item nobody will put: end the stream with a sentinel such as nil");
+    }
+    if kinds.contains(&WaitKind::QueuePut) || kinds.contains(&WaitKind::PipeSend) {
+        tips.push("a producer waits for room nobody will make: someone must keep consuming");
+    }
+    if kinds.contains(&WaitKind::Event) {
+        tips.push("an event is waited for, but no process that could set it is still running");
+    }
+    if kinds.contains(&WaitKind::PipeRecv) {
+        tips.push("close unused pipe ends so a reader gets EOFError instead of waiting");
+    }
+    if kinds.contains(&WaitKind::QueueJoin) {
+        tips.push("q.join() needs one task_done() per item taken");
+    }
+    if tips.is_empty() {
+        tips.push("make sure every wait has a process that can end it");
+    }
+    tips.join("; ")
+}
+
 fn report(interp: &Interp, live: &[EntryView]) -> Box<ErrorObj> {
     let mut lines = Vec::new();
     let mut labels = Vec::new();
@@ -141,7 +169,7 @@ fn report(interp: &Interp, live: &[EntryView]) -> Box<ErrorObj> {
         "Deadlock",
         format!("every process is waiting and none can ever be woken:\n  {}", lines.join("\n  ")),
     )
-    .with_help("take locks in the same order in every process, and make sure every wait has someone to end it");
+    .with_help(advice(live));
     err.span = main_span;
     err.label = err_label;
     if main_span.is_some() {

@@ -33,10 +33,10 @@ fn wait_once(word: &AtomicU32, expected: u32, left: Option<Duration>) -> Woke {
     }
 }
 
-/// Wake up to `n` processes waiting on `word`.
-pub fn wake(word: &AtomicU32, n: i32) {
+/// Wake up to `n` processes waiting on `word`; how many were woken.
+pub fn wake(word: &AtomicU32, n: i32) -> i64 {
     // SAFETY: plain FUTEX_WAKE on a valid shared word.
-    unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, n) };
+    unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, n) }
 }
 
 /// Block while `*word == expected`, at most until `deadline`. Signals are

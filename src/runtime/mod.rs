@@ -7,7 +7,9 @@ pub mod event;
 pub mod futex;
 pub mod lock;
 pub mod output;
+pub mod pipe;
 pub mod process;
+pub mod queue;
 pub mod sem;
 pub mod shared;
 pub mod shm;
@@ -24,7 +26,9 @@ use crate::syntax::span::Span;
 use crate::value::{self, Args, BuiltinFn, Value};
 use event::Event;
 use lock::Lock;
+use pipe::PipeEnd;
 use process::ProcessHandle;
+use queue::Queue;
 use sem::Sem;
 use shared::Shared;
 use std::rc::Rc;
@@ -42,6 +46,8 @@ pub enum Handle {
     Sem(Sem),
     Event(Event),
     Shared(Shared),
+    Queue(Queue),
+    Pipe(PipeEnd),
 }
 
 impl PartialEq for Handle {
@@ -52,6 +58,8 @@ impl PartialEq for Handle {
             (Handle::Sem(a), Handle::Sem(b)) => a == b,
             (Handle::Event(a), Handle::Event(b)) => a == b,
             (Handle::Shared(a), Handle::Shared(b)) => a == b,
+            (Handle::Queue(a), Handle::Queue(b)) => a == b,
+            (Handle::Pipe(a), Handle::Pipe(b)) => a == b,
             _ => false,
         }
     }
@@ -74,6 +82,8 @@ impl Handle {
             Handle::Sem(s) => format!("<sem #{} value={}>", s.id(), s.value()),
             Handle::Event(e) => format!("<event #{} {}>", e.id(), if e.is_set() { "set" } else { "clear" }),
             Handle::Shared(s) => s.describe(),
+            Handle::Queue(q) => q.describe(),
+            Handle::Pipe(p) => p.describe(),
         }
     }
 
@@ -84,6 +94,8 @@ impl Handle {
             Handle::Sem(_) => "sem",
             Handle::Event(_) => "event",
             Handle::Shared(_) => "shared",
+            Handle::Queue(_) => "queue",
+            Handle::Pipe(_) => "pipe end",
         }
     }
 }
@@ -93,14 +105,14 @@ pub const CONSTRUCTORS: &[(&str, BuiltinFn)] = &[
     ("lock", new_lock),
     ("sem", new_sem),
     ("event", new_event),
-    ("queue", not_yet),
-    ("pipe", not_yet),
+    ("queue", new_queue),
+    ("pipe", new_pipe),
     ("pool", not_yet),
     ("shared", new_shared),
 ];
 
 fn not_yet(_: &mut Interp, a: &mut Args) -> R<Value> {
-    Err(ErrorObj::not_implemented(&format!("`{}`", a.name)))
+    Err(ErrorObj::not_implemented(&format!("`{}`", a.func())))
 }
 
 fn new_lock(interp: &mut Interp, a: &mut Args) -> R<Value> {
@@ -113,7 +125,7 @@ fn new_sem(interp: &mut Interp, a: &mut Args) -> R<Value> {
     a.check(0, 1, &["value"])?;
     let n = match a.opt(0, "value") {
         None => 1,
-        Some(v) => value::expect_int(v, &a.name, "the initial value")?,
+        Some(v) => value::expect_int(v, &a.func(), "the initial value")?,
     };
     let n = u32::try_from(n).map_err(|_| {
         ErrorObj::new("ValueError", format!("sem(): the initial value must be between 0 and {}, not {n}", u32::MAX))
@@ -126,6 +138,29 @@ fn new_event(interp: &mut Interp, a: &mut Args) -> R<Value> {
     a.check(0, 0, &[])?;
     process::start(interp);
     Ok(Value::Handle(Handle::Event(Event::new()?)))
+}
+
+fn new_queue(interp: &mut Interp, a: &mut Args) -> R<Value> {
+    a.check(0, 1, &["maxsize"])?;
+    let max = match a.opt(0, "maxsize") {
+        None | Some(Value::Nil) => 0,
+        Some(v) => value::expect_int(v, &a.name, "maxsize")?,
+    };
+    // Python: maxsize <= 0 means unbounded.
+    let max = u32::try_from(max.max(0)).map_err(|_| {
+        ErrorObj::new("ValueError", format!("queue(): maxsize must be at most {}, not {max}", u32::MAX))
+    })?;
+    process::start(interp);
+    Ok(Value::Handle(Handle::Queue(Queue::new(max)?)))
+}
+
+/// `pipe(duplex=true)`: `[a, b]`; one-way: `[write end, read end]`.
+fn new_pipe(interp: &mut Interp, a: &mut Args) -> R<Value> {
+    a.check(0, 1, &["duplex"])?;
+    let duplex = a.opt(0, "duplex").is_none_or(|v| v.truthy());
+    process::start(interp);
+    let (x, y) = pipe::new_pair(duplex)?;
+    Ok(Value::list(vec![Value::Handle(Handle::Pipe(x)), Value::Handle(Handle::Pipe(y))]))
 }
 
 fn new_shared(interp: &mut Interp, a: &mut Args) -> R<Value> {
@@ -173,7 +208,7 @@ pub fn guard_exit(interp: &mut Interp, token: GuardToken) -> R<()> {
 fn timeout_arg(a: &Args, pos: usize) -> R<Option<f64>> {
     match a.opt(pos, "timeout") {
         None | Some(Value::Nil) => Ok(None),
-        Some(v) => Ok(Some(value::expect_float(v, &a.name, "timeout")?.max(0.0))),
+        Some(v) => Ok(Some(value::expect_float(v, &a.func(), "timeout")?.max(0.0))),
     }
 }
 
@@ -255,6 +290,8 @@ pub fn call_method(interp: &mut Interp, h: &Handle, name: &str, a: &mut Args) ->
             a.check(0, 0, &[])?;
             Ok(Value::Nil)
         }
+        Handle::Queue(q) => queue_method(interp, q, name, a),
+        Handle::Pipe(p) => pipe_method(interp, p, name, a),
         Handle::Shared(d) => match name {
             "snapshot" => {
                 a.check(0, 0, &[])?;
@@ -262,6 +299,81 @@ pub fn call_method(interp: &mut Interp, h: &Handle, name: &str, a: &mut Args) ->
             }
             _ => d.method(interp, name, a),
         },
+    }
+}
+
+fn queue_method(interp: &mut Interp, q: &Queue, name: &str, a: &mut Args) -> R<Value> {
+    let nowait = name.ends_with("_nowait");
+    match name {
+        "put" | "put_nowait" => {
+            let (timeout, block) = if nowait {
+                a.check(1, 1, &[])?;
+                (None, false)
+            } else {
+                a.check(1, 3, &["block", "timeout"])?;
+                (timeout_arg(a, 2)?, a.opt(1, "block").is_none_or(|v| v.truthy()))
+            };
+            let bytes = value::wire::encode(interp, a.get(0))?;
+            q.put(interp, &bytes, block, timeout, a.span)?;
+            Ok(Value::Nil)
+        }
+        "get" | "get_nowait" => {
+            let (timeout, block) = if nowait {
+                a.check(0, 0, &[])?;
+                (None, false)
+            } else {
+                acquire_args(a)?
+            };
+            let bytes = q.get(interp, block, timeout, a.span)?;
+            value::wire::decode(interp, &bytes)
+        }
+        "qsize" | "empty" | "full" | "task_done" => {
+            a.check(0, 0, &[])?;
+            Ok(match name {
+                "qsize" => Value::Int(q.qsize() as i64),
+                "empty" => Value::Bool(q.empty()),
+                "full" => Value::Bool(q.full()),
+                _ => q.task_done().map(|_| Value::Nil)?,
+            })
+        }
+        "join" => {
+            a.check(0, 1, &["timeout"])?;
+            let timeout = timeout_arg(a, 0)?;
+            let done = q.join(interp, timeout, a.span)?;
+            Ok(if timeout.is_some() { Value::Bool(done) } else { Value::Nil })
+        }
+        _ => Err(crate::builtins::no_method(&Value::Handle(Handle::Queue(*q)), name)),
+    }
+}
+
+fn pipe_method(interp: &mut Interp, p: &PipeEnd, name: &str, a: &mut Args) -> R<Value> {
+    match name {
+        "send" => {
+            a.check(1, 1, &[])?;
+            let bytes = value::wire::encode(interp, a.get(0))?;
+            p.send(interp, &bytes, a.span).map(|_| Value::Nil)
+        }
+        "recv" => {
+            a.check(0, 0, &[])?;
+            let bytes = p.recv(interp, a.span)?;
+            value::wire::decode(interp, &bytes)
+        }
+        "poll" => {
+            a.check(0, 1, &["timeout"])?;
+            // Python: poll() with no timeout does not wait.
+            let timeout = timeout_arg(a, 0)?.or(if a.opt(0, "timeout").is_some() { None } else { Some(0.0) });
+            Ok(Value::Bool(p.poll(interp, timeout, a.span)?))
+        }
+        "close" => {
+            a.check(0, 0, &[])?;
+            p.close();
+            Ok(Value::Nil)
+        }
+        "closed" => {
+            a.check(0, 0, &[])?;
+            Ok(Value::Bool(p.is_closed()))
+        }
+        _ => Err(crate::builtins::no_method(&Value::Handle(Handle::Pipe(p.clone())), name)),
     }
 }
 
@@ -275,9 +387,13 @@ fn acquire_args(a: &Args) -> R<(Option<f64>, bool)> {
 pub fn field_get(interp: &mut Interp, h: &Handle, name: &str) -> R<Value> {
     match h {
         Handle::Shared(d) if name == "value" => d.snapshot(),
-        Handle::Lock(_) | Handle::Sem(_) | Handle::Event(_) | Handle::Shared(_) => {
-            Err(ErrorObj::new("AttributeError", format!("{} has no field `{name}`", h.type_name())))
-        }
+        Handle::Queue(q) if name == "maxsize" => Ok(Value::Int(q.maxsize() as i64)),
+        Handle::Lock(_)
+        | Handle::Sem(_)
+        | Handle::Event(_)
+        | Handle::Shared(_)
+        | Handle::Queue(_)
+        | Handle::Pipe(_) => Err(ErrorObj::new("AttributeError", format!("{} has no field `{name}`", h.type_name()))),
         Handle::Process(p) => Ok(match name {
             "pid" => Value::Int(p.pid as i64),
             "name" => Value::str(&p.name.borrow()),

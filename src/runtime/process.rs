@@ -177,6 +177,16 @@ fn child_name_for(interp: &mut Interp, what: &str) -> String {
 /// process table, and in the child forget the parent's state.
 fn fork_child(interp: &mut Interp, name: String, daemon: bool, what: &str) -> R<Forked> {
     start(interp);
+    let threads = thread_count();
+    if threads > 1 {
+        // A child would inherit locks held by threads that do not exist in
+        // it and could hang on its first print: refuse (LANGUAGE.md §13).
+        return Err(ErrorObj::new(
+            "ProcessError",
+            format!("cannot {what}: the process has {threads} threads, and fork is only safe with one"),
+        )
+        .with_help("a host program must not run other threads while a script spawns"));
+    }
     let alive = table::live_count().saturating_sub(1);
     if alive >= interp.rt.max_procs {
         return Err(ErrorObj::new(
@@ -216,6 +226,14 @@ fn fork_child(interp: &mut Interp, name: String, daemon: bool, what: &str) -> R<
             Ok(Forked::Parent { pid: child.as_raw(), slot })
         }
     }
+}
+
+/// Threads of this process (field 20 of /proc/self/stat); 1 if unknown.
+fn thread_count() -> usize {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(17)?.parse().ok()))
+        .unwrap_or(1)
 }
 
 /// The first thing a forked child does: forget the parent's children and

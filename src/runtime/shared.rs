@@ -45,7 +45,7 @@ const READERS: &[&str] = &["contains", "index", "count", "join", "len", "copy", 
 
 impl Shared {
     pub fn new(v: &Value) -> R<Shared> {
-        let bytes = wire::encode(v)?;
+        let bytes = wire::encode_data(v)?;
         let own = Lock::new()?;
         let off = shm::alloc(std::mem::size_of::<SharedCell>())?;
         let s = Shared(off);
@@ -90,7 +90,7 @@ impl Shared {
             let c = self.cell();
             std::slice::from_raw_parts(shm::at::<u8>(Offset((*c).data)), (*c).len as usize)
         };
-        wire::decode(bytes)
+        wire::decode_data(bytes)
     }
 
     /// Replace the stored bytes, growing the block if needed. Call with `inner` held.
@@ -120,7 +120,7 @@ impl Shared {
 
     /// One atomic write of the whole value.
     pub fn set(&self, v: &Value) -> R<()> {
-        let bytes = wire::encode(v)?;
+        let bytes = wire::encode_data(v)?;
         let _g = self.locked();
         self.store(&bytes)
     }
@@ -130,7 +130,7 @@ impl Shared {
         let _g = self.locked();
         let v = self.load()?;
         let out = f(&v)?;
-        self.store(&wire::encode(&v)?)?;
+        self.store(&wire::encode_data(&v)?)?;
         Ok(out)
     }
 

@@ -13,6 +13,9 @@ pub enum Slot {
     Unresolved,
     /// A slot of the current function's frame.
     Local(u32),
+    /// A slot of the current call on the interpreter's value stack: the
+    /// locals of a function that makes no closures need no heap frame.
+    Stack(u32),
     /// A slot of an enclosing function's frame, `depth` frames up.
     Outer {
         depth: u32,
@@ -269,6 +272,9 @@ pub struct FnDef {
     pub span: Span,
     /// Number of local slots a call needs (set by the resolver).
     pub frame_size: u32,
+    /// Its locals live on the value stack (it creates no closure that could
+    /// outlive the call); set by the resolver.
+    pub on_stack: bool,
 }
 
 #[derive(Debug)]

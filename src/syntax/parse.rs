@@ -246,7 +246,7 @@ impl Builder {
             }
         }
         let body = self.block(next(&mut it))?;
-        Ok(Rc::new(FnDef { name, params, body, span, frame_size: 0 }))
+        Ok(Rc::new(FnDef { name, params, body, span, frame_size: 0, on_stack: false }))
     }
 
     fn expr(&self, p: Pair<Rule>) -> PResult<Expr> {
@@ -440,8 +440,14 @@ impl Builder {
                         Rule::daemon => daemon = true,
                         Rule::block => {
                             let block = self.block(q)?;
-                            let def =
-                                FnDef { name: None, params: vec![], span: block.span, body: block, frame_size: 0 };
+                            let def = FnDef {
+                                name: None,
+                                params: vec![],
+                                span: block.span,
+                                body: block,
+                                frame_size: 0,
+                                on_stack: false,
+                            };
                             body = Some(SpawnBody::Block(Rc::new(def)));
                         }
                         _ => {

@@ -117,8 +117,11 @@ pub struct Args {
     pub pos: Vec<Value>,
     pub kw: Vec<(Str, Value)>,
     pub span: Span,
-    /// What is being called, for messages: `print`, `list.push`…
+    /// What is being called: `print`, or a method's name (`push`).
     pub name: Str,
+    /// For a method, the receiver's type (`list`); empty for a function.
+    /// Messages say `list.push`; the text is only built when one is shown.
+    pub owner: &'static str,
 }
 
 /// A dictionary key: only these kinds of value can be keys.
@@ -187,7 +190,16 @@ impl Value {
 
 impl Args {
     pub fn new(name: impl Into<Str>, span: Span) -> Args {
-        Args { pos: Vec::new(), kw: Vec::new(), span, name: name.into() }
+        Args { pos: Vec::new(), kw: Vec::new(), span, name: name.into(), owner: "" }
+    }
+
+    /// `print` or `list.push`, for messages.
+    pub fn func(&self) -> String {
+        if self.owner.is_empty() {
+            self.name.to_string()
+        } else {
+            format!("{}.{}", self.owner, self.name)
+        }
     }
 
     /// Fail unless the number of positional arguments is within `min..=max`
@@ -200,10 +212,10 @@ impl Args {
                 (a, usize::MAX) => format!("at least {a} argument{}", if a == 1 { "" } else { "s" }),
                 (a, b) => format!("{a} to {b} arguments"),
             };
-            return Err(ErrorObj::new("TypeError", format!("{}() takes {want}, got {n}", self.name)));
+            return Err(ErrorObj::new("TypeError", format!("{}() takes {want}, got {n}", self.func())));
         }
         if let Some((k, _)) = self.kw.iter().find(|(k, _)| !known.contains(&&**k)) {
-            return Err(ErrorObj::new("TypeError", format!("{}() has no keyword argument `{k}`", self.name)));
+            return Err(ErrorObj::new("TypeError", format!("{}() has no keyword argument `{k}`", self.func())));
         }
         Ok(())
     }
@@ -222,15 +234,24 @@ impl Args {
     }
 
     pub fn int(&self, i: usize, what: &str) -> Result<i64, Box<ErrorObj>> {
-        expect_int(self.get(i), &self.name, what)
+        match self.get(i) {
+            Value::Int(i) => Ok(*i),
+            other => expect_int(other, &self.func(), what),
+        }
     }
 
     pub fn float(&self, i: usize, what: &str) -> Result<f64, Box<ErrorObj>> {
-        expect_float(self.get(i), &self.name, what)
+        match self.get(i) {
+            Value::Float(f) => Ok(*f),
+            other => expect_float(other, &self.func(), what),
+        }
     }
 
     pub fn string(&self, i: usize, what: &str) -> Result<Str, Box<ErrorObj>> {
-        expect_str(self.get(i), &self.name, what)
+        match self.get(i) {
+            Value::Str(s) => Ok(s.clone()),
+            other => expect_str(other, &self.func(), what),
+        }
     }
 }
 

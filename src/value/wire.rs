@@ -1,13 +1,31 @@
-//! Wire encoding: how plain data crosses a process boundary (shared objects
-//! today; queues and pipes later). `Value` ↔ `WireValue` ↔ postcard bytes.
+//! Wire encoding: how a value crosses a process boundary (queues, pipes,
+//! shared objects). `Value` ↔ `Message` ↔ postcard bytes.
 //!
-//! Plain data is nil, bool, int, float, str, list, dict (insertion order
-//! kept) and range. Functions, errors and handles cannot be encoded in v1:
-//! encoding them is a clear `TypeError`, never a silent copy.
+//! - Plain data (nil, bool, int, float, str, list, dict in insertion order,
+//!   range) is copied.
+//! - A function travels as its source text plus the current values of the
+//!   free variables it uses (locals of enclosing functions and user globals;
+//!   builtins are left to the receiver's own), encoded recursively. Every
+//!   function of a message is encoded once, in `Message::funcs`, and named by
+//!   its index, so recursion and mutual references survive. The receiver
+//!   re-parses the text and binds the captured names in one enclosing frame.
+//! - A builtin travels by name; an error value as its kind and message.
+//! - A handle travels by identity (arena offset, pid, pipe id) and decodes to
+//!   the same OS-level object; where it cannot be used (a pipe end created
+//!   after the receiver was forked) using it is a clear error there.
+//!
+//! Anything else is a clear `TypeError` at the sender, never a silent copy.
 
-use super::{Key, Range, Value};
+use super::{Closure, Frame, Key, Range, Value};
 use crate::diagnostics::ErrorObj;
+use crate::eval::Interp;
+use crate::resolve::{free_vars, Captured};
+use crate::runtime::{self, Handle};
+use crate::syntax::ast::Name;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 type R<T> = Result<T, Box<ErrorObj>>;
 
@@ -24,75 +42,304 @@ pub enum WireValue {
     List(Vec<WireValue>),
     Dict(Vec<(WireValue, WireValue)>),
     Range(i64, i64, bool),
+    /// Index into `Message::funcs`.
+    Func(u32),
+    Builtin(String),
+    Error {
+        kind: String,
+        message: String,
+    },
+    Handle(WireHandle),
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub enum WireHandle {
+    Process { pid: i32, slot: u32, name: String, daemon: bool, parent: i32 },
+    Lock(u32),
+    Sem(u32),
+    Event(u32),
+    Shared(u32),
+    Queue(u32),
+    Pipe(runtime::pipe::PipeId),
+}
+
+/// A function: where its text came from, the text, and its captured values.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct WireFn {
+    pub origin: String,
+    pub line: u32,
+    pub col: u32,
+    pub text: String,
+    pub captures: Vec<(String, WireValue)>,
+}
+
+#[derive(Serialize, Deserialize, Debug)]
+struct Message {
+    funcs: Vec<WireFn>,
+    value: WireValue,
+}
+
+/// Encodes one message; `interp` is needed for functions (their source and
+/// the globals they use).
+struct Encoder<'a> {
+    interp: Option<&'a Interp>,
+    funcs: Vec<Option<WireFn>>,
+    ids: FxHashMap<*const Closure, u32>,
 }
 
 impl WireValue {
+    /// Plain data and handles only (what a shared object stores).
     pub fn from_value(v: &Value) -> R<WireValue> {
-        to_wire(v, 0)
+        Encoder { interp: None, funcs: Vec::new(), ids: FxHashMap::default() }.value(v, 0)
+    }
+}
+
+fn too_deep() -> Box<ErrorObj> {
+    ErrorObj::new(
+        "ValueError",
+        format!("cannot send a value nested more than {MAX_DEPTH} deep (does a list contain itself?)"),
+    )
+}
+
+impl Encoder<'_> {
+    fn value(&mut self, v: &Value, depth: usize) -> R<WireValue> {
+        if depth > MAX_DEPTH {
+            return Err(too_deep());
+        }
+        Ok(match v {
+            Value::Nil => WireValue::Nil,
+            Value::Bool(b) => WireValue::Bool(*b),
+            Value::Int(i) => WireValue::Int(*i),
+            Value::Float(f) => WireValue::Float(*f),
+            Value::Str(s) => WireValue::Str(s.to_string()),
+            Value::Range(r) => WireValue::Range(r.start, r.end, r.inclusive),
+            Value::List(items) => {
+                WireValue::List(items.borrow().iter().map(|x| self.value(x, depth + 1)).collect::<R<_>>()?)
+            }
+            Value::Dict(map) => WireValue::Dict(
+                map.borrow()
+                    .iter()
+                    .map(|(k, x)| Ok((self.value(&k.to_value(), depth + 1)?, self.value(x, depth + 1)?)))
+                    .collect::<R<_>>()?,
+            ),
+            Value::Native(n) => WireValue::Builtin(n.name.to_string()),
+            Value::Error(e) => WireValue::Error { kind: e.kind.to_string(), message: e.message.clone() },
+            Value::Handle(h) => WireValue::Handle(handle_to_wire(h)?),
+            Value::Func(c) => WireValue::Func(self.func(c, depth)?),
+        })
     }
 
-    pub fn into_value(self) -> Value {
-        match self {
+    fn func(&mut self, c: &Rc<Closure>, depth: usize) -> R<u32> {
+        if let Some(&id) = self.ids.get(&Rc::as_ptr(c)) {
+            return Ok(id);
+        }
+        let Some(interp) = self.interp else {
+            return Err(ErrorObj::new("TypeError", "a function cannot be stored in a shared object")
+                .with_help("shared objects hold data and handles; send functions through a queue or a pipe"));
+        };
+        let def = &c.def;
+        let src = interp
+            .sources
+            .get(def.span.src)
+            .ok_or_else(|| ErrorObj::new("TypeError", "cannot send a function whose source is unknown"))?;
+        let text = src.text.get(def.span.start as usize..def.span.end as usize).unwrap_or_default();
+        if !text.starts_with("fn") {
+            return Err(ErrorObj::new("TypeError", "a `spawn { }` block cannot be sent to another process"));
+        }
+        let (line, col) = crate::syntax::span::line_col(&src.text, def.span.start as usize);
+        let id = self.funcs.len() as u32;
+        self.ids.insert(Rc::as_ptr(c), id);
+        self.funcs.push(None);
+        let mut captures = Vec::new();
+        for (name, place) in free_vars(def) {
+            let value = match place {
+                Captured::Outer { depth: up, slot } => {
+                    let mut frame = c.env.as_ref();
+                    for _ in 0..up {
+                        frame = frame.and_then(|f| f.parent.as_ref());
+                    }
+                    match frame.and_then(|f| f.slots.borrow().get(slot as usize).cloned()) {
+                        Some(v) => v,
+                        None => continue,
+                    }
+                }
+                Captured::Global(slot) => match interp.globals.get(slot as usize) {
+                    // A builtin under its own name: the receiver has it too.
+                    Some(Some(Value::Native(n))) if *n.name == *name => continue,
+                    Some(Some(v)) => v.clone(),
+                    // Not defined yet: the receiver's global of that name.
+                    _ => continue,
+                },
+            };
+            let wire = self.value(&value, depth + 1).map_err(|mut e| {
+                e.message = format!("{} (captured variable `{name}`)", e.message);
+                e
+            })?;
+            captures.push((name.to_string(), wire));
+        }
+        self.funcs[id as usize] = Some(WireFn {
+            origin: src.name.clone(),
+            line: line as u32,
+            col: col as u32,
+            text: text.to_string(),
+            captures,
+        });
+        Ok(id)
+    }
+}
+
+fn handle_to_wire(h: &Handle) -> R<WireHandle> {
+    Ok(match h {
+        Handle::Process(p) => WireHandle::Process {
+            pid: p.pid,
+            slot: p.slot,
+            name: p.name.borrow().clone(),
+            daemon: p.daemon,
+            parent: p.parent,
+        },
+        Handle::Lock(l) => WireHandle::Lock(l.0 .0),
+        Handle::Sem(s) => WireHandle::Sem(s.0 .0),
+        Handle::Event(e) => WireHandle::Event(e.0 .0),
+        Handle::Shared(s) => WireHandle::Shared(s.0 .0),
+        Handle::Queue(q) => WireHandle::Queue(q.0 .0),
+        Handle::Pipe(p) => {
+            if p.is_closed() {
+                return Err(ErrorObj::new("IOError", "cannot send a closed pipe end"));
+            }
+            WireHandle::Pipe(p.id())
+        }
+    })
+}
+
+/// Encode any value as bytes. Without `interp`, functions are refused.
+pub fn encode_with(interp: Option<&Interp>, v: &Value) -> R<Vec<u8>> {
+    let mut enc = Encoder { interp, funcs: Vec::new(), ids: FxHashMap::default() };
+    let value = enc.value(v, 0)?;
+    let funcs = enc.funcs.into_iter().map(|f| f.expect("every function is filled in after its captures")).collect();
+    postcard::to_allocvec(&Message { funcs, value })
+        .map_err(|e| ErrorObj::new("ValueError", format!("cannot encode value: {e}")))
+}
+
+/// Encode a value to send to another process.
+pub fn encode(interp: &Interp, v: &Value) -> R<Vec<u8>> {
+    encode_with(Some(interp), v)
+}
+
+/// Encode data and handles (no functions): what a shared object stores.
+pub fn encode_data(v: &Value) -> R<Vec<u8>> {
+    encode_with(None, v)
+}
+
+/// Decode bytes made by `encode` in any process of the program.
+pub fn decode(interp: &mut Interp, bytes: &[u8]) -> R<Value> {
+    let msg = parse(bytes)?;
+    Decoder::new(Some(interp), msg.funcs)?.value(msg.value)
+}
+
+/// Decode bytes made by `encode_data`.
+pub fn decode_data(bytes: &[u8]) -> R<Value> {
+    let msg = parse(bytes)?;
+    Decoder::new(None, msg.funcs)?.value(msg.value)
+}
+
+fn parse(bytes: &[u8]) -> R<Message> {
+    postcard::from_bytes(bytes).map_err(|e| ErrorObj::new("ValueError", format!("cannot decode value: {e}")))
+}
+
+struct Decoder<'a> {
+    interp: Option<&'a mut Interp>,
+    funcs: Vec<Rc<Closure>>,
+}
+
+impl<'a> Decoder<'a> {
+    /// Rebuild the message's functions: compile each (cached per process),
+    /// then fill their captured frames, which may refer to each other.
+    fn new(mut interp: Option<&'a mut Interp>, wire_fns: Vec<WireFn>) -> R<Decoder<'a>> {
+        if wire_fns.is_empty() {
+            return Ok(Decoder { interp, funcs: Vec::new() });
+        }
+        let Some(it) = interp.as_deref_mut() else {
+            return Err(ErrorObj::new("TypeError", "a function cannot be decoded here"));
+        };
+        let mut funcs = Vec::with_capacity(wire_fns.len());
+        for f in &wire_fns {
+            let names: Vec<Name> = f.captures.iter().map(|(n, _)| Name::from(n.as_str())).collect();
+            let def = it.compile_received(&f.origin, f.line, f.col, &f.text, &names)?;
+            let frame = Frame { slots: RefCell::new(names.iter().map(|_| Value::Nil).collect()), parent: None };
+            funcs.push(Rc::new(Closure { def, env: Some(Rc::new(frame)) }));
+        }
+        let mut dec = Decoder { interp, funcs };
+        for (i, f) in wire_fns.into_iter().enumerate() {
+            let values = f.captures.into_iter().map(|(_, w)| dec.value(w)).collect::<R<Vec<_>>>()?;
+            if let Some(env) = &dec.funcs[i].env {
+                env.slots.borrow_mut().iter_mut().zip(values).for_each(|(s, v)| *s = v);
+            }
+        }
+        Ok(dec)
+    }
+
+    fn value(&mut self, w: WireValue) -> R<Value> {
+        Ok(match w {
             WireValue::Nil => Value::Nil,
             WireValue::Bool(b) => Value::Bool(b),
             WireValue::Int(i) => Value::Int(i),
             WireValue::Float(f) => Value::Float(f),
             WireValue::Str(s) => Value::Str(s.into()),
-            WireValue::List(items) => Value::list(items.into_iter().map(WireValue::into_value).collect()),
-            WireValue::Dict(pairs) => Value::dict(
-                pairs
-                    .into_iter()
-                    // Keys were checked when encoded; a bad one decodes as nil.
-                    .map(|(k, v)| (Key::from_value(&k.into_value()).unwrap_or(Key::Nil), v.into_value()))
-                    .collect(),
-            ),
+            WireValue::List(items) => Value::list(items.into_iter().map(|x| self.value(x)).collect::<R<_>>()?),
+            WireValue::Dict(pairs) => {
+                let mut map = super::DictMap::default();
+                for (k, v) in pairs {
+                    let k = Key::from_value(&self.value(k)?)?;
+                    map.insert(k, self.value(v)?);
+                }
+                Value::dict(map)
+            }
             WireValue::Range(start, end, inclusive) => Value::Range(Range { start, end, inclusive }),
+            WireValue::Func(i) => Value::Func(
+                self.funcs.get(i as usize).cloned().ok_or_else(|| ErrorObj::new("ValueError", "bad function index"))?,
+            ),
+            WireValue::Builtin(name) => {
+                let found = self.interp.as_deref().and_then(|it| {
+                    let slot = it.global_names.lookup(&name)?;
+                    it.globals.get(slot as usize)?.clone()
+                });
+                match found {
+                    Some(v @ Value::Native(_)) => v,
+                    _ => return Err(ErrorObj::new("NameError", format!("builtin `{name}` does not exist here"))),
+                }
+            }
+            WireValue::Error { kind, message } => Value::Error(Rc::new(*ErrorObj::new(&kind, message))),
+            WireValue::Handle(h) => Value::Handle(self.handle(h)),
+        })
+    }
+
+    fn handle(&mut self, h: WireHandle) -> Handle {
+        use crate::runtime::shm::Offset;
+        match h {
+            WireHandle::Process { pid, slot, name, daemon, parent } => {
+                let own = self
+                    .interp
+                    .as_deref()
+                    .and_then(|it| it.rt.children.iter().find(|c| c.pid == pid).and_then(|c| c.handle.clone()));
+                Handle::Process(own.unwrap_or_else(|| {
+                    Rc::new(runtime::process::ProcessHandle {
+                        pid,
+                        slot,
+                        name: RefCell::new(name),
+                        daemon,
+                        exitcode: Cell::new(None),
+                        parent,
+                    })
+                }))
+            }
+            WireHandle::Lock(o) => Handle::Lock(runtime::lock::Lock(Offset(o))),
+            WireHandle::Sem(o) => Handle::Sem(runtime::sem::Sem(Offset(o))),
+            WireHandle::Event(o) => Handle::Event(runtime::event::Event(Offset(o))),
+            WireHandle::Shared(o) => Handle::Shared(runtime::shared::Shared(Offset(o))),
+            WireHandle::Queue(o) => Handle::Queue(runtime::queue::Queue(Offset(o))),
+            WireHandle::Pipe(id) => Handle::Pipe(runtime::pipe::PipeEnd::from_id(id)),
         }
     }
-}
-
-fn to_wire(v: &Value, depth: usize) -> R<WireValue> {
-    if depth > MAX_DEPTH {
-        return Err(ErrorObj::new(
-            "ValueError",
-            format!("cannot send a value nested more than {MAX_DEPTH} deep (does a list contain itself?)"),
-        ));
-    }
-    Ok(match v {
-        Value::Nil => WireValue::Nil,
-        Value::Bool(b) => WireValue::Bool(*b),
-        Value::Int(i) => WireValue::Int(*i),
-        Value::Float(f) => WireValue::Float(*f),
-        Value::Str(s) => WireValue::Str(s.to_string()),
-        Value::Range(r) => WireValue::Range(r.start, r.end, r.inclusive),
-        Value::List(items) => WireValue::List(items.borrow().iter().map(|x| to_wire(x, depth + 1)).collect::<R<_>>()?),
-        Value::Dict(map) => WireValue::Dict(
-            map.borrow()
-                .iter()
-                .map(|(k, x)| Ok((to_wire(&k.to_value(), depth + 1)?, to_wire(x, depth + 1)?)))
-                .collect::<R<_>>()?,
-        ),
-        other => {
-            return Err(ErrorObj::new(
-                "TypeError",
-                format!("a {} cannot be stored in shared data or sent to another process yet", super::type_name(other)),
-            )
-            .with_help("v1 sends plain data only: nil, bool, int, float, str, list, dict and range"))
-        }
-    })
-}
-
-/// Encode plain data as bytes.
-pub fn encode(v: &Value) -> R<Vec<u8>> {
-    let w = WireValue::from_value(v)?;
-    postcard::to_allocvec(&w).map_err(|e| ErrorObj::new("ValueError", format!("cannot encode value: {e}")))
-}
-
-/// Decode bytes made by `encode`.
-pub fn decode(bytes: &[u8]) -> R<Value> {
-    let w: WireValue =
-        postcard::from_bytes(bytes).map_err(|e| ErrorObj::new("ValueError", format!("cannot decode value: {e}")))?;
-    Ok(w.into_value())
 }
 
 #[cfg(test)]
@@ -109,15 +356,16 @@ mod tests {
             Value::str("hé"),
             Value::Range(Range { start: 0, end: 3, inclusive: true }),
         ]);
-        let back = decode(&encode(&v).unwrap()).unwrap();
+        let back = decode_data(&encode_data(&v).unwrap()).unwrap();
         assert!(crate::value::values_equal(&v, &back));
     }
 
     #[test]
-    fn functions_are_refused_clearly() {
-        let f = Value::Error(std::rc::Rc::new(ErrorObj::default()));
-        let e = encode(&f).unwrap_err();
-        assert_eq!(&*e.kind, "TypeError");
-        assert!(e.message.contains("cannot be stored"), "{}", e.message);
+    fn errors_round_trip_as_kind_and_message() {
+        let e = Value::Error(Rc::new(*ErrorObj::new("ValueError", "bad")));
+        match decode_data(&encode_data(&e).unwrap()).unwrap() {
+            Value::Error(back) => assert_eq!((&*back.kind, back.message.as_str()), ("ValueError", "bad")),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -1,0 +1,441 @@
+//! `queue`: a multi-producer, multi-consumer FIFO in the shared arena, with an
+//! optional `maxsize` and task counting (every queue is joinable).
+//!
+//! Layout of a queue in the arena (`QueueCell`):
+//! ```text
+//! mutex      pthread_mutex_t   robust, process-shared: guards everything below
+//! maxsize    u32               0: unbounded
+//! head       u32               index of the oldest item (wrapping counter)
+//! tail_todo  u64               low 32: tail (index after the newest item);
+//!                              high 32: unfinished tasks (put − task_done)
+//! ring       u64               low 32: Offset of the `Slot` array; high 32: its
+//!                              capacity (a power of two; grows by doubling)
+//! put_seq    u32   futex       +1 on every put      ("not empty" for getters)
+//! get_seq    u32   futex       +1 on every get      ("not full" for putters)
+//! done_seq   u32   futex       +1 when the unfinished count reaches 0 (join)
+//! getters, putters, joiners    processes blocked on each word (wake hints)
+//! item_woken, room_woken        1 while a woken getter (putter) has not run yet
+//! ```
+//! Item `i` lives in `ring[i & (cap - 1)]`: a `Slot` holding the item's
+//! postcard bytes inline when they fit in `INLINE` bytes, else the offset of
+//! an arena block holding them (so items of many MiB just work).
+//!
+//! Crash safety: a process may die (SIGKILL) anywhere. Every change becomes
+//! visible through one aligned store made with the mutex held — `head += 1`
+//! commits a get (after the bytes were copied out), `tail_todo` commits a put
+//! (after the slot was written), `ring` commits a grow (after the slots were
+//! copied). A dead holder leaves the mutex `EOWNERDEAD`; the next locker makes
+//! it consistent and finds the queue as of the last commit: no item is lost,
+//! duplicated or half-taken. At worst an arena block leaks.
+//!
+//! Waiting never holds the mutex: a waiter notes the futex word under the
+//! mutex, unlocks, and sleeps while the word is unchanged, so a wake between
+//! the two is never lost. Nobody spins (DESIGN-NOTES). A put wakes one
+//! sleeping getter, unless one was woken and has not looked yet (`item_woken`):
+//! that one will see this item too, so a fast producer makes one wake-up call
+//! per consumer nap, not one per item. A woken getter that takes an item and
+//! leaves more behind passes the wake on. Sleeps last at most `SLICE`, so even
+//! a woken process killed before it ran delays the others by no more than that.
+
+use super::futex;
+use super::shm::{self, MutexGuard, Offset};
+use super::table::WaitKind;
+use super::wait::{self, Recorded};
+use crate::diagnostics::ErrorObj;
+use crate::eval::Interp;
+use crate::syntax::span::Span;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
+
+type R<T> = Result<T, Box<ErrorObj>>;
+
+/// Item bytes stored in the ring slot itself (a slot is 64 bytes).
+const INLINE: usize = 56;
+const FIRST_CAPACITY: u32 = 64;
+
+#[repr(C)]
+struct Slot {
+    len: u32,
+    /// Offset of the block holding the bytes; 0 when they are inline.
+    block: u32,
+    data: [u8; INLINE],
+}
+
+#[repr(C)]
+struct QueueCell {
+    mutex: libc::pthread_mutex_t,
+    maxsize: u32,
+    head: AtomicU32,
+    tail_todo: AtomicU64,
+    ring: AtomicU64,
+    put_seq: AtomicU32,
+    get_seq: AtomicU32,
+    done_seq: AtomicU32,
+    getters: AtomicU32,
+    putters: AtomicU32,
+    joiners: AtomicU32,
+    item_woken: AtomicU32,
+    room_woken: AtomicU32,
+}
+
+/// The longest single sleep before a waiter looks again by itself.
+const SLICE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// A handle to a queue in the arena.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Queue(pub Offset);
+
+/// What a blocked call sleeps on until it may try again.
+#[derive(Clone, Copy)]
+enum Await {
+    Item,
+    Room,
+    Done,
+}
+
+impl Queue {
+    pub fn new(maxsize: u32) -> R<Queue> {
+        let ring = shm::alloc(FIRST_CAPACITY as usize * std::mem::size_of::<Slot>())?;
+        let off = shm::alloc(std::mem::size_of::<QueueCell>())?;
+        let q = Queue(off);
+        // SAFETY: a fresh zeroed block that no other process knows yet.
+        unsafe {
+            shm::init_mutex(q.mutex());
+            let c = &mut *shm::at::<QueueCell>(off);
+            c.maxsize = maxsize;
+            c.ring.store(pack(ring.0, FIRST_CAPACITY), Relaxed);
+        }
+        Ok(q)
+    }
+
+    fn cell(&self) -> &QueueCell {
+        // SAFETY: the offset came from `Queue::new`; shared fields are
+        // atomics (or `maxsize`, written once before the handle existed); the
+        // mutex is only reached through `mutex()`.
+        unsafe { &*shm::at::<QueueCell>(self.0) }
+    }
+
+    fn mutex(&self) -> *mut libc::pthread_mutex_t {
+        // SAFETY: a field of a live QueueCell; no reference is formed.
+        unsafe { std::ptr::addr_of_mut!((*shm::at::<QueueCell>(self.0)).mutex) }
+    }
+
+    fn locked(&self) -> MutexGuard {
+        // SAFETY: initialised in `new`. A holder that died left the queue as
+        // of its last commit (see the module comment), so going on is safe.
+        unsafe { MutexGuard::lock(self.mutex()) }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.0 .0 as u64
+    }
+
+    pub fn maxsize(&self) -> u32 {
+        self.cell().maxsize
+    }
+
+    /// Items in the queue now (call with the mutex held for an exact answer).
+    fn count(&self) -> u32 {
+        let c = self.cell();
+        low(c.tail_todo.load(Acquire)).wrapping_sub(c.head.load(Acquire))
+    }
+
+    fn is_full(&self) -> bool {
+        let max = self.maxsize();
+        max > 0 && self.count() >= max
+    }
+
+    pub fn qsize(&self) -> usize {
+        let _g = self.locked();
+        self.count() as usize
+    }
+
+    pub fn empty(&self) -> bool {
+        self.qsize() == 0
+    }
+
+    pub fn full(&self) -> bool {
+        let _g = self.locked();
+        self.is_full()
+    }
+
+    /// Add an item (its encoded bytes). Errors: `Full` when `block` is false
+    /// and the queue is full, or when `timeout` passes first.
+    pub fn put(&self, interp: &mut Interp, bytes: &[u8], mut block: bool, timeout: Option<f64>, span: Span) -> R<()> {
+        // A big item is copied into its own block before taking the mutex.
+        let block_off = if bytes.len() > INLINE {
+            let off = shm::alloc(bytes.len())?;
+            // SAFETY: a fresh block of at least `bytes.len()` bytes, ours alone.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), shm::at::<u8>(off), bytes.len()) };
+            Some(off)
+        } else {
+            None
+        };
+        let deadline = wait::deadline_of(timeout);
+        let mut rec: Option<Recorded> = None;
+        loop {
+            let g = self.locked();
+            if !self.is_full() {
+                let pushed = self.push(bytes, block_off);
+                drop(g);
+                if let Err(e) = pushed {
+                    block_off.into_iter().for_each(shm::free);
+                    return Err(e);
+                }
+                self.signal(Await::Item);
+                return Ok(());
+            }
+            let waited = if block { self.sleep(interp, g, Await::Room, deadline, &mut rec, span) } else { Ok(false) };
+            match waited {
+                Ok(true) => {}
+                // Timed out: one last look before giving up.
+                Ok(false) if block => block = false,
+                Ok(false) => {
+                    block_off.into_iter().for_each(shm::free);
+                    return Err(full_error(self.maxsize()));
+                }
+                Err(e) => {
+                    block_off.into_iter().for_each(shm::free);
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Write the item after the newest one and commit. Call with the mutex held.
+    fn push(&self, bytes: &[u8], block_off: Option<Offset>) -> R<()> {
+        let c = self.cell();
+        let tt = c.tail_todo.load(Acquire);
+        let (tail, todo) = (low(tt), high(tt));
+        if tail.wrapping_sub(c.head.load(Acquire)) >= high(c.ring.load(Acquire)) {
+            self.grow()?;
+        }
+        let (ring, cap) = split(c.ring.load(Acquire));
+        let slot = shm::at::<Slot>(Offset(ring + (tail & (cap - 1)) * std::mem::size_of::<Slot>() as u32));
+        // SAFETY: the slot is past the tail: no one reads it until the commit
+        // below, and the mutex is held.
+        unsafe {
+            (*slot).len = bytes.len() as u32;
+            match block_off {
+                Some(off) => (*slot).block = off.0,
+                None => {
+                    (*slot).block = 0;
+                    std::ptr::copy_nonoverlapping(
+                        bytes.as_ptr(),
+                        std::ptr::addr_of_mut!((*slot).data).cast::<u8>(),
+                        bytes.len(),
+                    );
+                }
+            }
+        }
+        let todo = todo.checked_add(1).ok_or_else(|| ErrorObj::new("OverflowError", "too many unfinished tasks"))?;
+        c.tail_todo.store(pack(tail.wrapping_add(1), todo), Release);
+        c.put_seq.fetch_add(1, SeqCst);
+        Ok(())
+    }
+
+    /// Double the ring, keeping every item at index `i & (cap - 1)`. Call
+    /// with the mutex held.
+    fn grow(&self) -> R<()> {
+        let c = self.cell();
+        let (old, cap) = split(c.ring.load(Acquire));
+        let new_cap = cap.checked_mul(2).ok_or_else(|| ErrorObj::new("MemoryError", "the queue is too long"))?;
+        let size = std::mem::size_of::<Slot>();
+        let new = shm::alloc(new_cap as usize * size)?;
+        let (head, tail) = (c.head.load(Acquire), low(c.tail_todo.load(Acquire)));
+        let mut i = head;
+        while i != tail {
+            let from = shm::at::<Slot>(Offset(old + (i & (cap - 1)) * size as u32));
+            let to = shm::at::<Slot>(Offset(new.0 + (i & (new_cap - 1)) * size as u32));
+            // SAFETY: distinct blocks, both inside the arena; the mutex is held.
+            unsafe { std::ptr::copy_nonoverlapping(from, to, 1) };
+            i = i.wrapping_add(1);
+        }
+        c.ring.store(pack(new.0, new_cap), Release);
+        shm::free(Offset(old));
+        Ok(())
+    }
+
+    /// Take the oldest item's bytes. Errors: `Empty` when `block` is false
+    /// and the queue is empty, or when `timeout` passes first.
+    pub fn get(&self, interp: &mut Interp, mut block: bool, timeout: Option<f64>, span: Span) -> R<Vec<u8>> {
+        let deadline = wait::deadline_of(timeout);
+        let mut rec: Option<Recorded> = None;
+        loop {
+            let g = self.locked();
+            if self.count() > 0 {
+                let (bytes, block_off) = self.pop();
+                let more = self.count() > 0;
+                drop(g);
+                block_off.into_iter().for_each(shm::free);
+                if self.maxsize() > 0 {
+                    self.signal(Await::Room);
+                }
+                if more {
+                    self.signal(Await::Item);
+                }
+                return Ok(bytes);
+            }
+            match if block { self.sleep(interp, g, Await::Item, deadline, &mut rec, span) } else { Ok(false) } {
+                Ok(true) => {}
+                // Timed out: one last look before giving up.
+                Ok(false) if block => block = false,
+                Ok(false) => return Err(ErrorObj::new("Empty", "the queue is empty")),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Copy the oldest item out, then commit its removal. Call with the
+    /// mutex held and at least one item present.
+    fn pop(&self) -> (Vec<u8>, Option<Offset>) {
+        let c = self.cell();
+        let head = c.head.load(Acquire);
+        let (ring, cap) = split(c.ring.load(Acquire));
+        let slot = shm::at::<Slot>(Offset(ring + (head & (cap - 1)) * std::mem::size_of::<Slot>() as u32));
+        // SAFETY: the slot holds a committed item (head != tail); the mutex is
+        // held so nobody else reads or frees it.
+        let (bytes, block_off) = unsafe {
+            let len = (*slot).len as usize;
+            match (*slot).block {
+                0 => (
+                    std::slice::from_raw_parts(std::ptr::addr_of!((*slot).data).cast::<u8>(), len.min(INLINE)).to_vec(),
+                    None,
+                ),
+                b => (std::slice::from_raw_parts(shm::at::<u8>(Offset(b)), len).to_vec(), Some(Offset(b))),
+            }
+        };
+        c.head.store(head.wrapping_add(1), Release);
+        c.get_seq.fetch_add(1, SeqCst);
+        (bytes, block_off)
+    }
+
+    /// `task_done()`: one fewer unfinished task; ValueError if there is none.
+    pub fn task_done(&self) -> R<()> {
+        let c = self.cell();
+        let g = self.locked();
+        let tt = c.tail_todo.load(Acquire);
+        if high(tt) == 0 {
+            return Err(ErrorObj::new("ValueError", "task_done() called more times than there were items put")
+                .with_help("call task_done() once for each item taken with get()"));
+        }
+        c.tail_todo.store(pack(low(tt), high(tt) - 1), Release);
+        let finished = high(tt) == 1;
+        if finished {
+            c.done_seq.fetch_add(1, SeqCst);
+        }
+        drop(g);
+        if finished && c.joiners.load(SeqCst) > 0 {
+            futex::wake(&c.done_seq, i32::MAX);
+        }
+        Ok(())
+    }
+
+    /// `join()`: wait until every item put has been marked done.
+    pub fn join(&self, interp: &mut Interp, timeout: Option<f64>, span: Span) -> R<bool> {
+        let deadline = wait::deadline_of(timeout);
+        let mut rec: Option<Recorded> = None;
+        loop {
+            let g = self.locked();
+            if high(self.cell().tail_todo.load(Acquire)) == 0 {
+                return Ok(true);
+            }
+            if !self.sleep(interp, g, Await::Done, deadline, &mut rec, span)? {
+                return Ok(false);
+            }
+        }
+    }
+
+    /// Sleep until the awaited word changes (or the deadline passes: false).
+    /// Takes the held mutex guard: the word is noted before it is released.
+    fn sleep(
+        &self,
+        interp: &mut Interp,
+        g: MutexGuard,
+        what: Await,
+        deadline: Option<std::time::Instant>,
+        rec: &mut Option<Recorded>,
+        span: Span,
+    ) -> R<bool> {
+        let c = self.cell();
+        let (word, count, kind) = match what {
+            Await::Item => (&c.put_seq, &c.getters, WaitKind::QueueGet),
+            Await::Room => (&c.get_seq, &c.putters, WaitKind::QueuePut),
+            Await::Done => (&c.done_seq, &c.joiners, WaitKind::QueueJoin),
+        };
+        let seen = word.load(SeqCst);
+        count.fetch_add(1, SeqCst);
+        drop(g);
+        let slice_end = std::time::Instant::now() + SLICE;
+        let result = match rec {
+            // A signal that came since the last sleep is handled now.
+            Some(_) if super::signals::ANY_PENDING.load(Relaxed) => super::safe_point(interp),
+            Some(_) => Ok(()),
+            None => wait::begin(interp, kind, span, self.id(), deadline.is_some()).map(|r| *rec = Some(r)),
+        }
+        .and_then(|()| futex::wait_until(interp, word, seen, Some(deadline.map_or(slice_end, |d| d.min(slice_end)))))
+        .map(|woke| woke || deadline.is_none_or(|d| std::time::Instant::now() < d));
+        count.fetch_sub(1, SeqCst);
+        // This process runs again: a wake-up meant for "someone" has arrived.
+        match what {
+            Await::Item => c.item_woken.store(0, SeqCst),
+            Await::Room => c.room_woken.store(0, SeqCst),
+            Await::Done => {}
+        }
+        if !matches!(result, Ok(true)) {
+            // This waiter may have taken a wake meant for the next one.
+            self.pass_wake(what);
+        }
+        result
+    }
+
+    /// Leaving without the awaited thing: hand a possible wake on.
+    fn pass_wake(&self, what: Await) {
+        match what {
+            Await::Item if self.count() > 0 => self.signal(what),
+            Await::Room if !self.is_full() => self.signal(what),
+            _ => {}
+        }
+    }
+
+    /// Wake one sleeper waiting for `what`, unless one is already woken and
+    /// about to look (see the module comment).
+    fn signal(&self, what: Await) {
+        let c = self.cell();
+        let (word, sleepers, woken) = match what {
+            Await::Item => (&c.put_seq, &c.getters, &c.item_woken),
+            Await::Room => (&c.get_seq, &c.putters, &c.room_woken),
+            Await::Done => return,
+        };
+        if sleepers.load(SeqCst) > 0 && woken.swap(1, SeqCst) == 0 && futex::wake(word, 1) <= 0 {
+            // Nobody was asleep in the kernel: any registered waiter has not
+            // slept yet and will see the changed word by itself.
+            woken.store(0, SeqCst);
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        let max = self.maxsize();
+        let bound = if max == 0 { String::new() } else { format!(" maxsize={max}") };
+        format!("<queue #{} size={}{bound}>", self.id(), self.qsize())
+    }
+}
+
+fn full_error(max: u32) -> Box<ErrorObj> {
+    ErrorObj::new("Full", format!("the queue is full ({max} items)"))
+}
+
+fn pack(lo: u32, hi: u32) -> u64 {
+    lo as u64 | (hi as u64) << 32
+}
+
+fn low(w: u64) -> u32 {
+    w as u32
+}
+
+fn high(w: u64) -> u32 {
+    (w >> 32) as u32
+}
+
+fn split(w: u64) -> (u32, u32) {
+    (low(w), high(w))
+}
