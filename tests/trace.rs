@@ -316,3 +316,29 @@ fn ps_shows_what_each_process_waits_on_and_the_locks_it_holds() {
     );
     assert!(lines[worker + 1].trim_start().starts_with("holds lock `a` (taken at <stdin:4>:"), "{stdout}");
 }
+
+#[test]
+fn queue_and_pipe_operations_are_instants() {
+    let code = "queue q\npipe a, b\nlet c = spawn {\n    for i in 0..3 { q.put(i) }\n    a.send(\"hi\")\n}\n\
+                for i in 0..3 { q.get() }\nprint(b.recv())\nc.join()\n";
+    let (out, trace, svg) = traced("queue_pipe", code);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, "hi\n");
+    check_format(&trace);
+    check_svg(&svg, 2);
+    let (main, child) = (pid_named(&trace, "MainProcess"), pid_named(&trace, "Process-1"));
+    let count = |pid, name: &str| instants(&trace, pid).iter().filter(|m| *m == name).count();
+    assert_eq!(count(child, "queue put `q`"), 3, "{:?}", instants(&trace, child));
+    assert_eq!(count(main, "queue get `q`"), 3, "{:?}", instants(&trace, main));
+    assert_eq!(count(child, "pipe send `a`"), 1);
+    assert_eq!(count(main, "pipe recv `b`"), 1);
+    // Each get comes after its put: the put is timed before the item is visible.
+    let times = |pid, name: &str| -> Vec<f64> {
+        let ev = events(&trace).iter().filter(|e| e["pid"] == pid && e["name"] == name);
+        ev.map(|e| e["ts"].as_f64().expect("ts")).collect()
+    };
+    let (puts, gets) = (times(child, "queue put `q`"), times(main, "queue get `q`"));
+    for (p, g) in puts.iter().zip(&gets) {
+        assert!(p <= g, "put at {p} after get at {g}");
+    }
+}

@@ -179,31 +179,33 @@ fn emit(kind: &str, rest: &str) {
     emit_for(PID.load(Relaxed), kind, rest)
 }
 
-/// Built by hand rather than with `format!`, which would cost more than
-/// the lock operation being traced.
 fn emit_for(pid: i32, kind: &str, rest: &str) {
+    emit_at(now_ns(), pid, kind, rest)
+}
+
+/// Copied in piece by piece rather than formatted with `format!`, which
+/// would cost more than the queue or lock operation being traced.
+fn emit_at(t: u64, pid: i32, kind: &str, rest: &str) {
     let Some(h) = buffer() else { return };
-    LINE.with(|line| {
-        let mut line = line.borrow_mut();
-        line.clear();
-        line.push_str("{\"t\":");
-        push_int(&mut line, now_ns().saturating_sub(START.load(Relaxed)));
-        line.push_str(",\"p\":");
-        push_int(&mut line, pid.unsigned_abs() as u64);
-        line.push_str(",\"k\":\"");
-        line.push_str(kind);
-        line.push('"');
-        line.push_str(rest);
-        line.push_str("}\n");
-        let n = line.len();
-        let Some(at) = room(h, n) else {
-            h.dropped.fetch_add(1, Relaxed);
-            return;
-        };
+    let (mut tb, mut pb) = ([0u8; 20], [0u8; 20]);
+    let t = digits(&mut tb, t.saturating_sub(START.load(Relaxed)));
+    let pid = digits(&mut pb, pid.unsigned_abs() as u64);
+    let parts: [&[u8]; 9] =
+        [b"{\"t\":", t, b",\"p\":", pid, b",\"k\":\"", kind.as_bytes(), b"\"", rest.as_bytes(), b"}\n"];
+    let n = parts.iter().map(|p| p.len()).sum();
+    let Some(at) = room(h, n) else {
+        h.dropped.fetch_add(1, Relaxed);
+        return;
+    };
+    let mut dst = lines(h).wrapping_add(at);
+    for part in parts {
         // SAFETY: bytes `at..at + n` of the lines area belong to this
         // process's current chunk (see `room`) and lie inside the mapping.
-        unsafe { std::ptr::copy_nonoverlapping(line.as_ptr(), lines(h).add(at), n) };
-    });
+        unsafe {
+            std::ptr::copy_nonoverlapping(part.as_ptr(), dst, part.len());
+            dst = dst.add(part.len());
+        }
+    }
 }
 
 /// Where the next `n` bytes of this process's lines go. A process takes a
@@ -230,18 +232,35 @@ fn room(h: &Header, n: usize) -> Option<usize> {
     })
 }
 
-fn push_int(out: &mut String, mut v: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+/// "00" "01" … "99": two digits at a time.
+const PAIRS: [u8; 200] = {
+    let mut a = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        a[2 * i] = b'0' + (i / 10) as u8;
+        a[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
     }
-    out.extend(digits[i..].iter().map(|&d| d as char));
+    a
+};
+
+/// The decimal digits of `v`, written at the end of `buf`.
+fn digits(buf: &mut [u8; 20], mut v: u64) -> &[u8] {
+    let mut i = buf.len();
+    while v >= 100 {
+        let d = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+    }
+    if v >= 10 {
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[v as usize * 2..v as usize * 2 + 2]);
+    } else {
+        i -= 1;
+        buf[i] = b'0' + v as u8;
+    }
+    &buf[i..]
 }
 
 fn buffer() -> Option<&'static Header> {
@@ -257,14 +276,13 @@ fn lines(h: &Header) -> *mut u8 {
 /// How much of the buffer a process takes at a time.
 const CHUNK_SIZE: usize = 64 << 10;
 
-/// What a cached label is made for: (what, span, object).
-type LabelKey = (&'static str, Span, u64);
+/// What a cached label is made for: (what, span, object), `what` by address
+/// and length, since hashing its text would cost more than the lookup saves.
+type LabelKey = ((usize, usize), Span, u64);
 
 thread_local! {
     /// This process's current chunk of the buffer: next free byte, end.
     static CHUNK: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
-    /// The line being formatted, reused.
-    static LINE: RefCell<String> = RefCell::new(String::with_capacity(256));
     /// The fields of an event by (what, span, object): labels read the
     /// source text, so a loop taking the same lock a million times makes
     /// its line's fields once.
@@ -286,7 +304,7 @@ fn fields(cat: &str, name: &str, at: &str) -> String {
 /// An event's fields, by (what, span, obj): made and written once as a
 /// label definition, then referred to as `,"L":id`.
 fn cached(what: &'static str, span: Span, obj: u64, make: impl FnOnce() -> String) -> Rc<str> {
-    let key = (what, span, obj);
+    let key = ((what.as_ptr() as usize, what.len()), span, obj);
     if let Some(l) = LABELS.with(|m| m.borrow().get(&key).cloned()) {
         return l;
     }
@@ -388,6 +406,25 @@ pub fn hold_end(hold: Hold, obj: u64) {
 /// shows as the instant "queue put `q`" (the receiver's source text) with
 /// its file:line. The first word is the category.
 pub fn op(interp: &Interp, what: &'static str, span: Span) {
+    if enabled() {
+        op_at(interp, what, span, Stamp(now_ns()));
+    }
+}
+
+/// The time of an operation, taken where it happens (say with a queue's
+/// mutex held, to keep cause before effect) and traced later with `op_at`
+/// (after the mutex is released, so tracing does not lengthen the critical
+/// section). `None` when tracing is off.
+#[derive(Clone, Copy, Debug)]
+pub struct Stamp(u64);
+
+#[inline]
+pub fn stamp() -> Option<Stamp> {
+    enabled().then(|| Stamp(now_ns()))
+}
+
+/// `op`, at a time taken earlier with `stamp`.
+pub fn op_at(interp: &Interp, what: &'static str, span: Span, at: Stamp) {
     if !enabled() {
         return;
     }
@@ -398,7 +435,7 @@ pub fn op(interp: &Interp, what: &'static str, span: Span) {
         };
         fields(&what.replace(' ', ","), &name, &place(interp, span))
     });
-    emit("i", &rest);
+    emit_at(at.0, PID.load(Relaxed), "i", &rest);
 }
 
 /// A forked child starts (first thing in the child).
