@@ -15,6 +15,9 @@ options:
   --timeout SECS    end the whole process tree after SECS (exit code 124)
   --max-procs N     limit on live processes (default 256)
   --tag             prefix every printed line with [name pid]
+  --trace FILE      write a Chrome trace-event JSON of the run (open it in
+                    https://ui.perfetto.dev or chrome://tracing)
+  --timeline FILE   draw the run as SVG swimlanes (open FILE.svg in a browser)
   -h, --help        show this help
   -V, --version     show the version
 
@@ -29,6 +32,8 @@ struct Options {
     timeout: Option<f64>,
     max_procs: Option<usize>,
     tag: bool,
+    trace: Option<String>,
+    timeline: Option<String>,
     code: Option<String>,
     check: Vec<String>,
     script: Option<String>,
@@ -63,6 +68,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
                 o.max_procs = Some(value("--max-procs")?.parse().map_err(|_| "--max-procs needs a whole number")?)
             }
             "--tag" => o.tag = true,
+            "--trace" => o.trace = Some(value("--trace")?),
+            "--timeline" => o.timeline = Some(value("--timeline")?),
             "-e" => o.code = Some(value("-e")?),
             "check" if o.script.is_none() && o.code.is_none() && !checking => checking = true,
             s if s.starts_with('-') && s.len() > 1 && !checking => return Err(format!("unknown option `{s}`")),
@@ -111,6 +118,12 @@ fn main() -> ExitCode {
             }
         }
         return ExitCode::from(code);
+    }
+    let traced = opts.trace.as_ref().map(|p| engine.set_trace(p));
+    let drawn = opts.timeline.as_ref().map(|p| engine.set_timeline(p));
+    if let Some(Err(e)) = traced.into_iter().chain(drawn).find(|r| r.is_err()) {
+        eprint(&format!("mpscript: {}\n", e.message));
+        return ExitCode::from(2);
     }
     engine.start_runtime();
     if let Some(secs) = opts.timeout {

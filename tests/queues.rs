@@ -307,10 +307,10 @@ fn queue_and_pipe_waits_are_recorded_in_the_process_table() {
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("waiting for an item from a queue at"), "{stdout}");
-    assert!(stdout.contains("waiting for room in a queue at") && stdout.contains("(with timeout)"), "{stdout}");
-    assert!(stdout.contains("waiting for a queue's tasks to be done at"), "{stdout}");
-    assert!(stdout.contains("waiting for data on a pipe at"), "{stdout}");
+    assert!(stdout.contains("waiting for an item from queue `q` at"), "{stdout}");
+    assert!(stdout.contains("waiting for room in queue `full` at") && stdout.contains("(with timeout)"), "{stdout}");
+    assert!(stdout.contains("waiting for the tasks of queue `j` at"), "{stdout}");
+    assert!(stdout.contains("waiting for data on pipe `b` at"), "{stdout}");
 }
 
 // ---- pipes -------------------------------------------------------------------

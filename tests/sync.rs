@@ -369,9 +369,9 @@ fn waits_are_recorded_in_the_process_table() {
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("waiting for a lock at"), "{stdout}");
-    assert!(stdout.contains("waiting for a semaphore at") && stdout.contains("(with timeout)"), "{stdout}");
-    assert!(stdout.contains("waiting for an event at"), "{stdout}");
+    assert!(stdout.contains("waiting for lock `l` at"), "{stdout}");
+    assert!(stdout.contains("waiting for semaphore `s` at") && stdout.contains("(with timeout)"), "{stdout}");
+    assert!(stdout.contains("waiting for event `e` at"), "{stdout}");
 }
 
 // ---- shared -----------------------------------------------------------------

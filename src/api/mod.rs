@@ -95,6 +95,20 @@ impl Engine {
         self.interp.rt.tag = on;
     }
 
+    /// Trace the run (every process) into a Chrome trace-event JSON file,
+    /// written when the program ends (`--trace FILE`). The file is created
+    /// now; call before the script spawns anything.
+    pub fn set_trace(&mut self, path: impl AsRef<Path>) -> Result<(), Error> {
+        let out = crate::runtime::trace::Output::Trace;
+        crate::runtime::trace::output_to(&mut self.interp, out, path.as_ref()).map_err(|e| self.error(e, 2))
+    }
+
+    /// Like `set_trace`, drawn as SVG swimlanes (`--timeline FILE.svg`).
+    pub fn set_timeline(&mut self, path: impl AsRef<Path>) -> Result<(), Error> {
+        let out = crate::runtime::trace::Output::Timeline;
+        crate::runtime::trace::output_to(&mut self.interp, out, path.as_ref()).map_err(|e| self.error(e, 2))
+    }
+
     /// Map the process table and catch Ctrl-C now rather than at the first
     /// `spawn` (the CLI does this at start).
     pub fn start_runtime(&mut self) {
@@ -102,7 +116,8 @@ impl Engine {
     }
 
     /// End the program's processes as LANGUAGE.md §5 says: wait for every
-    /// non-daemon child, then terminate daemons; reap everything.
+    /// non-daemon child, then terminate daemons; reap everything. Then
+    /// write the trace and timeline files, if asked for.
     pub fn finish(&mut self) {
         crate::runtime::process::finish(&mut self.interp);
     }

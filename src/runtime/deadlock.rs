@@ -80,7 +80,7 @@ fn alive(pid: i32) -> bool {
 }
 
 /// The text of a wait's target: `b` for `b.acquire()` or `lock b { }`.
-fn target_name(interp: &Interp, span: Span) -> Option<String> {
+pub(crate) fn target_name(interp: &Interp, span: Span) -> Option<String> {
     let src = interp.sources.get(span.src)?;
     let text = src.text.get(span.start as usize..span.end as usize)?;
     let head = text.split('(').next().unwrap_or(text);
@@ -93,7 +93,7 @@ fn target_name(interp: &Interp, span: Span) -> Option<String> {
     simple.then(|| recv.to_string())
 }
 
-fn what(interp: &Interp, kind: WaitKind, span: Span) -> String {
+pub(crate) fn what(interp: &Interp, kind: WaitKind, span: Span) -> String {
     let noun = match kind {
         WaitKind::Lock => "lock",
         WaitKind::Sem => "semaphore",

@@ -14,6 +14,7 @@
 
 use super::shm::{self, Offset};
 use super::table::{self, WaitKind};
+use super::trace::{self, Hold};
 use super::wait;
 use crate::diagnostics::ErrorObj;
 use crate::eval::Interp;
@@ -71,6 +72,15 @@ impl Lock {
     /// Take the lock. `Ok(false)` when `timeout` passed (or `block` is false
     /// and it is taken). Errors: self-deadlock (a blocking acquire by the holder), `LockAbandoned`, Ctrl-C.
     pub fn acquire(&self, interp: &mut Interp, timeout: Option<f64>, block: bool, span: Span) -> R<bool> {
+        // The wait (if any) has ended before the hold is recorded.
+        let got = self.take(interp, timeout, block, span)?;
+        if got {
+            self.taken(interp, span);
+        }
+        Ok(got)
+    }
+
+    fn take(&self, interp: &mut Interp, timeout: Option<f64>, block: bool, span: Span) -> R<bool> {
         let me = interp.process.pid;
         if self.owner() == Some(me) {
             // Would wait forever; with a timeout it just fails (as in Python).
@@ -82,7 +92,7 @@ impl Lock {
         }
         // SAFETY: a mutex initialised by `Lock::new`.
         match unsafe { libc::pthread_mutex_trylock(self.mutex()) } {
-            0 => return Ok(self.taken(me, span)),
+            0 => return Ok(true),
             libc::EOWNERDEAD => return Err(self.abandoned()),
             _ if !block => return Ok(false),
             _ => {}
@@ -95,7 +105,7 @@ impl Lock {
             let abs = realtime_after(slice_end.saturating_duration_since(now));
             // SAFETY: a valid mutex and timespec.
             match unsafe { libc::pthread_mutex_timedlock(self.mutex(), &abs) } {
-                0 => return Ok(self.taken(me, span)),
+                0 => return Ok(true),
                 libc::EOWNERDEAD => {
                     let abandoned = self.abandoned();
                     // Ctrl-C kills the holder too: the interrupt is the news.
@@ -119,13 +129,16 @@ impl Lock {
         }
     }
 
-    fn taken(&self, me: i32, span: Span) -> bool {
+    /// Now held: record where (for reports), in the table (for `:ps`) and
+    /// in the trace.
+    fn taken(&self, interp: &Interp, span: Span) {
         let c = self.cell();
         c.src.store(span.src.0, Relaxed);
         c.start.store(span.start, Relaxed);
         c.end.store(span.end, Relaxed);
-        c.owner.store(me, Release);
-        true
+        c.owner.store(interp.process.pid, Release);
+        table::add_held(interp.rt.slot, self.id());
+        trace::hold_begin(interp, Hold::Lock, self.id(), span);
     }
 
     /// Release; only the holder may.
@@ -142,6 +155,9 @@ impl Lock {
                 .with_help("only the process that acquired a lock can release it"))
             }
         }
+        // Traced first, so the hold ends before the next holder's begins.
+        trace::hold_end(Hold::Lock, self.id());
+        table::remove_held(interp.rt.slot, self.id());
         self.cell().owner.store(0, Release);
         // SAFETY: this process (its only thread) holds the mutex.
         unsafe { libc::pthread_mutex_unlock(self.mutex()) };
@@ -168,6 +184,7 @@ impl Lock {
     /// The holder died: make the mutex consistent, free it, and report.
     fn abandoned(&self) -> Box<ErrorObj> {
         let dead = self.cell().owner.swap(0, AcqRel);
+        table::remove_held_by_pid(dead, self.id());
         // SAFETY: we hold the mutex in the EOWNERDEAD state.
         unsafe {
             libc::pthread_mutex_consistent(self.mutex());

@@ -16,6 +16,8 @@ pub mod shared;
 pub mod shm;
 pub mod signals;
 pub mod table;
+pub mod timeline;
+pub mod trace;
 pub mod wait;
 
 use crate::diagnostics::ErrorObj;
@@ -284,8 +286,15 @@ pub fn call_method(interp: &mut Interp, h: &Handle, name: &str, a: &mut Args) ->
         },
         Handle::Event(e) => {
             match name {
-                "set" => e.set(),
-                "clear" => e.clear(),
+                // Traced first, so the set shows before the waiters wake.
+                "set" => {
+                    trace::op(interp, "event set", a.span);
+                    e.set();
+                }
+                "clear" => {
+                    trace::op(interp, "event clear", a.span);
+                    e.clear();
+                }
                 "is_set" => {
                     a.check(0, 0, &[])?;
                     return Ok(Value::Bool(e.is_set()));
@@ -428,6 +437,7 @@ pub fn field_set(_: &mut Interp, h: &Handle, name: &str, v: Value) -> R<()> {
                 *p.name.borrow_mut() = s.to_string();
                 if p.parent == std::process::id() as i32 && p.exitcode.get().is_none() {
                     table::set_name_at(p.slot, &s);
+                    trace::renamed(p.pid, &s);
                 }
                 Ok(())
             }
@@ -526,10 +536,11 @@ pub fn safe_point(interp: &mut Interp) -> R<()> {
     Ok(())
 }
 
-/// `:ps`: every live process of the program and what it is doing.
+/// `:ps`: every live process of the program, what it is doing or waits
+/// on, and which locks it holds.
 pub fn ps_report(interp: &Interp) -> String {
     let entries = table::snapshot();
-    if entries.len() <= 1 && interp.rt.children.is_empty() {
+    if entries.len() <= 1 && interp.rt.children.is_empty() && entries.iter().all(|e| e.held.is_empty()) {
         return "no child processes\n".into();
     }
     let mut out = format!("{:<8} {:<8} {:<20} {}\n", "PID", "PPID", "NAME", "STATE");
@@ -537,7 +548,12 @@ pub fn ps_report(interp: &Interp) -> String {
         let state = match (e.state, &e.wait) {
             (table::State::Waiting, Some(w)) => {
                 let place = interp.sources.location(w.span);
-                format!("waiting for {} at {place}{}", w.kind.describe(), if w.timed { " (with timeout)" } else { "" })
+                let what = deadlock::what(interp, w.kind, w.span);
+                let mut s = format!("waiting for {what} at {place}{}", if w.timed { " (with timeout)" } else { "" });
+                if let Some((owner, _)) = (w.kind == table::WaitKind::Lock).then(|| lock::holder_of(w.obj)).flatten() {
+                    s.push_str(&format!(", held by {}", lock::describe_pid(owner)));
+                }
+                s
             }
             (table::State::Exited, _) => format!("exited with code {} (not yet joined)", e.exitcode),
             (table::State::Sleeping, _) => "sleeping".into(),
@@ -545,6 +561,13 @@ pub fn ps_report(interp: &Interp) -> String {
         };
         let daemon = if e.daemon { " [daemon]" } else { "" };
         out.push_str(&format!("{:<8} {:<8} {:<20} {state}{daemon}\n", e.pid, e.ppid, e.name));
+        for id in e.held {
+            // The lock may have been released since the snapshot.
+            let Some((owner, taken)) = lock::holder_of(id).filter(|(owner, _)| *owner == e.pid) else { continue };
+            let _ = owner;
+            let name = deadlock::target_name(interp, taken).map_or_else(|| format!("#{id}"), |n| format!("`{n}`"));
+            out.push_str(&format!("{:<38} holds lock {name} (taken at {})\n", "", interp.sources.location(taken)));
+        }
     }
     out
 }

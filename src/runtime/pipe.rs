@@ -188,6 +188,8 @@ impl PipeEnd {
         let mut frame = Vec::with_capacity(4 + payload.len());
         frame.extend_from_slice(&len.to_le_bytes());
         frame.extend_from_slice(payload);
+        // Traced before the receiver can see the message.
+        super::trace::op(interp, "pipe send", span);
         let mut rest: &[u8] = &frame;
         let mut rec = None;
         while !rest.is_empty() {
@@ -242,6 +244,7 @@ impl PipeEnd {
                 if let Some(len) = Self::whole_frame(&buf) {
                     let payload = buf[4..4 + len].to_vec();
                     buf.drain(..4 + len);
+                    super::trace::op(interp, "pipe recv", span);
                     return Ok(payload);
                 }
                 // Read what is there, at most the rest of this frame when it is big.

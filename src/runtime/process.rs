@@ -9,7 +9,7 @@
 //! too. A spawned child dies with its parent (PR_SET_PDEATHSIG).
 
 use super::table::{self, State, WaitKind};
-use super::{signals, wait, Handle};
+use super::{signals, trace, wait, Handle};
 use crate::diagnostics::ErrorObj;
 use crate::eval::Interp;
 use crate::syntax::span::Span;
@@ -64,6 +64,8 @@ pub struct Runtime {
     pub interrupted: bool,
     /// Pools this process made and has not joined yet (closed at the end).
     pub pools: Vec<Rc<super::pool::Pool>>,
+    /// `--trace` / `--timeline` files, written at the end of the main process.
+    pub trace: super::trace::Outputs,
 }
 
 impl Default for Runtime {
@@ -79,6 +81,7 @@ impl Default for Runtime {
             started: false,
             interrupted: false,
             pools: Vec::new(),
+            trace: Default::default(),
         }
     }
 }
@@ -222,6 +225,7 @@ fn fork_child(interp: &mut Interp, name: String, daemon: bool, what: &str) -> R<
         }
         Ok(ForkResult::Parent { child }) => {
             table::set_pid(slot, child.as_raw());
+            trace::spawned(&name, child.as_raw());
             Ok(Forked::Parent { pid: child.as_raw(), slot })
         }
     }
@@ -240,6 +244,8 @@ fn thread_count() -> usize {
 fn become_child(interp: &mut Interp, slot: u32, name: String, seed: u64) {
     let pid = std::process::id() as i32;
     table::set_pid(slot, pid);
+    trace::started(&name, pid);
+    interp.rt.trace = Default::default();
     interp.rt.children.clear();
     interp.rt.pools.clear();
     interp.rt.spawned = 0;
@@ -274,6 +280,7 @@ fn nanos() -> u64 {
 /// and `_exit` without running the parent's exit handlers.
 pub fn leave(interp: &mut Interp, code: i32) -> ! {
     finish(interp);
+    trace::exited(code);
     table::set_exited(interp.rt.slot, code);
     exit_now(code)
 }
@@ -288,6 +295,7 @@ pub fn exit_now(code: i32) -> ! {
 
 /// Record a reaped child's status.
 fn record(interp: &mut Interp, pid: i32, code: i32) {
+    trace::reaped(pid, code);
     if let Some(i) = interp.rt.children.iter().position(|c| c.pid == pid) {
         let c = interp.rt.children.remove(i);
         if let Some(h) = &c.handle {
@@ -434,10 +442,13 @@ pub fn finish(interp: &mut Interp) {
     if !interp.rt.is_child {
         // Adopted orphans (we are the subreaper): wait for them too.
         while let Ok(status) = waitpid(None::<Pid>, None) {
-            if let (Some(pid), Some(_)) = (status.pid(), exitcode_of(status)) {
+            if let (Some(pid), Some(code)) = (status.pid(), exitcode_of(status)) {
+                trace::reaped(pid.as_raw(), code);
                 free_slot_of(pid.as_raw());
             }
         }
+        // Every process has ended: the trace is complete.
+        trace::write_outputs(interp);
     }
 }
 

@@ -176,12 +176,17 @@ impl Queue {
             let g = self.locked();
             if !self.is_full() {
                 let pushed = self.push(bytes, block_off);
+                // Timed before any getter can see the item; traced after the mutex.
+                let stamp = super::trace::stamp();
                 drop(g);
                 if let Err(e) = pushed {
                     block_off.into_iter().for_each(shm::free);
                     return Err(e);
                 }
                 self.signal(Await::Item);
+                if let Some(at) = stamp {
+                    super::trace::op_at(interp, "queue put", span, at);
+                }
                 return Ok(());
             }
             let waited = if block { self.sleep(interp, g, Await::Room, deadline, &mut rec, span) } else { Ok(false) };
@@ -265,6 +270,7 @@ impl Queue {
             if self.count() > 0 {
                 let (bytes, block_off) = self.pop();
                 let more = self.count() > 0;
+                let stamp = super::trace::stamp();
                 drop(g);
                 block_off.into_iter().for_each(shm::free);
                 if self.maxsize() > 0 {
@@ -272,6 +278,9 @@ impl Queue {
                 }
                 if more {
                     self.signal(Await::Item);
+                }
+                if let Some(at) = stamp {
+                    super::trace::op_at(interp, "queue get", span, at);
                 }
                 return Ok(bytes);
             }

@@ -13,6 +13,7 @@
 use super::futex;
 use super::shm::{self, Offset};
 use super::table::WaitKind;
+use super::trace::{self, Hold};
 use super::wait;
 use crate::diagnostics::ErrorObj;
 use crate::eval::Interp;
@@ -67,6 +68,14 @@ impl Sem {
     /// Take a permit. `Ok(false)` when `timeout` passed first (or `block`
     /// is false and there is none).
     pub fn acquire(&self, interp: &mut Interp, timeout: Option<f64>, block: bool, span: Span) -> R<bool> {
+        let got = self.take(interp, timeout, block, span)?;
+        if got {
+            trace::hold_begin(interp, Hold::Sem, self.id(), span);
+        }
+        Ok(got)
+    }
+
+    fn take(&self, interp: &mut Interp, timeout: Option<f64>, block: bool, span: Span) -> R<bool> {
         if self.try_take() {
             return Ok(true);
         }
@@ -98,6 +107,8 @@ impl Sem {
     }
 
     pub fn release(&self) -> R<()> {
+        // Traced first, so the release shows before the wake-up it causes.
+        trace::hold_end(Hold::Sem, self.id());
         let c = self.cell();
         if c.count.fetch_add(1, SeqCst) == u32::MAX {
             c.count.fetch_sub(1, SeqCst);

@@ -12,6 +12,8 @@ use crate::syntax::span::{SourceId, Span};
 use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, Ordering::*};
 
 pub const NAME_LEN: usize = 48;
+/// How many held locks an entry remembers (for `:ps`); more are not shown.
+pub const HELD_LEN: usize = 8;
 
 /// What a process is doing, as others see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,6 +90,8 @@ pub struct Entry {
     /// How many `signal()` handlers the process has: a signal could still
     /// wake it, so it never counts as stuck.
     handlers: AtomicU32,
+    /// Ids of the locks the process holds (0: an empty cell).
+    held: [AtomicU64; HELD_LEN],
     name: [AtomicU8; NAME_LEN],
 }
 
@@ -111,6 +115,8 @@ pub struct EntryView {
     pub daemon: bool,
     pub handlers: u32,
     pub wait: Option<WaitView>,
+    /// Ids of the locks it holds (at most `HELD_LEN`).
+    pub held: Vec<u64>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -217,6 +223,7 @@ pub fn reserve(name: &str, daemon: bool) -> Option<u32> {
             e.daemon.store(daemon as u32, Relaxed);
             e.wait_kind.store(WaitKind::None as u32, Relaxed);
             e.handlers.store(0, Relaxed);
+            e.held.iter().for_each(|h| h.store(0, Relaxed));
             set_name_at(i as u32, name);
             return Some(i as u32);
         }
@@ -282,6 +289,31 @@ pub fn set_waiting(slot: u32, kind: WaitKind, span: Span, obj: u64, timed: bool)
     }
 }
 
+/// Note that the process in `slot` took the lock `id` (for `:ps`).
+pub fn add_held(slot: u32, id: u64) {
+    if let Some(e) = entries().get(slot as usize) {
+        if let Some(cell) = e.held.iter().find(|h| h.load(Relaxed) == 0) {
+            cell.store(id, Relaxed);
+        }
+    }
+}
+
+/// Note that the process in `slot` no longer holds the lock `id`.
+pub fn remove_held(slot: u32, id: u64) {
+    if let Some(e) = entries().get(slot as usize) {
+        if let Some(cell) = e.held.iter().find(|h| h.load(Relaxed) == id) {
+            cell.store(0, Relaxed);
+        }
+    }
+}
+
+/// The lock `id` was found abandoned by `pid`, which died holding it.
+pub fn remove_held_by_pid(pid: i32, id: u64) {
+    if let Some(i) = entries().iter().position(|e| e.pid.load(Acquire) == pid) {
+        remove_held(i as u32, id);
+    }
+}
+
 /// Every used entry, for `:ps` and reports.
 pub fn snapshot() -> Vec<EntryView> {
     let mut out = Vec::new();
@@ -318,6 +350,7 @@ pub fn snapshot() -> Vec<EntryView> {
             daemon: e.daemon.load(Relaxed) != 0,
             handlers: e.handlers.load(Relaxed),
             wait,
+            held: e.held.iter().map(|h| h.load(Relaxed)).filter(|&h| h != 0).collect(),
         });
     }
     out

@@ -4,6 +4,7 @@
 //! user handler) interrupts the wait at a safe point.
 
 use super::table::{self, State, WaitKind};
+use super::trace;
 use crate::diagnostics::ErrorObj;
 use crate::eval::Interp;
 use crate::syntax::span::Span;
@@ -13,7 +14,8 @@ use std::time::{Duration, Instant};
 
 type R<T> = Result<T, Box<ErrorObj>>;
 
-/// Marks this process as waiting in the table until dropped.
+/// Marks this process as waiting in the table, and the wait as a trace
+/// slice, until dropped.
 pub struct Recorded {
     slot: u32,
 }
@@ -21,11 +23,13 @@ pub struct Recorded {
 impl Recorded {
     pub fn new(interp: &Interp, kind: WaitKind, span: Span, obj: u64, timed: bool) -> Recorded {
         table::set_waiting(interp.rt.slot, kind, span, obj, timed);
+        trace::wait_begin(interp, kind, span, obj);
         Recorded { slot: interp.rt.slot }
     }
 
     pub fn sleeping(interp: &Interp) -> Recorded {
         table::set_state(interp.rt.slot, State::Sleeping);
+        trace::sleep_begin();
         Recorded { slot: interp.rt.slot }
     }
 }
@@ -33,6 +37,7 @@ impl Recorded {
 impl Drop for Recorded {
     fn drop(&mut self) {
         table::set_state(self.slot, State::Running);
+        trace::wait_end();
     }
 }
 
