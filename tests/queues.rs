@@ -3,30 +3,17 @@
 //! sums, sets, per-producer order — never one lucky interleaving. Every run
 //! has a `--timeout`, so a hang fails instead of blocking the suite.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Run {
-    stdout: String,
-    stderr: String,
-    code: i32,
-}
+use common::Run;
 
 fn mps(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_mpscript"))
-        .args(["--timeout", "60"])
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run mpscript");
-    Run {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        code: out.status.code().unwrap_or(-1),
-    }
+    common::mps_timed("60", args)
 }
 
 /// Run a program that must succeed; its stdout.

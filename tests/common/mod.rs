@@ -265,3 +265,27 @@ pub fn zombies_of(pid: i32) -> Vec<i32> {
 pub fn children_of(pid: i32) -> Vec<i32> {
     processes().into_iter().filter(|p| p.ppid == pid && p.state != 'Z').map(|p| p.pid).collect()
 }
+
+/// What a plain run printed and its exit code (-1 if killed by a signal).
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+/// Run `mpscript --timeout SECS ARGS...` from the project root and collect
+/// its output: a hang ends in a failed test, not a stuck suite.
+pub fn mps_timed(secs: &str, args: &[&str]) -> Run {
+    let out = Command::new(bin())
+        .args(["--timeout", secs])
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run mpscript");
+    Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
