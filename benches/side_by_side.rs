@@ -37,6 +37,8 @@ struct Bench {
     prefix: &'static [&'static str],
     /// Extra script arguments after REPS (for variants of one script).
     extra: &'static [&'static str],
+    /// mpscript options before the script (e.g. `--trace FILE`); CPython runs plain.
+    mps_opts: &'static [&'static str],
     /// What is measured (BENCH.md definition).
     desc: &'static str,
 }
@@ -44,7 +46,7 @@ struct Bench {
 impl Bench {
     /// A row whose script has the same name as the row.
     const fn new(name: &'static str, unit: &'static str, better: Better, desc: &'static str) -> Self {
-        Bench { name, script: name, unit, better, prefix: &[], extra: &[], desc }
+        Bench { name, script: name, unit, better, prefix: &[], extra: &[], mps_opts: &[], desc }
     }
     /// Use `benches/<script>.{mps,py}` instead of the row name.
     #[allow(dead_code)]
@@ -58,6 +60,10 @@ impl Bench {
     }
     /// Pass extra arguments to both scripts after REPS.
     #[allow(dead_code)]
+    const fn mps_opts(self, mps_opts: &'static [&'static str]) -> Self {
+        Bench { mps_opts, ..self }
+    }
+
     const fn extra(self, extra: &'static [&'static str]) -> Self {
         Bench { extra, ..self }
     }
@@ -78,6 +84,7 @@ const BENCHES: &[Bench] = &[
     Bench::new("event_pingpong_pinned", "µs/round trip", Lower, "event ping-pong, one CPU").script("event_pingpong").prefix(&["taskset", "-c", "0"]),
     Bench::new("event_pingpong_unpinned", "µs/round trip", Lower, "event ping-pong, unpinned").script("event_pingpong"),
     Bench::new("queue_1to1", "msgs/s", Higher, "queue 1 producer -> 1 consumer, 100,000 small ints"),
+    Bench::new("queue_1to1_traced", "msgs/s", Higher, "queue_1to1 with --trace on (CPython column runs plain)").script("queue_1to1").mps_opts(&["--trace", "target/bench-trace.json"]),
     Bench::new("queue_1kib", "MB/s", Higher, "queue 1 producer -> 1 consumer, 20,000 items of 1 KiB").script("queue_1to1").extra(&["kib"]),
     Bench::new("pipe_pingpong_pinned", "µs/round trip", Lower, "duplex pipe ping-pong of a small int, 20,000 round trips, one CPU").script("pipe_pingpong").prefix(&["taskset", "-c", "0"]),
     Bench::new("pipe_pingpong_unpinned", "µs/round trip", Lower, "duplex pipe ping-pong of a small int, 20,000 round trips, unpinned").script("pipe_pingpong"),
@@ -216,6 +223,9 @@ fn run_script(program: &str, bench: &Bench, script: &Path, opts: &Opts) -> Run {
     }
     let mut argv: Vec<String> = bench.prefix.iter().map(|s| s.to_string()).collect();
     argv.push(program.to_string());
+    if script.extension().is_some_and(|e| e == "mps") {
+        argv.extend(bench.mps_opts.iter().map(|s| s.to_string()));
+    }
     argv.push(script.display().to_string());
     argv.push(opts.reps.to_string());
     argv.extend(bench.extra.iter().map(|s| s.to_string()));
