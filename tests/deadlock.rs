@@ -96,3 +96,10 @@ fn main_waiting_on_a_queue_nobody_fills_is_reported() {
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     assert!(out.stderr.contains("queue `r`") && out.stderr.contains("queue `q`"), "{}", out.stderr);
 }
+
+#[test]
+fn two_processes_each_waiting_to_receive_on_a_pipe_are_reported() {
+    let out = run("pipe_wait", "pipe a, b\nlet c = spawn { b.recv() }\nprint(a.recv())\n");
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert!(out.stderr.contains("pipe `a`") && out.stderr.contains("pipe `b`"), "{}", out.stderr);
+}

@@ -254,6 +254,23 @@ impl PipeEnd {
                     }
                     None => 4096,
                 };
+                if !interp.rt.is_child {
+                    // The main process waits in slices, looking for deadlocks.
+                    loop {
+                        let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+                        // SAFETY: one valid pollfd.
+                        let r = unsafe { libc::poll(&mut pfd, 1, super::deadlock::LOOK_EVERY.as_millis() as i32) };
+                        if r > 0 {
+                            break;
+                        }
+                        if r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                            super::safe_point(interp)?;
+                        } else if r < 0 {
+                            break; // the read below reports it
+                        }
+                        super::deadlock::tick(interp)?;
+                    }
+                }
                 let start = buf.len();
                 buf.resize(start + want, 0);
                 // SAFETY: reading into the spare tail of our buffer.
