@@ -342,3 +342,16 @@ fn queue_and_pipe_operations_are_instants() {
         assert!(p <= g, "put at {p} after get at {g}");
     }
 }
+
+#[test]
+fn a_hot_loop_gives_a_small_timeline() {
+    // 20,000 lock holds and 40,000 queue operations: drawn as runs, not one shape each.
+    let code = "lock l\nqueue q\nfor i in 0..20000 {\n    lock l { q.put(i) }\n    q.get()\n}\n";
+    let (out, trace, svg) = traced("hot_loop", code);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    check_format(&trace);
+    assert_eq!(slices(&trace, pid_named(&trace, "MainProcess")).len(), 20000);
+    check_svg(&svg, 1);
+    assert!(svg.len() < 1_000_000, "timeline of {} bytes", svg.len());
+    assert!(svg.contains("hold lock `l` ×"), "runs are counted");
+}

@@ -87,44 +87,115 @@ fn lane(s: &mut String, t: &Track, y0: f64, shaded: bool, x: &impl Fn(f64) -> f6
         esc(&duration(t.end)),
         esc(&ended),
     );
+    // Runs of slices too thin to see apart (a lock taken in a tight loop)
+    // become one bar per depth, with their count.
+    let mut runs: Vec<Option<Run>> = Vec::new();
     for sl in &t.slices {
-        slice(s, sl, y0, x);
+        if runs.len() <= sl.depth {
+            runs.resize_with(sl.depth + 1, || None);
+        }
+        let run = &mut runs[sl.depth];
+        match run {
+            Some(r) if r.takes(sl, x) => r.add(sl),
+            _ => {
+                if let Some(r) = run.take() {
+                    r.draw(s, y0, x);
+                }
+                *run = Some(Run::new(sl));
+            }
+        }
     }
-    for m in &t.marks {
+    runs.into_iter().flatten().for_each(|r| r.draw(s, y0, x));
+    // Likewise instants within a pixel of each other: one tick, with counts.
+    let mut i = 0;
+    while i < t.marks.len() {
+        let m = &t.marks[i];
         let px = x(m.ts);
-        let at = if m.at.is_empty() { String::new() } else { format!(" at {}", m.at) };
+        let group = t.marks[i..].iter().take_while(|n| x(n.ts) - px < 1.0).count();
+        let title = if group == 1 {
+            let at = if m.at.is_empty() { String::new() } else { format!(" at {}", m.at) };
+            format!("{}{at} ({})", m.name, duration(m.ts))
+        } else {
+            let mut counts: Vec<(&str, usize)> = Vec::new();
+            for n in &t.marks[i..i + group] {
+                match counts.iter_mut().find(|(name, _)| *name == n.name) {
+                    Some((_, c)) => *c += 1,
+                    None => counts.push((&n.name, 1)),
+                }
+            }
+            let list: Vec<String> = counts.iter().map(|(name, c)| format!("{name} ×{c}")).collect();
+            format!("{} (from {} to {})", list.join(", "), duration(m.ts), duration(t.marks[i + group - 1].ts))
+        };
         let _ = writeln!(
             s,
             "<line class=\"mark\" x1=\"{px:.1}\" y1=\"{:.1}\" x2=\"{px:.1}\" y2=\"{:.1}\" stroke=\"{}\" \
-             stroke-width=\"2\"><title>{}{} ({})</title></line>",
+             stroke-width=\"2\"><title>{}</title></line>",
             y0 + 1.0,
             y0 + 9.0,
             mark_colour(&m.cat),
-            esc(&m.name),
-            esc(&at),
-            esc(&duration(m.ts)),
+            esc(&title),
         );
+        i += group;
     }
     s.push_str("</g>\n");
 }
 
-fn slice(s: &mut String, sl: &Slice, y0: f64, x: &impl Fn(f64) -> f64) {
-    let d = sl.depth.min(3) as f64;
-    let h = (LANE_H - 14.0 - 8.0 * d).max(4.0);
-    let y = y0 + 10.0 + 4.0 * d;
-    let left = x(sl.ts);
-    let w = (x(sl.ts + sl.dur) - left).max(1.0);
-    let at = if sl.at.is_empty() { String::new() } else { format!(" at {}", sl.at) };
-    let _ = writeln!(
-        s,
-        "<rect class=\"slice\" x=\"{left:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" rx=\"2\" \
-         fill=\"{}\" fill-opacity=\"0.85\"><title>{}{}: {} from {}</title></rect>",
-        slice_colour(&sl.cat),
-        esc(&sl.name),
-        esc(&at),
-        esc(&duration(sl.dur)),
-        esc(&duration(sl.ts)),
-    );
+/// Consecutive slices of one kind at one depth, drawn as one bar when
+/// they are too thin to tell apart.
+struct Run<'a> {
+    first: &'a Slice,
+    end: f64,
+    busy: f64,
+    count: usize,
+}
+
+impl<'a> Run<'a> {
+    fn new(sl: &'a Slice) -> Run<'a> {
+        Run { first: sl, end: sl.ts + sl.dur, busy: sl.dur, count: 1 }
+    }
+
+    /// Whether `sl` continues this run: same label, thin, and within a pixel.
+    fn takes(&self, sl: &Slice, x: &impl Fn(f64) -> f64) -> bool {
+        let thin = |a: f64, b: f64| x(b) - x(a) < 2.0;
+        sl.name == self.first.name
+            && sl.cat == self.first.cat
+            && thin(sl.ts, sl.ts + sl.dur)
+            && (self.count > 1 || thin(self.first.ts, self.end))
+            && x(sl.ts) - x(self.end) < 1.0
+    }
+
+    fn add(&mut self, sl: &Slice) {
+        self.end = self.end.max(sl.ts + sl.dur);
+        self.busy += sl.dur;
+        self.count += 1;
+    }
+
+    fn draw(&self, s: &mut String, y0: f64, x: &impl Fn(f64) -> f64) {
+        let sl = self.first;
+        let d = sl.depth.min(3) as f64;
+        let h = (LANE_H - 14.0 - 8.0 * d).max(4.0);
+        let y = y0 + 10.0 + 4.0 * d;
+        let left = x(sl.ts);
+        let w = (x(self.end) - left).max(1.0);
+        let at = if sl.at.is_empty() { String::new() } else { format!(" at {}", sl.at) };
+        let what = match self.count {
+            1 => format!("{}{at}: {} from {}", sl.name, duration(sl.dur), duration(sl.ts)),
+            n => format!(
+                "{} ×{n}{at}: {} in all, from {} to {}",
+                sl.name,
+                duration(self.busy),
+                duration(sl.ts),
+                duration(self.end)
+            ),
+        };
+        let _ = writeln!(
+            s,
+            "<rect class=\"slice\" x=\"{left:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" rx=\"2\" \
+             fill=\"{}\" fill-opacity=\"0.85\"><title>{}</title></rect>",
+            slice_colour(&sl.cat),
+            esc(&what),
+        );
+    }
 }
 
 fn legend(s: &mut String, y: f64) {

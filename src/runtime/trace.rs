@@ -61,7 +61,7 @@ type R<T> = Result<T, Box<ErrorObj>>;
 static ENABLED: AtomicBool = AtomicBool::new(false);
 /// The shared buffer every process appends to (see the layout above).
 static BUF: AtomicPtr<Header> = AtomicPtr::new(std::ptr::null_mut());
-/// Room for lines: a busy run writes ~100 bytes per event.
+/// Room for lines: a hot event (a lock, a queue put) takes ~45 bytes.
 const CAPACITY: usize = 256 << 20;
 /// The lines start on the page after the header, so chunks are page-aligned.
 const LINES_AT: usize = 4096;
