@@ -3,6 +3,7 @@
 //! process; between processes values are copied (see `wire`).
 
 mod display;
+mod key_hash;
 mod ops;
 pub mod wire;
 
@@ -20,7 +21,7 @@ use std::rc::Rc;
 
 pub type Str = Rc<str>;
 pub type List = Rc<RefCell<Vec<Value>>>;
-pub type DictMap = IndexMap<Key, Value, rustc_hash::FxBuildHasher>;
+pub type DictMap = IndexMap<Key, Value, key_hash::KeyHash>;
 pub type Dict = Rc<RefCell<DictMap>>;
 
 #[derive(Clone, Debug, Default)]
@@ -125,12 +126,26 @@ pub struct Args {
 }
 
 /// A dictionary key: only these kinds of value can be keys.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Key {
     Nil,
     Bool(bool),
     Int(i64),
     Str(Str),
+}
+
+impl std::hash::Hash for Key {
+    /// An int writes only itself (see `key_hash`); `true` hashes as 1, as in
+    /// Python, though the keys stay distinct.
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        match self {
+            Key::Int(i) => h.write_i64(*i),
+            Key::Bool(b) => h.write_i64(*b as i64),
+            Key::Nil => h.write_u8(0),
+            Key::Str(s) => s.hash(h),
+        }
+    }
 }
 
 impl Key {
