@@ -27,27 +27,25 @@ impl Interp {
             ExprKind::Int(i) => Ok(Value::Int(*i)),
             ExprKind::Var(v) => self.read_var(v, env),
             ExprKind::Binary { op, lhs, rhs } => {
-                let a = self.operand(lhs, env)?;
-                let b = self.operand(rhs, env)?;
-                // Fast paths for the hot integer cases.
-                if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
-                    use crate::syntax::ast::BinOp::*;
-                    let r = match op {
-                        Add => x.checked_add(*y).map(Value::Int),
-                        Sub => x.checked_sub(*y).map(Value::Int),
-                        Lt => Some(Value::Bool(x < y)),
-                        Le => Some(Value::Bool(x <= y)),
-                        Gt => Some(Value::Bool(x > y)),
-                        Ge => Some(Value::Bool(x >= y)),
-                        Eq => Some(Value::Bool(x == y)),
-                        Ne => Some(Value::Bool(x != y)),
-                        _ => None,
-                    };
-                    if let Some(v) = r {
+                // Ints read in place: no clone, no drop.
+                if let (Some(x), Some(y)) = (self.peek_int(lhs, env), self.peek_int(rhs, env)) {
+                    if let Some(v) = int_fast(*op, x, y) {
                         return Ok(v);
                     }
                 }
-                value::binary_op(*op, &a, &b).at(e.span)
+                let a = self.operand(lhs, env)?;
+                let b = self.operand(rhs, env)?;
+                let fast = match (&a, &b) {
+                    (Value::Int(x), Value::Int(y)) => int_fast(*op, *x, *y),
+                    _ => None,
+                };
+                let r = match fast {
+                    Some(v) => Ok(v),
+                    None => value::binary_op(*op, &a, &b).at(e.span),
+                };
+                a.discard();
+                b.discard();
+                r
             }
             ExprKind::Call { callee, args } => self.eval_call(callee, args, e.span, env),
             ExprKind::Method { recv, name, args } => self.eval_method(recv, name, args, e.span, env),
@@ -145,6 +143,50 @@ impl Interp {
         }
     }
 
+    /// The truth of a condition; comparisons of ints give a `bool` without
+    /// making a `Value`.
+    #[inline]
+    pub(crate) fn eval_cond(&mut self, e: &Expr, env: &Rc<Frame>) -> Result<bool, Flow> {
+        if let ExprKind::Binary { op, lhs, rhs } = &e.kind {
+            if let (Some(x), Some(y)) = (self.peek_int(lhs, env), self.peek_int(rhs, env)) {
+                use crate::syntax::ast::BinOp::*;
+                match op {
+                    Lt => return Ok(x < y),
+                    Le => return Ok(x <= y),
+                    Gt => return Ok(x > y),
+                    Ge => return Ok(x >= y),
+                    Eq => return Ok(x == y),
+                    Ne => return Ok(x != y),
+                    _ => {}
+                }
+            }
+        }
+        let v = self.eval(e, env)?;
+        let t = v.truthy();
+        v.discard();
+        Ok(t)
+    }
+
+    /// The int a literal or a variable holds, read where it lives.
+    #[inline(always)]
+    pub(crate) fn peek_int(&self, e: &Expr, env: &Rc<Frame>) -> Option<i64> {
+        match &e.kind {
+            ExprKind::Int(i) => Some(*i),
+            ExprKind::Var(v) => match v.slot {
+                Slot::Stack(s) => match self.stack.get(self.base + s as usize) {
+                    Some(Value::Int(i)) => Some(*i),
+                    _ => None,
+                },
+                Slot::Local(s) => match env.slots.borrow().get(s as usize) {
+                    Some(Value::Int(i)) => Some(*i),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Evaluate, with the leaves (literals, variables) inline: they are half
     /// of all expressions.
     #[inline(always)]
@@ -180,13 +222,16 @@ impl Interp {
     /// Set a variable that `let` (or a parameter, or `for`) declared.
     #[inline]
     pub(crate) fn init_var(&mut self, v: &Var, value: Value, env: &Rc<Frame>) {
-        match v.slot {
-            Slot::Stack(s) => self.stack[self.base + s as usize] = value,
-            Slot::Local(s) => env.slots.borrow_mut()[s as usize] = value,
-            Slot::Global(s) => self.globals[s as usize] = Some(value),
-            Slot::Outer { depth, slot } => outer_frame(env, depth).slots.borrow_mut()[slot as usize] = value,
-            Slot::Unresolved => {}
-        }
+        let old = match v.slot {
+            Slot::Stack(s) => std::mem::replace(&mut self.stack[self.base + s as usize], value),
+            Slot::Local(s) => std::mem::replace(&mut env.slots.borrow_mut()[s as usize], value),
+            Slot::Global(s) => self.globals[s as usize].replace(value).unwrap_or_default(),
+            Slot::Outer { depth, slot } => {
+                std::mem::replace(&mut outer_frame(env, depth).slots.borrow_mut()[slot as usize], value)
+            }
+            Slot::Unresolved => value,
+        };
+        old.discard();
     }
 
     /// Assign an existing variable: an undeclared global is an error.
@@ -272,6 +317,24 @@ impl Interp {
             Value::Handle(h) => crate::runtime::field_set(self, h, name, v),
             _ => Err(ErrorObj::new("AttributeError", format!("cannot set field `{name}` of {}", type_name(obj)))),
         }
+    }
+}
+
+/// `x op y` on ints when it is one of the hot cases and does not overflow.
+#[inline(always)]
+pub(crate) fn int_fast(op: crate::syntax::ast::BinOp, x: i64, y: i64) -> Option<Value> {
+    use crate::syntax::ast::BinOp::*;
+    match op {
+        Add => x.checked_add(y).map(Value::Int),
+        Sub => x.checked_sub(y).map(Value::Int),
+        Mul => x.checked_mul(y).map(Value::Int),
+        Lt => Some(Value::Bool(x < y)),
+        Le => Some(Value::Bool(x <= y)),
+        Gt => Some(Value::Bool(x > y)),
+        Ge => Some(Value::Bool(x >= y)),
+        Eq => Some(Value::Bool(x == y)),
+        Ne => Some(Value::Bool(x != y)),
+        _ => None,
     }
 }
 

@@ -19,9 +19,50 @@ impl Interp {
 
     pub(crate) fn exec(&mut self, s: &Stmt, env: &Rc<crate::value::Frame>) -> SResult {
         match &s.kind {
-            StmtKind::Expr(e) => {
-                self.eval(e, env)?;
+            StmtKind::Expr(e) => self.eval(e, env)?.discard(),
+            StmtKind::Assign { target, op, value } => return self.assign(target, *op, value, env),
+            StmtKind::If { branches, otherwise } => {
+                for (cond, body) in branches {
+                    if self.eval_cond(cond, env)? {
+                        return self.exec_block(body, env);
+                    }
+                }
+                if let Some(b) = otherwise {
+                    return self.exec_block(b, env);
+                }
             }
+            StmtKind::While { cond, body } => {
+                while self.eval_cond(cond, env)? {
+                    match self.exec_block(body, env) {
+                        Ok(()) | Err(Flow::Continue) => {}
+                        Err(Flow::Break) => break,
+                        Err(other) => return Err(other),
+                    }
+                    self.poll_signals()?;
+                }
+            }
+            StmtKind::Return(e) => {
+                let v = match e {
+                    Some(e) => self.eval(e, env)?,
+                    None => Value::Nil,
+                };
+                std::mem::replace(&mut self.ret, v).discard();
+                return Err(Flow::Return);
+            }
+            StmtKind::Let { names, value } if names.len() == 1 => {
+                let v = self.eval(value, env)?;
+                self.init_var(&names[0], v, env);
+            }
+            _ => return self.exec_rare(s, env),
+        }
+        Ok(())
+    }
+
+    /// The less frequent statements, apart so `exec` keeps a small stack
+    /// frame (it recurses through every block).
+    #[inline(never)]
+    fn exec_rare(&mut self, s: &Stmt, env: &Rc<crate::value::Frame>) -> SResult {
+        match &s.kind {
             StmtKind::Let { names, value } => {
                 let v = self.eval(value, env)?;
                 if let [name] = names.as_slice() {
@@ -42,27 +83,11 @@ impl Interp {
                     }
                 }
             }
-            StmtKind::Assign { target, op, value } => self.assign(target, *op, value, env)?,
-            StmtKind::If { branches, otherwise } => {
-                for (cond, body) in branches {
-                    if self.eval(cond, env)?.truthy() {
-                        return self.exec_block(body, env);
-                    }
-                }
-                if let Some(b) = otherwise {
-                    return self.exec_block(b, env);
-                }
-            }
-            StmtKind::While { cond, body } => {
-                while self.eval(cond, env)?.truthy() {
-                    match self.exec_block(body, env) {
-                        Ok(()) | Err(Flow::Continue) => {}
-                        Err(Flow::Break) => break,
-                        Err(other) => return Err(other),
-                    }
-                    self.poll_signals()?;
-                }
-            }
+            StmtKind::Expr(_)
+            | StmtKind::Assign { .. }
+            | StmtKind::If { .. }
+            | StmtKind::While { .. }
+            | StmtKind::Return(_) => return self.exec(s, env),
             StmtKind::For { var, iter, body } => {
                 let it = self.eval(iter, env)?;
                 self.exec_for(var, &it, body, env).map_err(|f| match f {
@@ -72,13 +97,6 @@ impl Interp {
             }
             StmtKind::Break => return Err(Flow::Break),
             StmtKind::Continue => return Err(Flow::Continue),
-            StmtKind::Return(e) => {
-                self.ret = match e {
-                    Some(e) => self.eval(e, env)?,
-                    None => Value::Nil,
-                };
-                return Err(Flow::Return);
-            }
             StmtKind::Throw(e) => {
                 let v = self.eval(e, env)?;
                 let err = match v {
@@ -129,12 +147,33 @@ impl Interp {
     ) -> SResult {
         match target {
             Target::Var(v) => {
+                // `i += 1` on an int local: change it in place.
+                if let (Some(bin), crate::syntax::ast::Slot::Stack(slot)) = (op.binary(), v.slot) {
+                    if let Some(y) = self.peek_int(value, env) {
+                        let at = self.base + slot as usize;
+                        if let Some(Value::Int(x)) = self.stack.get_mut(at) {
+                            let r = match bin {
+                                crate::syntax::ast::BinOp::Add => x.checked_add(y),
+                                crate::syntax::ast::BinOp::Sub => x.checked_sub(y),
+                                crate::syntax::ast::BinOp::Mul => x.checked_mul(y),
+                                _ => None,
+                            };
+                            if let Some(r) = r {
+                                *x = r;
+                                return Ok(());
+                            }
+                        }
+                    }
+                }
                 let new = match op.binary() {
                     None => self.operand(value, env)?,
                     Some(bin) => {
                         let old = self.read_var(v, env)?;
                         let rhs = self.operand(value, env)?;
-                        self.compound(bin, &old, &rhs, value.span)?
+                        let r = self.compound(bin, &old, &rhs, value.span);
+                        old.discard();
+                        rhs.discard();
+                        r?
                     }
                 };
                 self.assign_var(v, new, env)

@@ -24,7 +24,7 @@ pub type List = Rc<RefCell<Vec<Value>>>;
 pub type DictMap = IndexMap<Key, Value, key_hash::KeyHash>;
 pub type Dict = Rc<RefCell<DictMap>>;
 
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub enum Value {
     #[default]
     Nil,
@@ -39,6 +39,56 @@ pub enum Value {
     Native(Rc<Native>),
     Error(Rc<ErrorObj>),
     Handle(Handle),
+}
+
+impl Clone for Value {
+    /// Inline: cloning a variable's value is the most frequent thing the
+    /// evaluator does, and the compiler would otherwise call out for it.
+    #[inline(always)]
+    fn clone(&self) -> Value {
+        match self {
+            Value::Nil => Value::Nil,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Int(i) => Value::Int(*i),
+            Value::Float(f) => Value::Float(*f),
+            Value::Range(r) => Value::Range(*r),
+            Value::Str(s) => Value::Str(s.clone()),
+            Value::List(l) => Value::List(l.clone()),
+            Value::Dict(d) => Value::Dict(d.clone()),
+            Value::Func(f) => Value::Func(f.clone()),
+            other => other.clone_rare(),
+        }
+    }
+}
+
+impl Value {
+    #[inline(never)]
+    fn clone_rare(&self) -> Value {
+        match self {
+            Value::Native(n) => Value::Native(n.clone()),
+            Value::Error(e) => Value::Error(e.clone()),
+            Value::Handle(h) => Value::Handle(h.clone()),
+            Value::Nil => Value::Nil,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Int(i) => Value::Int(*i),
+            Value::Float(f) => Value::Float(*f),
+            Value::Range(r) => Value::Range(*r),
+            Value::Str(s) => Value::Str(s.clone()),
+            Value::List(l) => Value::List(l.clone()),
+            Value::Dict(d) => Value::Dict(d.clone()),
+            Value::Func(f) => Value::Func(f.clone()),
+        }
+    }
+
+    /// Drop a value, with the check for "nothing to free" inline: the
+    /// compiler's drop of a `Value` is an out-of-line call even for an int.
+    #[inline(always)]
+    pub fn discard(self) {
+        match self {
+            Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Range(_) => std::mem::forget(self),
+            other => drop(other),
+        }
+    }
 }
 
 /// `start..end` or `start..=end`.
