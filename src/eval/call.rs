@@ -4,7 +4,7 @@
 use super::expr::At;
 use super::{Interp, MAX_CALL_DEPTH};
 use crate::diagnostics::{ErrorObj, Flow};
-use crate::syntax::ast::{Arg, Expr, ExprKind, Ident, SpawnBody};
+use crate::syntax::ast::{Arg, Expr, ExprKind, FnDef, Ident, SpawnBody};
 use crate::syntax::span::Span;
 use crate::value::{type_name, Args, Closure, Frame, NativeFn, Slots, Str, Value};
 use std::cell::RefCell;
@@ -21,6 +21,7 @@ enum Locals {
 type KwArgs = Vec<(Str, Value)>;
 
 impl Interp {
+    #[inline(never)]
     pub(crate) fn eval_call(
         &mut self,
         callee: &Expr,
@@ -28,36 +29,48 @@ impl Interp {
         span: Span,
         env: &Rc<Frame>,
     ) -> Result<Value, Flow> {
-        let f = self.eval(callee, env)?;
-        match &f {
-            Value::Func(c) if args.len() == c.def.params.len() && args.iter().all(|a| a.name.is_none()) => {
-                // Fast path: every parameter given positionally, evaluated
-                // straight into the new locals (no argument list, no moves).
-                if c.def.on_stack {
-                    let base = self.stack.len();
-                    for a in args {
-                        match self.operand(&a.value, env) {
-                            Ok(v) => self.stack.push(v),
-                            Err(e) => {
-                                self.stack.truncate(base);
-                                return Err(e);
-                            }
-                        }
-                    }
-                    self.stack.resize(base + c.def.frame_size as usize, Value::Nil);
-                    return self.enter(c, Locals::Stack(base), span);
-                }
-                let frame = Rc::new(Frame { slots: RefCell::new(Slots::new()), parent: c.env.clone() });
-                for a in args {
-                    let v = self.operand(&a.value, env)?;
-                    frame.slots.borrow_mut().push(v);
-                }
-                frame.slots.borrow_mut().resize(c.def.frame_size as usize, Value::Nil);
-                self.enter(c, Locals::Heap(frame), span)
-            }
-            _ => {
+        let f = self.operand(callee, env)?;
+        let c = match f {
+            Value::Func(c) if args.len() == c.def.params.len() && args.iter().all(|a| a.name.is_none()) => c,
+            f => {
                 let (pos, kw) = self.eval_args(args, env)?;
-                self.call_value(&f, pos, kw, span)
+                return self.call_value(&f, pos, kw, span);
+            }
+        };
+        // Fast path: every parameter given positionally, evaluated straight
+        // into the new locals (no argument list, no moves).
+        if c.def.on_stack {
+            let base = self.stack.len();
+            for a in args {
+                match self.operand(&a.value, env) {
+                    Ok(v) => self.stack.push(v),
+                    Err(e) => {
+                        self.pop_locals(base);
+                        return Err(e);
+                    }
+                }
+            }
+            let top = base + c.def.frame_size as usize;
+            if self.stack.len() < top {
+                self.stack.resize(top, Value::Nil);
+            }
+            return self.enter(&c, Locals::Stack(base), span);
+        }
+        let frame = Rc::new(Frame { slots: RefCell::new(Slots::new()), parent: c.env.clone() });
+        for a in args {
+            let v = self.operand(&a.value, env)?;
+            frame.slots.borrow_mut().push(v);
+        }
+        frame.slots.borrow_mut().resize(c.def.frame_size as usize, Value::Nil);
+        self.enter(&c, Locals::Heap(frame), span)
+    }
+
+    /// Drop the locals of a call from the value stack.
+    #[inline]
+    fn pop_locals(&mut self, base: usize) {
+        while self.stack.len() > base {
+            if let Some(v) = self.stack.pop() {
+                v.discard();
             }
         }
     }
@@ -203,29 +216,28 @@ impl Interp {
     /// whatever the outcome.
     fn enter(&mut self, c: &Rc<Closure>, locals: Locals, span: Span) -> Result<Value, Flow> {
         let def = &c.def;
-        let (env, saved_base) = match locals {
-            Locals::Heap(frame) => (frame, None),
-            Locals::Stack(base) => {
-                let env = c.env.clone().unwrap_or_else(|| self.root.clone());
-                (env, Some((std::mem::replace(&mut self.base, base), base)))
-            }
-        };
         let result = if self.depth >= MAX_CALL_DEPTH {
             let e = ErrorObj::new("RecursionError", format!("calls nested deeper than {MAX_CALL_DEPTH}"))
                 .with_help("look for a recursive function that never reaches its base case");
             Err(Flow::Error(e.at(span)))
         } else {
-            self.poll_signals().and_then(|()| {
-                self.depth += 1;
-                let r = stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.exec_block(&def.body, &env));
-                self.depth -= 1;
-                r
-            })
+            match locals {
+                Locals::Heap(frame) => self.run_body(def, &frame),
+                Locals::Stack(base) => {
+                    let saved = std::mem::replace(&mut self.base, base);
+                    let r = match &c.env {
+                        Some(env) => self.run_body(def, env),
+                        None => {
+                            let root = self.root.clone();
+                            self.run_body(def, &root)
+                        }
+                    };
+                    self.base = saved;
+                    self.pop_locals(base);
+                    r
+                }
+            }
         };
-        if let Some((saved, base)) = saved_base {
-            self.base = saved;
-            self.stack.truncate(base);
-        }
         match result {
             Ok(()) => Ok(Value::Nil),
             Err(Flow::Return) => Ok(std::mem::take(&mut self.ret)),
@@ -241,6 +253,22 @@ impl Interp {
             }
             Err(other) => Err(other),
         }
+    }
+
+    /// The body of a call, one level deeper. The native stack is checked
+    /// (and grown) every few levels: one level takes a few KiB, well inside
+    /// the red zone.
+    #[inline]
+    fn run_body(&mut self, def: &FnDef, env: &Rc<Frame>) -> Result<(), Flow> {
+        self.poll_signals()?;
+        self.depth += 1;
+        let r = if self.depth.is_multiple_of(8) {
+            stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, || self.exec_block(&def.body, env))
+        } else {
+            self.exec_block(&def.body, env)
+        };
+        self.depth -= 1;
+        r
     }
 
     pub(crate) fn eval_method(

@@ -10,6 +10,7 @@ use std::rc::Rc;
 pub(crate) type SResult = Result<(), Flow>;
 
 impl Interp {
+    #[inline]
     pub(crate) fn exec_block(&mut self, b: &Block, env: &Rc<crate::value::Frame>) -> SResult {
         for s in &b.stmts {
             self.exec(s, env)?;
