@@ -1,13 +1,15 @@
 //! Wire encoding: how a value crosses a process boundary (queues, pipes,
-//! shared objects). `Value` ↔ `Message` ↔ postcard bytes.
+//! shared objects). `Value` ↔ message (functions, value) ↔ postcard bytes;
+//! plain data is written and read directly (`bytes.rs`), the rest through
+//! `WireValue`.
 //!
 //! - Plain data (nil, bool, int, float, str, list, dict in insertion order,
 //!   range) is copied.
 //! - A function travels as its source text plus the current values of the
 //!   free variables it uses (locals of enclosing functions and user globals;
 //!   builtins are left to the receiver's own), encoded recursively. Every
-//!   function of a message is encoded once, in `Message::funcs`, and named by
-//!   its index, so recursion and mutual references survive. The receiver
+//!   function of a message is encoded once, in the message's function list,
+//!   and named by its index, so recursion and mutual references survive. The receiver
 //!   re-parses the text and binds the captured names in one enclosing frame.
 //! - A builtin travels by name; an error value as its kind and message.
 //! - A handle travels by identity (arena offset, pid, pipe id) and decodes to
@@ -27,6 +29,8 @@ use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+mod bytes;
+
 type R<T> = Result<T, Box<ErrorObj>>;
 
 /// How deep lists and dicts may nest (also stops a list that contains itself).
@@ -42,7 +46,7 @@ pub enum WireValue {
     List(Vec<WireValue>),
     Dict(Vec<(WireValue, WireValue)>),
     Range(i64, i64, bool),
-    /// Index into `Message::funcs`.
+    /// Index into the message's function list.
     Func(u32),
     Builtin(String),
     Error {
@@ -71,12 +75,6 @@ pub struct WireFn {
     pub col: u32,
     pub text: String,
     pub captures: Vec<(String, WireValue)>,
-}
-
-#[derive(Serialize, Deserialize, Debug)]
-struct Message {
-    funcs: Vec<WireFn>,
-    value: WireValue,
 }
 
 /// Encodes one message; `interp` is needed for functions (their source and
@@ -217,13 +215,24 @@ fn handle_to_wire(h: &Handle) -> R<WireHandle> {
     })
 }
 
-/// Encode any value as bytes. Without `interp`, functions are refused.
+/// Encode any value as bytes: a message, i.e. the postcard bytes of its
+/// functions (`Vec<WireFn>`) then of its value (`WireValue`). Without
+/// `interp`, functions are refused.
 pub fn encode_with(interp: Option<&Interp>, v: &Value) -> R<Vec<u8>> {
     let mut enc = Encoder { interp, funcs: Vec::new(), ids: FxHashMap::default() };
-    let value = enc.value(v, 0)?;
-    let funcs = enc.funcs.into_iter().map(|f| f.expect("every function is filled in after its captures")).collect();
-    postcard::to_allocvec(&Message { funcs, value })
-        .map_err(|e| ErrorObj::new("ValueError", format!("cannot encode value: {e}")))
+    // A message is its function list, then its value: write the value
+    // after an empty list, and put the real list in front if it is not.
+    let mut out = vec![0];
+    enc.write(v, 0, &mut out)?;
+    if enc.funcs.is_empty() {
+        return Ok(out);
+    }
+    let funcs: Vec<WireFn> =
+        enc.funcs.into_iter().map(|f| f.expect("every function is filled in after its captures")).collect();
+    let mut head =
+        postcard::to_allocvec(&funcs).map_err(|e| ErrorObj::new("ValueError", format!("cannot encode value: {e}")))?;
+    head.extend_from_slice(&out[1..]);
+    Ok(head)
 }
 
 /// Encode a value to send to another process.
@@ -238,18 +247,19 @@ pub fn encode_data(v: &Value) -> R<Vec<u8>> {
 
 /// Decode bytes made by `encode` in any process of the program.
 pub fn decode(interp: &mut Interp, bytes: &[u8]) -> R<Value> {
-    let msg = parse(bytes)?;
-    Decoder::new(Some(interp), msg.funcs)?.value(msg.value)
+    decode_with(Some(interp), bytes)
 }
 
 /// Decode bytes made by `encode_data`.
 pub fn decode_data(bytes: &[u8]) -> R<Value> {
-    let msg = parse(bytes)?;
-    Decoder::new(None, msg.funcs)?.value(msg.value)
+    decode_with(None, bytes)
 }
 
-fn parse(bytes: &[u8]) -> R<Message> {
-    postcard::from_bytes(bytes).map_err(|e| ErrorObj::new("ValueError", format!("cannot decode value: {e}")))
+/// A message: its function list (through serde), then its value.
+fn decode_with(interp: Option<&mut Interp>, bytes: &[u8]) -> R<Value> {
+    let (funcs, mut rest) = postcard::take_from_bytes::<Vec<WireFn>>(bytes)
+        .map_err(|e| ErrorObj::new("ValueError", format!("cannot decode value: {e}")))?;
+    Decoder::new(interp, funcs)?.read(&mut rest, 0)
 }
 
 struct Decoder<'a> {
