@@ -2,7 +2,7 @@
 //! taken in and put back in order, dead workers noticed, callbacks run at
 //! waiting points.
 
-use super::{check_open, check_owner, process, spawn_worker, Pool, Status, R, SLICE};
+use super::{check_open, check_owner, process, spawn_worker, Pool, Status, R, SLICE, TASK_HEADER};
 use crate::diagnostics::ErrorObj;
 use crate::eval::Interp;
 use crate::syntax::span::Span;
@@ -51,6 +51,20 @@ impl Job {
             None => Ok(self.value()),
         }
     }
+
+    /// The outcome of a job nothing else refers to (a plain `map`): its
+    /// values are taken, not copied.
+    pub(super) fn into_outcome(job: Rc<Job>) -> R<Value> {
+        let job = match Rc::try_unwrap(job) {
+            Ok(job) => job,
+            Err(shared) => return shared.outcome(),
+        };
+        match (job.error.into_inner(), job.single) {
+            (Some(e), _) => Err(e),
+            (None, true) => Ok(job.values.into_inner().into_iter().next().unwrap_or(Value::Nil)),
+            (None, false) => Ok(Value::list(job.values.into_inner())),
+        }
+    }
 }
 
 /// `r = p.apply_async(…)`: a result that may not have arrived yet.
@@ -96,14 +110,20 @@ pub(super) fn submit(interp: &mut Interp, pool: &Rc<Pool>, work: Work, job: Rc<J
         return Err(ErrorObj::new("TypeError", format!("a pool task must be a function, not {}", value::type_name(f))));
     }
     let size = chunksize.unwrap_or_else(|| calls.len().div_ceil(4 * pool.size)).max(1);
+    // The function is encoded once for all the chunks.
+    let mut func = Vec::new();
+    wire::encode_into(interp, f, &mut func)?;
     let mut start = 0;
     for chunk in calls.chunks(size) {
         let id = pool.next_chunk.get();
         pool.next_chunk.set(id.wrapping_add(1).max(1));
-        let items = Value::list(chunk.to_vec());
-        let mut bytes = id.to_le_bytes().to_vec();
+        let mut bytes = Vec::with_capacity(TASK_HEADER + func.len() + 8 + 3 * chunk.len());
+        bytes.extend(id.to_le_bytes());
         bytes.extend((chunk.len() as u32).to_le_bytes());
-        bytes.extend(wire::encode(interp, &Value::list(vec![f.clone(), Value::Bool(star), items]))?);
+        bytes.push(star as u8);
+        bytes.extend((func.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&func);
+        wire::encode_list_into(interp, chunk, &mut bytes)?;
         pool.tasks.put(interp, &bytes, true, None, span)?;
         pool.chunks.borrow_mut().insert(id, (job.clone(), start));
         start += chunk.len();
@@ -112,6 +132,14 @@ pub(super) fn submit(interp: &mut Interp, pool: &Rc<Pool>, work: Work, job: Rc<J
         finished(pool, &job);
     }
     Ok(job)
+}
+
+/// The items of a list just decoded (taken, or copied if shared).
+pub(super) fn take_list(list: value::List) -> Vec<Value> {
+    match Rc::try_unwrap(list) {
+        Ok(cell) => cell.into_inner(),
+        Err(shared) => shared.borrow().clone(),
+    }
 }
 
 /// A job just finished: its callback is due at the next waiting point.
@@ -131,22 +159,26 @@ pub(super) fn accept(interp: &mut Interp, pool: &Pool, bytes: &[u8]) -> R<()> {
     let id = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
     let Some((job, start)) = pool.chunks.borrow_mut().remove(&id) else { return Ok(()) };
     let parts = match wire::decode(interp, &bytes[4..]) {
-        Ok(Value::List(parts)) => parts.borrow().clone(),
+        Ok(Value::List(parts)) => take_list(parts),
         Ok(_) => Vec::new(),
         Err(e) => {
             fail(pool, &job, e);
             return Ok(());
         }
     };
-    let (Some(Value::List(values)), Some(Value::List(failures))) = (parts.first(), parts.get(1)) else {
+    let mut parts = parts.into_iter();
+    let (Some(Value::List(values)), Some(Value::List(failures))) = (parts.next(), parts.next()) else {
         fail(pool, &job, ErrorObj::new("ValueError", "a pool result arrived damaged"));
         return Ok(());
     };
-    let values = values.borrow();
+    let values = take_list(values);
+    let count = values.len();
     {
         let mut slots = job.values.borrow_mut();
-        let end = (start + values.len()).min(slots.len());
-        slots[start.min(end)..end].clone_from_slice(&values[..end - start.min(end)]);
+        let start = start.min(slots.len());
+        for (slot, v) in slots[start..].iter_mut().zip(values) {
+            *slot = v;
+        }
     }
     if let Some(Value::List(first)) = failures.borrow().first() {
         let first = first.borrow();
@@ -158,8 +190,7 @@ pub(super) fn accept(interp: &mut Interp, pool: &Pool, bytes: &[u8]) -> R<()> {
         e.cause = Some(text(3));
         fail(pool, &job, e);
     }
-    let outcomes = &values;
-    job.left.set(job.left.get().saturating_sub(outcomes.len()));
+    job.left.set(job.left.get().saturating_sub(count));
     if job.left.get() == 0 && !job.done.get() {
         job.done.set(true);
         finished(pool, &job);

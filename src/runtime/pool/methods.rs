@@ -57,7 +57,7 @@ pub fn method(interp: &mut Interp, pool: &Rc<Pool>, name: &str, a: &mut Args) ->
                 return Ok(Value::Handle(Handle::AsyncResult(Rc::new(AsyncResult { pool: pool.clone(), job }))));
             }
             wait_job(interp, pool, &job, None, span)?;
-            job.outcome()
+            Job::into_outcome(job)
         }
         "apply" | "apply_async" => {
             let is_async = name == "apply_async";
@@ -73,7 +73,7 @@ pub fn method(interp: &mut Interp, pool: &Rc<Pool>, name: &str, a: &mut Args) ->
                 return Ok(Value::Handle(Handle::AsyncResult(Rc::new(AsyncResult { pool: pool.clone(), job }))));
             }
             wait_job(interp, pool, &job, None, span)?;
-            job.outcome()
+            Job::into_outcome(job)
         }
         "close" | "join" | "terminate" => {
             a.check(0, 0, &[])?;

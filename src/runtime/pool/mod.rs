@@ -5,10 +5,12 @@
 //! workers) and results (workers → owner) — and the owner's bookkeeping of
 //! pending jobs. Workers are daemon children looping on the task queue.
 //!
-//! Wire format (raw queue bytes, little-endian header then a wire message):
+//! Wire format (raw queue bytes, little-endian header then wire messages):
 //! ```text
-//! task     chunk id u32 | count u32 | wire [fn, star, [item, …]]
-//!          (an item is the one argument, or with `star` the argument list)
+//! task     chunk id u32 | count u32 | star u8 | fn length u32 | wire fn
+//!          | wire [item, …]
+//!          (an item is the one argument, or with `star` the argument list;
+//!          the fn bytes are the same for every chunk of a job)
 //! result   chunk id u32 | wire [[value, …], [[index, kind, message, diagnostic], …]]
 //! exit     empty bytes: the worker leaves
 //! ```
@@ -50,6 +52,9 @@ use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
 type R<T> = Result<T, Box<ErrorObj>>;
+
+/// Bytes of a task before the function's message.
+const TASK_HEADER: usize = 13;
 
 /// The longest single wait for a result before the owner looks at its workers.
 const SLICE: Duration = Duration::from_millis(50);

@@ -65,22 +65,7 @@ impl Encoder<'_> {
                 int(out, r.end);
                 out.push(r.inclusive as u8);
             }
-            Value::List(items) => {
-                let items = items.borrow();
-                out.push(LIST as u8);
-                varint(out, items.len() as u64);
-                out.reserve(2 * items.len());
-                for x in items.iter() {
-                    match x {
-                        // Ints inline: the common case of a pool map or a batch.
-                        Value::Int(i) => {
-                            out.push(INT as u8);
-                            int(out, *i);
-                        }
-                        _ => self.write(x, depth + 1, out)?,
-                    }
-                }
-            }
+            Value::List(items) => self.write_list(&items.borrow(), depth, out)?,
             Value::Dict(map) => {
                 let map = map.borrow();
                 out.push(DICT as u8);
@@ -93,6 +78,27 @@ impl Encoder<'_> {
             other => {
                 let w = self.value(other, depth)?;
                 *out = postcard::to_extend(&w, std::mem::take(out)).map_err(encode_error)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Append the bytes of a list of `items` (at `depth`) to `out`.
+    pub(super) fn write_list(&mut self, items: &[Value], depth: usize, out: &mut Vec<u8>) -> R<()> {
+        if depth > MAX_DEPTH {
+            return Err(too_deep());
+        }
+        out.push(LIST as u8);
+        varint(out, items.len() as u64);
+        out.reserve(2 * items.len());
+        for x in items {
+            match x {
+                // Ints inline: the common case of a pool map or a batch.
+                Value::Int(i) => {
+                    out.push(INT as u8);
+                    int(out, *i);
+                }
+                _ => self.write(x, depth + 1, out)?,
             }
         }
         Ok(())

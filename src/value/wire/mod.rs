@@ -219,20 +219,42 @@ fn handle_to_wire(h: &Handle) -> R<WireHandle> {
 /// functions (`Vec<WireFn>`) then of its value (`WireValue`). Without
 /// `interp`, functions are refused.
 pub fn encode_with(interp: Option<&Interp>, v: &Value) -> R<Vec<u8>> {
+    let mut out = Vec::new();
+    message_into(interp, &mut out, |enc, out| enc.write(v, 0, out))?;
+    Ok(out)
+}
+
+/// Append the message of `v` to `out` (after a header, say).
+pub fn encode_into(interp: &Interp, v: &Value, out: &mut Vec<u8>) -> R<()> {
+    message_into(Some(interp), out, |enc, out| enc.write(v, 0, out))
+}
+
+/// Append the message of a list of `items` to `out`: the same bytes as
+/// `encode_into` of `Value::list(items.to_vec())`, without the copy.
+pub fn encode_list_into(interp: &Interp, items: &[Value], out: &mut Vec<u8>) -> R<()> {
+    message_into(Some(interp), out, |enc, out| enc.write_list(items, 0, out))
+}
+
+fn message_into(
+    interp: Option<&Interp>,
+    out: &mut Vec<u8>,
+    write: impl FnOnce(&mut Encoder, &mut Vec<u8>) -> R<()>,
+) -> R<()> {
     let mut enc = Encoder { interp, funcs: Vec::new(), ids: FxHashMap::default() };
     // A message is its function list, then its value: write the value
-    // after an empty list, and put the real list in front if it is not.
-    let mut out = vec![0];
-    enc.write(v, 0, &mut out)?;
+    // after an empty list, and put the real list in its place if it is not.
+    let start = out.len();
+    out.push(0);
+    write(&mut enc, out)?;
     if enc.funcs.is_empty() {
-        return Ok(out);
+        return Ok(());
     }
     let funcs: Vec<WireFn> =
         enc.funcs.into_iter().map(|f| f.expect("every function is filled in after its captures")).collect();
-    let mut head =
+    let head =
         postcard::to_allocvec(&funcs).map_err(|e| ErrorObj::new("ValueError", format!("cannot encode value: {e}")))?;
-    head.extend_from_slice(&out[1..]);
-    Ok(head)
+    out.splice(start..start + 1, head);
+    Ok(())
 }
 
 /// Encode a value to send to another process.
@@ -383,5 +405,15 @@ mod tests {
             Value::Error(back) => assert_eq!((&*back.kind, back.message.as_str()), ("ValueError", "bad")),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_list_from_a_slice_is_the_list_message_after_a_header() {
+        let interp = Interp::new();
+        let items = vec![Value::Int(-3), Value::str("x"), Value::list(vec![Value::Nil])];
+        let mut out = b"head".to_vec();
+        encode_list_into(&interp, &items, &mut out).unwrap();
+        assert_eq!(&out[..4], b"head");
+        assert_eq!(out[4..], encode(&interp, &Value::list(items)).unwrap()[..]);
     }
 }
