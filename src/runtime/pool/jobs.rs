@@ -305,7 +305,7 @@ pub fn run_callbacks(interp: &mut Interp, span: Span) -> R<()> {
 pub fn service(interp: &mut Interp) -> R<()> {
     let pools = interp.rt.pools.clone();
     for pool in &pools {
-        if pool.owner == std::process::id() as i32 && matches!(pool.status.get(), Status::Open | Status::Closed) {
+        if pool.owner == process::my_pid() && matches!(pool.status.get(), Status::Open | Status::Closed) {
             drain(interp, pool)?;
         }
     }

@@ -1,7 +1,7 @@
 //! The methods and fields of a pool and of an async result.
 
 use super::jobs::{check_workers, drain, submit, wait_job, AsyncResult, Job, Work};
-use super::{close, join, terminate, Handle, Pool, Status, R};
+use super::{close, join, process, terminate, Handle, Pool, Status, R};
 use crate::diagnostics::ErrorObj;
 use crate::eval::Interp;
 use crate::value::{self, Args, Value};
@@ -121,7 +121,7 @@ pub fn result_method(interp: &mut Interp, r: &Rc<AsyncResult>, name: &str, a: &m
         }
         "ready" | "successful" => {
             a.check(0, 0, &[])?;
-            if !job.done.get() && pool.owner == std::process::id() as i32 && pool.status.get() != Status::Joined {
+            if !job.done.get() && pool.owner == process::my_pid() && pool.status.get() != Status::Joined {
                 drain(interp, pool)?;
                 check_workers(interp, pool)?;
             }

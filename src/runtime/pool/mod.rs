@@ -118,7 +118,7 @@ fn busy_word<'a>(off: Offset) -> &'a AtomicU32 {
 pub fn new(interp: &mut Interp, size: usize) -> R<Rc<Pool>> {
     process::start(interp);
     let pool = Rc::new(Pool {
-        owner: std::process::id() as i32,
+        owner: process::my_pid(),
         size,
         tasks: Queue::new(0)?,
         results: Queue::new(0)?,
@@ -157,7 +157,7 @@ fn spawn_worker(interp: &mut Interp, pool: &Pool, index: usize) -> R<Rc<ProcessH
 }
 
 pub(super) fn check_owner(pool: &Pool) -> R<()> {
-    if pool.owner != std::process::id() as i32 {
+    if pool.owner != process::my_pid() {
         return Err(ErrorObj::new(
             "ProcessError",
             format!("a pool can only be used by the process that created it (pid {})", pool.owner),
@@ -251,7 +251,7 @@ pub fn finish_all(interp: &mut Interp) {
     let pools = std::mem::take(&mut interp.rt.pools);
     interp.rt.pools = pools.clone();
     for pool in pools {
-        if pool.owner != std::process::id() as i32 {
+        if pool.owner != process::my_pid() {
             continue;
         }
         let ended = match interp.rt.interrupted {
