@@ -49,7 +49,7 @@ pub enum Handle {
     Shared(Shared),
     Queue(Queue),
     Pipe(PipeEnd),
-    /// Local to the process that made it (see pool.rs).
+    /// Local to the process that made it (see pool/).
     Pool(Rc<pool::Pool>),
     AsyncResult(Rc<pool::AsyncResult>),
 }

@@ -18,6 +18,7 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{fork, ForkResult, Pid};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicI32, Ordering::Relaxed};
 
 type R<T> = Result<T, Box<ErrorObj>>;
 
@@ -86,6 +87,21 @@ impl Default for Runtime {
     }
 }
 
+/// This process's pid, cached: `getpid` is a system call, and spawn, join
+/// and every pool call ask. Set again by a forked child (`become_child`).
+static MY_PID: AtomicI32 = AtomicI32::new(0);
+
+pub fn my_pid() -> i32 {
+    match MY_PID.load(Relaxed) {
+        0 => {
+            let pid = std::process::id() as i32;
+            MY_PID.store(pid, Relaxed);
+            pid
+        }
+        pid => pid,
+    }
+}
+
 /// Decode a wait status as an exitcode: the code, or -N for signal N.
 fn exitcode_of(status: WaitStatus) -> Option<i32> {
     match status {
@@ -131,7 +147,7 @@ fn child_name(interp: &Interp) -> String {
 pub fn spawn(interp: &mut Interp, daemon: bool, run: impl FnOnce(&mut Interp) -> i32) -> R<Value> {
     reap_finished(interp);
     let name = child_name_for(interp, "spawn");
-    let parent = std::process::id() as i32;
+    let parent = my_pid();
     match fork_child(interp, name.clone(), daemon, "spawn")? {
         Forked::Child => {
             // SAFETY: plain prctl: a spawned child dies with its parent.
@@ -232,8 +248,12 @@ fn fork_child(interp: &mut Interp, name: String, daemon: bool, what: &str) -> R<
 }
 
 /// Threads of this process (field 20 of /proc/self/stat); 1 if unknown.
+/// One read into a stack buffer: this runs before every fork.
 fn thread_count() -> usize {
-    std::fs::read_to_string("/proc/self/stat")
+    use std::io::Read;
+    let mut buf = [0u8; 1024];
+    let n = std::fs::File::open("/proc/self/stat").and_then(|mut f| f.read(&mut buf)).unwrap_or(0);
+    std::str::from_utf8(&buf[..n])
         .ok()
         .and_then(|stat| stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(17)?.parse().ok()))
         .unwrap_or(1)
@@ -243,6 +263,7 @@ fn thread_count() -> usize {
 /// signals, take its own name, and reseed `rand*`.
 fn become_child(interp: &mut Interp, slot: u32, name: String, seed: u64) {
     let pid = std::process::id() as i32;
+    MY_PID.store(pid, Relaxed);
     table::set_pid(slot, pid);
     trace::started(&name, pid);
     interp.rt.trace = Default::default();
@@ -362,9 +383,7 @@ pub fn wait_child(interp: &mut Interp, pid: i32, timeout: Option<f64>, span: Spa
 }
 
 fn own_child(interp: &Interp, h: &ProcessHandle) -> R<()> {
-    if h.parent != std::process::id() as i32
-        || !interp.rt.children.iter().any(|c| c.pid == h.pid) && h.exitcode.get().is_none()
-    {
+    if h.parent != my_pid() || !interp.rt.children.iter().any(|c| c.pid == h.pid) && h.exitcode.get().is_none() {
         return Err(ErrorObj::new(
             "ProcessError",
             format!("can only join a child process ({} was started by pid {})", h.name.borrow(), h.parent),
@@ -378,7 +397,7 @@ pub fn join(interp: &mut Interp, h: &ProcessHandle, timeout: Option<f64>, span: 
         return Ok(());
     }
     own_child(interp, h)?;
-    if h.pid == std::process::id() as i32 {
+    if h.pid == my_pid() {
         return Err(ErrorObj::new("ProcessError", "a process cannot join itself"));
     }
     wait_child(interp, h.pid, timeout, span)?;
@@ -387,7 +406,7 @@ pub fn join(interp: &mut Interp, h: &ProcessHandle, timeout: Option<f64>, span: 
 
 /// `p.exitcode`, reaping if it has ended.
 pub fn exitcode(interp: &mut Interp, h: &ProcessHandle) -> Option<i32> {
-    if h.exitcode.get().is_none() && h.parent == std::process::id() as i32 {
+    if h.exitcode.get().is_none() && h.parent == my_pid() {
         try_reap(interp, h.pid);
     }
     h.exitcode.get()
@@ -397,7 +416,7 @@ pub fn is_alive(interp: &mut Interp, h: &ProcessHandle) -> bool {
     if exitcode(interp, h).is_some() {
         return false;
     }
-    if h.parent == std::process::id() as i32 {
+    if h.parent == my_pid() {
         return true;
     }
     // Not our child: ask the process table (a zombie counts as ended).

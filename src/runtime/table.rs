@@ -217,7 +217,7 @@ pub fn live_count() -> usize {
 pub fn reserve(name: &str, daemon: bool) -> Option<u32> {
     for (i, e) in entries().iter().enumerate() {
         if e.pid.compare_exchange(0, -1, AcqRel, Relaxed).is_ok() {
-            e.ppid.store(std::process::id() as i32, Relaxed);
+            e.ppid.store(super::process::my_pid(), Relaxed);
             e.state.store(State::Running as u32, Relaxed);
             e.exitcode.store(0, Relaxed);
             e.daemon.store(daemon as u32, Relaxed);

@@ -1,13 +1,15 @@
 //! Wire encoding: how a value crosses a process boundary (queues, pipes,
-//! shared objects). `Value` ↔ `Message` ↔ postcard bytes.
+//! shared objects). `Value` ↔ message (functions, value) ↔ postcard bytes;
+//! plain data is written and read directly (`bytes.rs`), the rest through
+//! `WireValue`.
 //!
 //! - Plain data (nil, bool, int, float, str, list, dict in insertion order,
 //!   range) is copied.
 //! - A function travels as its source text plus the current values of the
 //!   free variables it uses (locals of enclosing functions and user globals;
 //!   builtins are left to the receiver's own), encoded recursively. Every
-//!   function of a message is encoded once, in `Message::funcs`, and named by
-//!   its index, so recursion and mutual references survive. The receiver
+//!   function of a message is encoded once, in the message's function list,
+//!   and named by its index, so recursion and mutual references survive. The receiver
 //!   re-parses the text and binds the captured names in one enclosing frame.
 //! - A builtin travels by name; an error value as its kind and message.
 //! - A handle travels by identity (arena offset, pid, pipe id) and decodes to
@@ -27,6 +29,8 @@ use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+mod bytes;
+
 type R<T> = Result<T, Box<ErrorObj>>;
 
 /// How deep lists and dicts may nest (also stops a list that contains itself).
@@ -42,7 +46,7 @@ pub enum WireValue {
     List(Vec<WireValue>),
     Dict(Vec<(WireValue, WireValue)>),
     Range(i64, i64, bool),
-    /// Index into `Message::funcs`.
+    /// Index into the message's function list.
     Func(u32),
     Builtin(String),
     Error {
@@ -71,12 +75,6 @@ pub struct WireFn {
     pub col: u32,
     pub text: String,
     pub captures: Vec<(String, WireValue)>,
-}
-
-#[derive(Serialize, Deserialize, Debug)]
-struct Message {
-    funcs: Vec<WireFn>,
-    value: WireValue,
 }
 
 /// Encodes one message; `interp` is needed for functions (their source and
@@ -217,13 +215,46 @@ fn handle_to_wire(h: &Handle) -> R<WireHandle> {
     })
 }
 
-/// Encode any value as bytes. Without `interp`, functions are refused.
+/// Encode any value as bytes: a message, i.e. the postcard bytes of its
+/// functions (`Vec<WireFn>`) then of its value (`WireValue`). Without
+/// `interp`, functions are refused.
 pub fn encode_with(interp: Option<&Interp>, v: &Value) -> R<Vec<u8>> {
+    let mut out = Vec::new();
+    message_into(interp, &mut out, |enc, out| enc.write(v, 0, out))?;
+    Ok(out)
+}
+
+/// Append the message of `v` to `out` (after a header, say).
+pub fn encode_into(interp: &Interp, v: &Value, out: &mut Vec<u8>) -> R<()> {
+    message_into(Some(interp), out, |enc, out| enc.write(v, 0, out))
+}
+
+/// Append the message of a list of `items` to `out`: the same bytes as
+/// `encode_into` of `Value::list(items.to_vec())`, without the copy.
+pub fn encode_list_into(interp: &Interp, items: &[Value], out: &mut Vec<u8>) -> R<()> {
+    message_into(Some(interp), out, |enc, out| enc.write_list(items, 0, out))
+}
+
+fn message_into(
+    interp: Option<&Interp>,
+    out: &mut Vec<u8>,
+    write: impl FnOnce(&mut Encoder, &mut Vec<u8>) -> R<()>,
+) -> R<()> {
     let mut enc = Encoder { interp, funcs: Vec::new(), ids: FxHashMap::default() };
-    let value = enc.value(v, 0)?;
-    let funcs = enc.funcs.into_iter().map(|f| f.expect("every function is filled in after its captures")).collect();
-    postcard::to_allocvec(&Message { funcs, value })
-        .map_err(|e| ErrorObj::new("ValueError", format!("cannot encode value: {e}")))
+    // A message is its function list, then its value: write the value
+    // after an empty list, and put the real list in its place if it is not.
+    let start = out.len();
+    out.push(0);
+    write(&mut enc, out)?;
+    if enc.funcs.is_empty() {
+        return Ok(());
+    }
+    let funcs: Vec<WireFn> =
+        enc.funcs.into_iter().map(|f| f.expect("every function is filled in after its captures")).collect();
+    let head =
+        postcard::to_allocvec(&funcs).map_err(|e| ErrorObj::new("ValueError", format!("cannot encode value: {e}")))?;
+    out.splice(start..start + 1, head);
+    Ok(())
 }
 
 /// Encode a value to send to another process.
@@ -238,18 +269,19 @@ pub fn encode_data(v: &Value) -> R<Vec<u8>> {
 
 /// Decode bytes made by `encode` in any process of the program.
 pub fn decode(interp: &mut Interp, bytes: &[u8]) -> R<Value> {
-    let msg = parse(bytes)?;
-    Decoder::new(Some(interp), msg.funcs)?.value(msg.value)
+    decode_with(Some(interp), bytes)
 }
 
 /// Decode bytes made by `encode_data`.
 pub fn decode_data(bytes: &[u8]) -> R<Value> {
-    let msg = parse(bytes)?;
-    Decoder::new(None, msg.funcs)?.value(msg.value)
+    decode_with(None, bytes)
 }
 
-fn parse(bytes: &[u8]) -> R<Message> {
-    postcard::from_bytes(bytes).map_err(|e| ErrorObj::new("ValueError", format!("cannot decode value: {e}")))
+/// A message: its function list (through serde), then its value.
+fn decode_with(interp: Option<&mut Interp>, bytes: &[u8]) -> R<Value> {
+    let (funcs, mut rest) = postcard::take_from_bytes::<Vec<WireFn>>(bytes)
+        .map_err(|e| ErrorObj::new("ValueError", format!("cannot decode value: {e}")))?;
+    Decoder::new(interp, funcs)?.read(&mut rest, 0)
 }
 
 struct Decoder<'a> {
@@ -373,5 +405,15 @@ mod tests {
             Value::Error(back) => assert_eq!((&*back.kind, back.message.as_str()), ("ValueError", "bad")),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_list_from_a_slice_is_the_list_message_after_a_header() {
+        let interp = Interp::new();
+        let items = vec![Value::Int(-3), Value::str("x"), Value::list(vec![Value::Nil])];
+        let mut out = b"head".to_vec();
+        encode_list_into(&interp, &items, &mut out).unwrap();
+        assert_eq!(&out[..4], b"head");
+        assert_eq!(out[4..], encode(&interp, &Value::list(items)).unwrap()[..]);
     }
 }

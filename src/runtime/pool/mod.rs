@@ -1,0 +1,270 @@
+//! `pool`: N worker processes started once and reused (LANGUAGE.md §8).
+//!
+//! A pool belongs to the process that made it (its owner): the handle is a
+//! local `Rc` holding the workers, two queues of `queue.rs` — tasks (owner →
+//! workers) and results (workers → owner) — and the owner's bookkeeping of
+//! pending jobs. Workers are daemon children looping on the task queue.
+//!
+//! Wire format (raw queue bytes, little-endian header then wire messages):
+//! ```text
+//! task     chunk id u32 | count u32 | star u8 | fn length u32 | wire fn
+//!          | wire [item, …]
+//!          (an item is the one argument, or with `star` the argument list;
+//!          the fn bytes are the same for every chunk of a job)
+//! result   chunk id u32 | wire [[value, …], [[index, kind, message, diagnostic], …]]
+//! exit     empty bytes: the worker leaves
+//! ```
+//! A job (one map, one apply_async…) is split into chunks; results are put
+//! back in order by (chunk id → job, first index). Each worker has a word
+//! in the arena holding the chunk it is running (0: idle), written right
+//! after taking it, so a worker that dies is known to have held that chunk:
+//! the chunk fails with a ProcessError and a replacement worker is started.
+//!
+//! The owner stays single-threaded: results are drained and callbacks run
+//! only at its waiting points (pool calls, `sleep`, `join`, program end).
+//! The owner waits in short timed slices, so a pool wait never looks like a
+//! deadlock; idle workers wait untimed, like any queue reader.
+//!
+//! Here: the pool itself, its start and its end (close, join, terminate).
+//! `jobs.rs` is the owner's side (submitting, collecting, callbacks),
+//! `worker.rs` the workers' loop, `methods.rs` what a script can call.
+
+mod jobs;
+mod methods;
+mod worker;
+
+use jobs::{check_workers, drain, fail, wait_slice, Job};
+pub use jobs::{run_callbacks, service, AsyncResult};
+pub use methods::{field, method, result_method};
+
+use super::process::{self, ProcessHandle};
+use super::queue::Queue;
+use super::shm::{self, Offset};
+use super::{table, Handle};
+use crate::diagnostics::ErrorObj;
+use crate::eval::Interp;
+use crate::syntax::span::Span;
+use crate::value::Value;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+use std::time::{Duration, Instant};
+
+type R<T> = Result<T, Box<ErrorObj>>;
+
+/// Bytes of a task before the function's message.
+const TASK_HEADER: usize = 13;
+
+/// The longest single wait for a result before the owner looks at its workers.
+const SLICE: Duration = Duration::from_millis(50);
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Status {
+    Open,
+    Closed,
+    Terminated,
+    Joined,
+}
+
+pub struct Pool {
+    owner: i32,
+    size: usize,
+    tasks: Queue,
+    results: Queue,
+    /// One `AtomicU32` per worker in the arena: the chunk it runs, 0 if idle.
+    busy: Offset,
+    workers: RefCell<Vec<Rc<ProcessHandle>>>,
+    next_chunk: Cell<u32>,
+    chunks: RefCell<HashMap<u32, (Rc<Job>, usize)>>,
+    /// Finished jobs whose callback is still to run.
+    ready: RefCell<VecDeque<Rc<Job>>>,
+    status: Cell<Status>,
+    last_check: Cell<Instant>,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+impl Pool {
+    pub fn describe(&self) -> String {
+        let state = match self.status.get() {
+            Status::Open => "open",
+            Status::Closed => "closed",
+            Status::Terminated | Status::Joined => "ended",
+        };
+        format!("<pool size={} {state}>", self.size)
+    }
+
+    fn busy_word(&self, index: usize) -> &AtomicU32 {
+        busy_word(Offset(self.busy.0 + 4 * index as u32))
+    }
+
+    fn pids(&self) -> Value {
+        Value::list(self.workers.borrow().iter().map(|w| Value::Int(w.pid as i64)).collect())
+    }
+}
+
+fn busy_word<'a>(off: Offset) -> &'a AtomicU32 {
+    // SAFETY: a word of the block allocated for the pool in `new`, which
+    // lives as long as the arena; it is only used atomically.
+    unsafe { &*shm::at::<AtomicU32>(off) }
+}
+
+/// `pool(n)`: start `n` workers.
+pub fn new(interp: &mut Interp, size: usize) -> R<Rc<Pool>> {
+    process::start(interp);
+    let pool = Rc::new(Pool {
+        owner: process::my_pid(),
+        size,
+        tasks: Queue::new(0)?,
+        results: Queue::new(0)?,
+        busy: shm::alloc(4 * size)?,
+        workers: RefCell::new(Vec::with_capacity(size)),
+        next_chunk: Cell::new(1),
+        chunks: RefCell::new(HashMap::new()),
+        ready: RefCell::new(VecDeque::new()),
+        status: Cell::new(Status::Open),
+        last_check: Cell::new(Instant::now()),
+    });
+    for i in 0..size {
+        pool.busy_word(i).store(0, SeqCst);
+        let w = match spawn_worker(interp, &pool, i) {
+            Ok(w) => w,
+            Err(e) => {
+                let _ = terminate(interp, &pool);
+                return Err(e);
+            }
+        };
+        pool.workers.borrow_mut().push(w);
+    }
+    interp.rt.pools.push(pool.clone());
+    Ok(pool)
+}
+
+fn spawn_worker(interp: &mut Interp, pool: &Pool, index: usize) -> R<Rc<ProcessHandle>> {
+    let (tasks, results, word) = (pool.tasks, pool.results, Offset(pool.busy.0 + 4 * index as u32));
+    match process::spawn(interp, true, move |it| worker::worker_main(it, index, tasks, results, word))? {
+        Value::Handle(Handle::Process(h)) => {
+            *h.name.borrow_mut() = format!("PoolWorker-{}", index + 1);
+            Ok(h)
+        }
+        _ => Err(ErrorObj::new("ProcessError", "could not start a pool worker")),
+    }
+}
+
+pub(super) fn check_owner(pool: &Pool) -> R<()> {
+    if pool.owner != process::my_pid() {
+        return Err(ErrorObj::new(
+            "ProcessError",
+            format!("a pool can only be used by the process that created it (pid {})", pool.owner),
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn check_open(pool: &Pool) -> R<()> {
+    check_owner(pool)?;
+    if pool.status.get() != Status::Open {
+        return Err(ErrorObj::new("ValueError", "the pool is not running (it was closed or terminated)"));
+    }
+    Ok(())
+}
+
+// ---- lifecycle ----------------------------------------------------------------
+
+pub fn close(interp: &mut Interp, pool: &Pool) -> R<()> {
+    check_owner(pool)?;
+    if pool.status.get() != Status::Open {
+        return Ok(());
+    }
+    pool.status.set(Status::Closed);
+    for _ in 0..pool.size {
+        pool.tasks.put(interp, &[], true, None, Span::default())?;
+    }
+    Ok(())
+}
+
+/// Wait for the workers of a closed pool to finish every task and leave.
+pub fn join(interp: &mut Interp, pool: &Pool, span: Span) -> R<()> {
+    check_owner(pool)?;
+    match pool.status.get() {
+        Status::Open => {
+            return Err(ErrorObj::new("ValueError", "join() needs a closed pool")
+                .with_help("call close() (no more tasks) or terminate() first"))
+        }
+        Status::Joined => return Ok(()),
+        Status::Closed | Status::Terminated => {}
+    }
+    loop {
+        check_workers(interp, pool)?;
+        let workers = pool.workers.borrow().clone();
+        let running = workers.iter().find(|w| process::exitcode(interp, w).is_none());
+        match running {
+            None => break,
+            // Results still to come: they wake us as they arrive.
+            Some(_) if !pool.chunks.borrow().is_empty() => wait_slice(interp, pool, None, span)?,
+            // Only the workers' exits to come: wait for one of them.
+            Some(w) => {
+                process::wait_child(interp, w.pid, Some(SLICE.as_secs_f64()), span)?;
+                drain(interp, pool)?;
+                run_callbacks(interp, span)?;
+            }
+        }
+    }
+    drain(interp, pool)?;
+    run_callbacks(interp, span)?;
+    pool.status.set(Status::Joined);
+    interp.rt.pools.retain(|p| !std::ptr::eq(&**p, pool));
+    Ok(())
+}
+
+/// End the workers now; unfinished tasks fail.
+pub fn terminate(interp: &mut Interp, pool: &Pool) -> R<()> {
+    check_owner(pool)?;
+    if matches!(pool.status.get(), Status::Terminated | Status::Joined) {
+        return Ok(());
+    }
+    pool.status.set(Status::Terminated);
+    let workers = pool.workers.borrow().clone();
+    for w in &workers {
+        process::send_signal(w, libc::SIGTERM)?;
+    }
+    for w in &workers {
+        if w.exitcode.get().is_none() {
+            process::wait_child(interp, w.pid, None, Span::default())?;
+        }
+    }
+    let pending: Vec<_> = pool.chunks.borrow_mut().drain().map(|(_, (job, _))| job).collect();
+    for job in pending {
+        fail(pool, &job, ErrorObj::new("ProcessError", "the pool was terminated before this task finished"));
+    }
+    pool.ready.borrow_mut().clear();
+    Ok(())
+}
+
+/// End of the program: close and join every open pool (terminate after Ctrl-C).
+pub fn finish_all(interp: &mut Interp) {
+    let pools = std::mem::take(&mut interp.rt.pools);
+    interp.rt.pools = pools.clone();
+    for pool in pools {
+        if pool.owner != process::my_pid() {
+            continue;
+        }
+        let ended = match interp.rt.interrupted {
+            true => terminate(interp, &pool),
+            false => close(interp, &pool).and_then(|()| join(interp, &pool, Span::default())),
+        };
+        if let Err(e) = ended {
+            let _ = terminate(interp, &pool);
+            if !e.ends_program() {
+                let e = interp.own(e);
+                super::output::eprint(&interp.render_error(&e));
+            }
+        }
+    }
+    interp.rt.pools.clear();
+}
