@@ -323,6 +323,13 @@ pub fn call_method(interp: &mut Interp, h: &Handle, name: &str, a: &mut Args) ->
     }
 }
 
+/// The largest put buffer kept for the next put (a huge item's is freed).
+const PUT_BUFFER_KEPT: usize = 1 << 16;
+
+thread_local! {
+    static PUT_BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 fn queue_method(interp: &mut Interp, q: &Queue, name: &str, a: &mut Args) -> R<Value> {
     let nowait = name.ends_with("_nowait");
     match name {
@@ -334,9 +341,16 @@ fn queue_method(interp: &mut Interp, q: &Queue, name: &str, a: &mut Args) -> R<V
                 a.check(1, 3, &["block", "timeout"])?;
                 (timeout_arg(a, 2)?, a.opt(1, "block").is_none_or(|v| v.truthy()))
             };
-            let bytes = value::wire::encode(interp, a.get(0))?;
-            q.put(interp, &bytes, block, timeout, a.span)?;
-            Ok(Value::Nil)
+            // Encoded into a buffer kept between puts (taken out, so a put
+            // from a signal handler during this one just uses a new one).
+            let mut bytes = PUT_BUFFER.take();
+            bytes.clear();
+            value::wire::encode_into(Some(interp), a.get(0), &mut bytes)?;
+            let put = q.put(interp, &bytes, block, timeout, a.span);
+            if bytes.capacity() <= PUT_BUFFER_KEPT {
+                PUT_BUFFER.set(bytes);
+            }
+            put.map(|_| Value::Nil)
         }
         "get" | "get_nowait" => {
             let (timeout, block) = if nowait {
@@ -345,8 +359,8 @@ fn queue_method(interp: &mut Interp, q: &Queue, name: &str, a: &mut Args) -> R<V
             } else {
                 acquire_args(a)?
             };
-            let bytes = q.get(interp, block, timeout, a.span)?;
-            value::wire::decode(interp, &bytes)
+            let item = q.get_item(interp, block, timeout, a.span)?;
+            value::wire::decode(interp, &item)
         }
         "qsize" | "empty" | "full" | "task_done" => {
             a.check(0, 0, &[])?;

@@ -27,6 +27,8 @@ use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+mod plain;
+
 type R<T> = Result<T, Box<ErrorObj>>;
 
 /// How deep lists and dicts may nest (also stops a list that contains itself).
@@ -219,11 +221,25 @@ fn handle_to_wire(h: &Handle) -> R<WireHandle> {
 
 /// Encode any value as bytes. Without `interp`, functions are refused.
 pub fn encode_with(interp: Option<&Interp>, v: &Value) -> R<Vec<u8>> {
+    let mut out = Vec::new();
+    encode_into(interp, v, &mut out)?;
+    Ok(out)
+}
+
+/// Append the bytes of `v` to `out` (a buffer the caller may reuse).
+pub fn encode_into(interp: Option<&Interp>, v: &Value, out: &mut Vec<u8>) -> R<()> {
+    let start = out.len();
+    if plain::encode(v, out) {
+        return Ok(());
+    }
+    out.truncate(start);
     let mut enc = Encoder { interp, funcs: Vec::new(), ids: FxHashMap::default() };
     let value = enc.value(v, 0)?;
     let funcs = enc.funcs.into_iter().map(|f| f.expect("every function is filled in after its captures")).collect();
-    postcard::to_allocvec(&Message { funcs, value })
-        .map_err(|e| ErrorObj::new("ValueError", format!("cannot encode value: {e}")))
+    let buf = std::mem::take(out);
+    *out = postcard::to_extend(&Message { funcs, value }, buf)
+        .map_err(|e| ErrorObj::new("ValueError", format!("cannot encode value: {e}")))?;
+    Ok(())
 }
 
 /// Encode a value to send to another process.
@@ -238,12 +254,18 @@ pub fn encode_data(v: &Value) -> R<Vec<u8>> {
 
 /// Decode bytes made by `encode` in any process of the program.
 pub fn decode(interp: &mut Interp, bytes: &[u8]) -> R<Value> {
+    if let Some(v) = plain::decode(bytes) {
+        return Ok(v);
+    }
     let msg = parse(bytes)?;
     Decoder::new(Some(interp), msg.funcs)?.value(msg.value)
 }
 
 /// Decode bytes made by `encode_data`.
 pub fn decode_data(bytes: &[u8]) -> R<Value> {
+    if let Some(v) = plain::decode(bytes) {
+        return Ok(v);
+    }
     let msg = parse(bytes)?;
     Decoder::new(None, msg.funcs)?.value(msg.value)
 }
@@ -364,6 +386,76 @@ mod tests {
         ]);
         let back = decode_data(&encode_data(&v).unwrap()).unwrap();
         assert!(crate::value::values_equal(&v, &back));
+    }
+
+    /// Plain values of every kind, nested, with edge-case numbers and text.
+    fn plain_samples() -> Vec<Value> {
+        let mut dict = crate::value::DictMap::default();
+        dict.insert(Key::Str("k".into()), Value::Int(1));
+        dict.insert(Key::Int(-300), Value::list(vec![Value::Float(-0.5), Value::Nil]));
+        dict.insert(Key::Bool(false), Value::str(""));
+        dict.insert(Key::Nil, Value::Range(Range { start: i64::MIN, end: i64::MAX, inclusive: false }));
+        vec![
+            Value::Nil,
+            Value::Bool(false),
+            Value::Int(0),
+            Value::Int(127),
+            Value::Int(-65),
+            Value::Int(i64::MAX),
+            Value::Int(i64::MIN),
+            Value::Float(f64::NAN),
+            Value::Float(1e300),
+            Value::str("hé ☃"),
+            Value::str(&"x".repeat(1024)),
+            Value::str(&"y".repeat(70_000)),
+            Value::list(vec![]),
+            Value::list((0..200).map(Value::Int).collect()),
+            Value::dict(dict.clone()),
+            Value::list(vec![Value::dict(dict), Value::list(vec![Value::list(vec![Value::Bool(true)])])]),
+        ]
+    }
+
+    /// The bytes of the general path (`WireValue` through postcard).
+    fn general_bytes(v: &Value) -> Vec<u8> {
+        postcard::to_allocvec(&Message { funcs: vec![], value: WireValue::from_value(v).unwrap() }).unwrap()
+    }
+
+    #[test]
+    fn fast_path_writes_the_same_bytes_as_postcard() {
+        for v in plain_samples() {
+            let mut fast = Vec::new();
+            assert!(plain::encode(&v, &mut fast), "{v:?} is plain");
+            assert_eq!(fast, general_bytes(&v), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn fast_path_reads_postcard_bytes() {
+        for v in plain_samples() {
+            let back = plain::decode(&general_bytes(&v)).expect("plain bytes decode on the fast path");
+            // Compared as bytes: NaN is not equal to itself.
+            assert_eq!(general_bytes(&back), general_bytes(&v), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn fast_path_gives_way_to_the_general_one() {
+        let e = Value::Error(Rc::new(*ErrorObj::new("ValueError", "bad")));
+        let v = Value::list(vec![Value::Int(1), e]);
+        assert!(!plain::encode(&v, &mut Vec::new()));
+        let bytes = encode_data(&v).unwrap();
+        assert!(plain::decode(&bytes).is_none());
+        assert!(matches!(decode_data(&bytes).unwrap(), Value::List(_)));
+        // Truncated or trailing bytes are left to postcard, which decides.
+        let ok = general_bytes(&Value::str("abc"));
+        assert!(plain::decode(&ok[..ok.len() - 1]).is_none());
+        assert!(decode_data(&ok[..ok.len() - 1]).is_err());
+        // Nesting too deep is refused by the general path, with its message.
+        let mut deep = Value::Nil;
+        for _ in 0..=MAX_DEPTH + 1 {
+            deep = Value::list(vec![deep]);
+        }
+        assert!(encode_data(&deep).unwrap_err().message.contains("nested"));
     }
 
     #[test]
