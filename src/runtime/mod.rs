@@ -323,13 +323,6 @@ pub fn call_method(interp: &mut Interp, h: &Handle, name: &str, a: &mut Args) ->
     }
 }
 
-/// The largest put buffer kept for the next put (a huge item's is freed).
-const PUT_BUFFER_KEPT: usize = 1 << 16;
-
-thread_local! {
-    static PUT_BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
 fn queue_method(interp: &mut Interp, q: &Queue, name: &str, a: &mut Args) -> R<Value> {
     let nowait = name.ends_with("_nowait");
     match name {
@@ -341,15 +334,10 @@ fn queue_method(interp: &mut Interp, q: &Queue, name: &str, a: &mut Args) -> R<V
                 a.check(1, 3, &["block", "timeout"])?;
                 (timeout_arg(a, 2)?, a.opt(1, "block").is_none_or(|v| v.truthy()))
             };
-            // Encoded into a buffer kept between puts (taken out, so a put
-            // from a signal handler during this one just uses a new one).
-            let mut bytes = PUT_BUFFER.take();
-            bytes.clear();
-            value::wire::encode_into(Some(interp), a.get(0), &mut bytes)?;
-            let put = q.put(interp, &bytes, block, timeout, a.span);
-            if bytes.capacity() <= PUT_BUFFER_KEPT {
-                PUT_BUFFER.set(bytes);
-            }
+            let put = value::wire::with_buffer(|bytes| {
+                value::wire::encode_into(Some(interp), a.get(0), bytes)?;
+                q.put(interp, bytes, block, timeout, a.span)
+            });
             put.map(|_| Value::Nil)
         }
         "get" | "get_nowait" => {
@@ -385,8 +373,11 @@ fn pipe_method(interp: &mut Interp, p: &PipeEnd, name: &str, a: &mut Args) -> R<
     match name {
         "send" => {
             a.check(1, 1, &[])?;
-            let bytes = value::wire::encode(interp, a.get(0))?;
-            p.send(interp, &bytes, a.span).map(|_| Value::Nil)
+            value::wire::with_buffer(|bytes| {
+                value::wire::encode_into(Some(interp), a.get(0), bytes)?;
+                p.send(interp, bytes, a.span)
+            })
+            .map(|_| Value::Nil)
         }
         "recv" => {
             a.check(0, 0, &[])?;
@@ -414,6 +405,9 @@ fn pipe_method(interp: &mut Interp, p: &PipeEnd, name: &str, a: &mut Args) -> R<
 
 /// `acquire(block=true, timeout=nil)`, also `acquire(false)`, `acquire(timeout=1.0)`.
 fn acquire_args(a: &Args) -> R<(Option<f64>, bool)> {
+    if a.pos.is_empty() && a.kw.is_empty() {
+        return Ok((None, true)); // the common `acquire()`
+    }
     a.check(0, 2, &["block", "timeout"])?;
     let block = a.opt(0, "block").is_none_or(|v| v.truthy());
     Ok((timeout_arg(a, 1)?, block))

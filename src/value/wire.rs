@@ -242,6 +242,27 @@ pub fn encode_into(interp: Option<&Interp>, v: &Value, out: &mut Vec<u8>) -> R<(
     Ok(())
 }
 
+/// The largest scratch buffer kept for the next `with_buffer`.
+const BUFFER_KEPT: usize = 1 << 16;
+
+thread_local! {
+    static BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// Run `f` on an empty buffer kept between calls, for bytes that are copied
+/// elsewhere at once (into a queue slot, a shared object's block): no
+/// allocation per operation. Re-entrant: a call nested in `f` (a signal
+/// handler running during a blocked put) just gets a new buffer.
+pub fn with_buffer<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
+    let mut buf = BUFFER.take();
+    buf.clear();
+    let out = f(&mut buf);
+    if buf.capacity() <= BUFFER_KEPT {
+        BUFFER.set(buf);
+    }
+    out
+}
+
 /// Encode a value to send to another process.
 pub fn encode(interp: &Interp, v: &Value) -> R<Vec<u8>> {
     encode_with(Some(interp), v)
