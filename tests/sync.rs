@@ -225,6 +225,26 @@ print(room["most"], room["now"], s.value())
 }
 
 #[test]
+fn a_burst_of_releases_lets_every_sleeper_through() {
+    // The releases come faster than the woken processes run: each woken one
+    // passes the wake-up on to the next sleeper while permits are left.
+    let out = ok(r#"
+let s = sem(0)
+let done = queue()
+let ps = []
+for i in 0..6 { ps.push(spawn { s.acquire(); done.put(i) }) }
+sleep(0.3)
+for i in 0..8 { s.release() }
+let got = []
+for i in 0..6 { got.push(done.get(timeout=10)) }
+for p in ps { p.join() }
+got.sort()
+print(got, s.value())
+"#);
+    assert_eq!(out.trim(), "[0, 1, 2, 3, 4, 5] 2");
+}
+
+#[test]
 fn sem_methods() {
     let out = ok(r#"
 sem s = 2

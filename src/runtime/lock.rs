@@ -27,6 +27,9 @@ type R<T> = Result<T, Box<ErrorObj>>;
 /// How long one blocking slice lasts before pending signals are checked.
 const SLICE: Duration = Duration::from_millis(50);
 
+/// How many more times a blocking acquire tries the lock before sleeping.
+const SPINS: u32 = 200;
+
 #[repr(C)]
 pub struct LockCell {
     mutex: libc::pthread_mutex_t,
@@ -90,12 +93,24 @@ impl Lock {
                 (true, None) => Err(self.self_deadlock(interp, span)),
             };
         }
-        // SAFETY: a mutex initialised by `Lock::new`.
-        match unsafe { libc::pthread_mutex_trylock(self.mutex()) } {
-            0 => return Ok(true),
-            libc::EOWNERDEAD => return Err(self.abandoned()),
-            _ if !block => return Ok(false),
-            _ => {}
+        // The holder is most likely running on the other CPU and about to
+        // release: look again for a few microseconds before sleeping in the
+        // kernel, which costs two system calls and a wake-up of ~35 µs here.
+        // (A held robust mutex's trylock only reads it: spinning is cheap.)
+        let tries = if block { SPINS } else { 0 };
+        for i in 0..=tries {
+            if i > 0 {
+                std::hint::spin_loop();
+            }
+            // SAFETY: a mutex initialised by `Lock::new`.
+            match unsafe { libc::pthread_mutex_trylock(self.mutex()) } {
+                0 => return Ok(true),
+                libc::EOWNERDEAD => return Err(self.abandoned()),
+                _ => {}
+            }
+        }
+        if !block {
+            return Ok(false);
         }
         let deadline = wait::deadline_of(timeout);
         let _rec = wait::begin(interp, WaitKind::Lock, span, self.id(), timeout.is_some())?;

@@ -232,83 +232,13 @@ fn timeout_arg(a: &Args, pos: usize) -> R<Option<f64>> {
 }
 
 pub fn call_method(interp: &mut Interp, h: &Handle, name: &str, a: &mut Args) -> R<Value> {
+    // One small function per kind: the hot ones (lock, sem, queue) do not
+    // pay for the stack frame of the others.
     match h {
-        Handle::Process(p) => match name {
-            "join" => {
-                a.check(0, 1, &["timeout"])?;
-                let timeout = timeout_arg(a, 0)?;
-                process::join(interp, p, timeout, a.span)?;
-                Ok(Value::Nil)
-            }
-            "is_alive" => {
-                a.check(0, 0, &[])?;
-                Ok(Value::Bool(process::is_alive(interp, p)))
-            }
-            "terminate" => {
-                a.check(0, 0, &[])?;
-                process::send_signal(p, libc::SIGTERM).map(|_| Value::Nil)
-            }
-            "kill" => {
-                a.check(0, 0, &[])?;
-                process::send_signal(p, libc::SIGKILL).map(|_| Value::Nil)
-            }
-            _ => Err(crate::builtins::no_method(&Value::Handle(h.clone()), name)),
-        },
-        Handle::Lock(l) => match name {
-            "acquire" => {
-                let (timeout, block) = acquire_args(a)?;
-                Ok(Value::Bool(l.acquire(interp, timeout, block, a.span)?))
-            }
-            "release" => {
-                a.check(0, 0, &[])?;
-                l.release(interp).map(|_| Value::Nil)
-            }
-            "locked" => {
-                a.check(0, 0, &[])?;
-                Ok(Value::Bool(l.owner().is_some()))
-            }
-            _ => Err(crate::builtins::no_method(&Value::Handle(h.clone()), name)),
-        },
-        Handle::Sem(s) => match name {
-            "acquire" => {
-                let (timeout, block) = acquire_args(a)?;
-                Ok(Value::Bool(s.acquire(interp, timeout, block, a.span)?))
-            }
-            "release" => {
-                a.check(0, 0, &[])?;
-                s.release().map(|_| Value::Nil)
-            }
-            "value" => {
-                a.check(0, 0, &[])?;
-                Ok(Value::Int(s.value() as i64))
-            }
-            _ => Err(crate::builtins::no_method(&Value::Handle(h.clone()), name)),
-        },
-        Handle::Event(e) => {
-            match name {
-                // Traced first, so the set shows before the waiters wake.
-                "set" => {
-                    trace::op(interp, "event set", a.span);
-                    e.set();
-                }
-                "clear" => {
-                    trace::op(interp, "event clear", a.span);
-                    e.clear();
-                }
-                "is_set" => {
-                    a.check(0, 0, &[])?;
-                    return Ok(Value::Bool(e.is_set()));
-                }
-                "wait" => {
-                    a.check(0, 1, &["timeout"])?;
-                    let timeout = timeout_arg(a, 0)?;
-                    return Ok(Value::Bool(e.wait(interp, timeout, a.span)?));
-                }
-                _ => return Err(crate::builtins::no_method(&Value::Handle(h.clone()), name)),
-            }
-            a.check(0, 0, &[])?;
-            Ok(Value::Nil)
-        }
+        Handle::Process(p) => process_method(interp, p, name, a),
+        Handle::Lock(l) => lock_method(interp, l, name, a),
+        Handle::Sem(s) => sem_method(interp, s, name, a),
+        Handle::Event(e) => event_method(interp, e, name, a),
         Handle::Queue(q) => queue_method(interp, q, name, a),
         Handle::Pipe(p) => pipe_method(interp, p, name, a),
         Handle::Pool(p) => pool::method(interp, p, name, a),
@@ -323,6 +253,94 @@ pub fn call_method(interp: &mut Interp, h: &Handle, name: &str, a: &mut Args) ->
     }
 }
 
+#[inline(never)]
+fn process_method(interp: &mut Interp, p: &Rc<ProcessHandle>, name: &str, a: &mut Args) -> R<Value> {
+    match name {
+        "join" => {
+            a.check(0, 1, &["timeout"])?;
+            let timeout = timeout_arg(a, 0)?;
+            process::join(interp, p, timeout, a.span)?;
+            Ok(Value::Nil)
+        }
+        "is_alive" => {
+            a.check(0, 0, &[])?;
+            Ok(Value::Bool(process::is_alive(interp, p)))
+        }
+        "terminate" => {
+            a.check(0, 0, &[])?;
+            process::send_signal(p, libc::SIGTERM).map(|_| Value::Nil)
+        }
+        "kill" => {
+            a.check(0, 0, &[])?;
+            process::send_signal(p, libc::SIGKILL).map(|_| Value::Nil)
+        }
+        _ => Err(crate::builtins::no_method(&Value::Handle(Handle::Process(p.clone())), name)),
+    }
+}
+
+fn lock_method(interp: &mut Interp, l: &Lock, name: &str, a: &mut Args) -> R<Value> {
+    match name {
+        "acquire" => {
+            let (timeout, block) = acquire_args(a)?;
+            Ok(Value::Bool(l.acquire(interp, timeout, block, a.span)?))
+        }
+        "release" => {
+            a.check(0, 0, &[])?;
+            l.release(interp).map(|_| Value::Nil)
+        }
+        "locked" => {
+            a.check(0, 0, &[])?;
+            Ok(Value::Bool(l.owner().is_some()))
+        }
+        _ => Err(crate::builtins::no_method(&Value::Handle(Handle::Lock(*l)), name)),
+    }
+}
+
+fn sem_method(interp: &mut Interp, s: &Sem, name: &str, a: &mut Args) -> R<Value> {
+    match name {
+        "acquire" => {
+            let (timeout, block) = acquire_args(a)?;
+            Ok(Value::Bool(s.acquire(interp, timeout, block, a.span)?))
+        }
+        "release" => {
+            a.check(0, 0, &[])?;
+            s.release().map(|_| Value::Nil)
+        }
+        "value" => {
+            a.check(0, 0, &[])?;
+            Ok(Value::Int(s.value() as i64))
+        }
+        _ => Err(crate::builtins::no_method(&Value::Handle(Handle::Sem(*s)), name)),
+    }
+}
+
+#[inline(never)]
+fn event_method(interp: &mut Interp, e: &Event, name: &str, a: &mut Args) -> R<Value> {
+    match name {
+        // Traced first, so the set shows before the waiters wake.
+        "set" => {
+            trace::op(interp, "event set", a.span);
+            e.set();
+        }
+        "clear" => {
+            trace::op(interp, "event clear", a.span);
+            e.clear();
+        }
+        "is_set" => {
+            a.check(0, 0, &[])?;
+            return Ok(Value::Bool(e.is_set()));
+        }
+        "wait" => {
+            a.check(0, 1, &["timeout"])?;
+            let timeout = timeout_arg(a, 0)?;
+            return Ok(Value::Bool(e.wait(interp, timeout, a.span)?));
+        }
+        _ => return Err(crate::builtins::no_method(&Value::Handle(Handle::Event(*e)), name)),
+    }
+    a.check(0, 0, &[])?;
+    Ok(Value::Nil)
+}
+
 fn queue_method(interp: &mut Interp, q: &Queue, name: &str, a: &mut Args) -> R<Value> {
     let nowait = name.ends_with("_nowait");
     match name {
@@ -334,9 +352,11 @@ fn queue_method(interp: &mut Interp, q: &Queue, name: &str, a: &mut Args) -> R<V
                 a.check(1, 3, &["block", "timeout"])?;
                 (timeout_arg(a, 2)?, a.opt(1, "block").is_none_or(|v| v.truthy()))
             };
-            let bytes = value::wire::encode(interp, a.get(0))?;
-            q.put(interp, &bytes, block, timeout, a.span)?;
-            Ok(Value::Nil)
+            let put = value::wire::with_buffer(|bytes| {
+                value::wire::encode_into(interp, a.get(0), bytes)?;
+                q.put(interp, bytes, block, timeout, a.span)
+            });
+            put.map(|_| Value::Nil)
         }
         "get" | "get_nowait" => {
             let (timeout, block) = if nowait {
@@ -345,8 +365,8 @@ fn queue_method(interp: &mut Interp, q: &Queue, name: &str, a: &mut Args) -> R<V
             } else {
                 acquire_args(a)?
             };
-            let bytes = q.get(interp, block, timeout, a.span)?;
-            value::wire::decode(interp, &bytes)
+            let item = q.get_item(interp, block, timeout, a.span)?;
+            value::wire::decode(interp, &item)
         }
         "qsize" | "empty" | "full" | "task_done" => {
             a.check(0, 0, &[])?;
@@ -371,8 +391,11 @@ fn pipe_method(interp: &mut Interp, p: &PipeEnd, name: &str, a: &mut Args) -> R<
     match name {
         "send" => {
             a.check(1, 1, &[])?;
-            let bytes = value::wire::encode(interp, a.get(0))?;
-            p.send(interp, &bytes, a.span).map(|_| Value::Nil)
+            value::wire::with_buffer(|bytes| {
+                value::wire::encode_into(interp, a.get(0), bytes)?;
+                p.send(interp, bytes, a.span)
+            })
+            .map(|_| Value::Nil)
         }
         "recv" => {
             a.check(0, 0, &[])?;
@@ -400,6 +423,9 @@ fn pipe_method(interp: &mut Interp, p: &PipeEnd, name: &str, a: &mut Args) -> R<
 
 /// `acquire(block=true, timeout=nil)`, also `acquire(false)`, `acquire(timeout=1.0)`.
 fn acquire_args(a: &Args) -> R<(Option<f64>, bool)> {
+    if a.pos.is_empty() && a.kw.is_empty() {
+        return Ok((None, true)); // the common `acquire()`
+    }
     a.check(0, 2, &["block", "timeout"])?;
     let block = a.opt(0, "block").is_none_or(|v| v.truthy());
     Ok((timeout_arg(a, 1)?, block))

@@ -18,7 +18,9 @@
 //! ```
 //! Item `i` lives in `ring[i & (cap - 1)]`: a `Slot` holding the item's
 //! postcard bytes inline when they fit in `INLINE` bytes, else the offset of
-//! an arena block holding them (so items of many MiB just work).
+//! an arena block holding them (so items of many MiB just work). A getter
+//! decodes a big item in place: once its removal is committed the block is
+//! the getter's alone, and is freed when the `Item` is dropped.
 //!
 //! Crash safety: a process may die (SIGKILL) anywhere. Every change becomes
 //! visible through one aligned store made with the mutex held — `head += 1`
@@ -163,7 +165,7 @@ impl Queue {
     pub fn put(&self, interp: &mut Interp, bytes: &[u8], mut block: bool, timeout: Option<f64>, span: Span) -> R<()> {
         // A big item is copied into its own block before taking the mutex.
         let block_off = if bytes.len() > INLINE {
-            let off = shm::alloc(bytes.len())?;
+            let off = shm::alloc_unzeroed(bytes.len())?;
             // SAFETY: a fresh block of at least `bytes.len()` bytes, ours alone.
             unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), shm::at::<u8>(off), bytes.len()) };
             Some(off)
@@ -262,17 +264,21 @@ impl Queue {
 
     /// Take the oldest item's bytes. Errors: `Empty` when `block` is false
     /// and the queue is empty, or when `timeout` passes first.
-    pub fn get(&self, interp: &mut Interp, mut block: bool, timeout: Option<f64>, span: Span) -> R<Vec<u8>> {
+    pub fn get(&self, interp: &mut Interp, block: bool, timeout: Option<f64>, span: Span) -> R<Vec<u8>> {
+        self.get_item(interp, block, timeout, span).map(|item| item.to_vec())
+    }
+
+    /// `get`, with the item's bytes read in place where they can be.
+    pub fn get_item(&self, interp: &mut Interp, mut block: bool, timeout: Option<f64>, span: Span) -> R<Item> {
         let deadline = wait::deadline_of(timeout);
         let mut rec: Option<Recorded> = None;
         loop {
             let g = self.locked();
             if self.count() > 0 {
-                let (bytes, block_off) = self.pop();
+                let item = self.pop();
                 let more = self.count() > 0;
                 let stamp = super::trace::stamp();
                 drop(g);
-                block_off.into_iter().for_each(shm::free);
                 if self.maxsize() > 0 {
                     self.signal(Await::Room);
                 }
@@ -282,7 +288,7 @@ impl Queue {
                 if let Some(at) = stamp {
                     super::trace::op_at(interp, "queue get", span, at);
                 }
-                return Ok(bytes);
+                return Ok(item);
             }
             match if block { self.sleep(interp, g, Await::Item, deadline, &mut rec, span) } else { Ok(false) } {
                 Ok(true) => {}
@@ -294,28 +300,35 @@ impl Queue {
         }
     }
 
-    /// Copy the oldest item out, then commit its removal. Call with the
+    /// Take the oldest item out, then commit its removal. Call with the
     /// mutex held and at least one item present.
-    fn pop(&self) -> (Vec<u8>, Option<Offset>) {
+    fn pop(&self) -> Item {
         let c = self.cell();
         let head = c.head.load(Acquire);
         let (ring, cap) = split(c.ring.load(Acquire));
         let slot = shm::at::<Slot>(Offset(ring + (head & (cap - 1)) * std::mem::size_of::<Slot>() as u32));
         // SAFETY: the slot holds a committed item (head != tail); the mutex is
-        // held so nobody else reads or frees it.
-        let (bytes, block_off) = unsafe {
+        // held so nobody else reads or frees it. A big item's block is not
+        // copied: once the removal is committed it is this process's alone.
+        let item = unsafe {
             let len = (*slot).len as usize;
             match (*slot).block {
-                0 => (
-                    std::slice::from_raw_parts(std::ptr::addr_of!((*slot).data).cast::<u8>(), len.min(INLINE)).to_vec(),
-                    None,
-                ),
-                b => (std::slice::from_raw_parts(shm::at::<u8>(Offset(b)), len).to_vec(), Some(Offset(b))),
+                0 => {
+                    let mut data = [0u8; INLINE];
+                    let len = len.min(INLINE);
+                    std::ptr::copy_nonoverlapping(
+                        std::ptr::addr_of!((*slot).data).cast::<u8>(),
+                        data.as_mut_ptr(),
+                        len,
+                    );
+                    Item::Inline { data, len: len as u8 }
+                }
+                b => Item::Block { off: Offset(b), len },
             }
         };
         c.head.store(head.wrapping_add(1), Release);
         c.get_seq.fetch_add(1, SeqCst);
-        (bytes, block_off)
+        item
     }
 
     /// `task_done()`: one fewer unfinished task; ValueError if there is none.
@@ -428,6 +441,34 @@ impl Queue {
         let max = self.maxsize();
         let bound = if max == 0 { String::new() } else { format!(" maxsize={max}") };
         format!("<queue #{} size={}{bound}>", self.id(), self.qsize())
+    }
+}
+
+/// An item taken from a queue: its bytes, copied out of the ring when small,
+/// else still in their arena block, which is freed when the item is dropped.
+pub enum Item {
+    Inline { data: [u8; INLINE], len: u8 },
+    Block { off: Offset, len: usize },
+}
+
+impl std::ops::Deref for Item {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Item::Inline { data, len } => &data[..*len as usize],
+            // SAFETY: a block of at least `len` bytes, owned by this item
+            // since `pop` committed its removal.
+            Item::Block { off, len } => unsafe { std::slice::from_raw_parts(shm::at::<u8>(*off), *len) },
+        }
+    }
+}
+
+impl Drop for Item {
+    fn drop(&mut self) {
+        if let Item::Block { off, .. } = self {
+            shm::free(*off);
+        }
     }
 }
 

@@ -4,9 +4,12 @@
 //! ```text
 //! count    u32   permits left; the futex word
 //! waiters  u32   processes blocked (or about to block) on `count`
+//! woken    u32   1 while a woken waiter has not run yet
 //! ```
 //! `acquire` takes a permit with a compare-and-swap, else sleeps in the
-//! kernel on `count == 0`; `release` adds one and wakes one sleeper if any.
+//! kernel on `count == 0`; `release` adds one and wakes one sleeper if any,
+//! unless one is already woken (see `signal`, and the same scheme in
+//! queue.rs). Sleeps last at most `SLICE`.
 //! A semaphore has no owner: a permit held by a process that is killed is
 //! lost (as in Python).
 
@@ -19,6 +22,7 @@ use crate::diagnostics::ErrorObj;
 use crate::eval::Interp;
 use crate::syntax::span::Span;
 use std::sync::atomic::{AtomicU32, Ordering::*};
+use std::time::{Duration, Instant};
 
 type R<T> = Result<T, Box<ErrorObj>>;
 
@@ -26,7 +30,12 @@ type R<T> = Result<T, Box<ErrorObj>>;
 struct SemCell {
     count: AtomicU32,
     waiters: AtomicU32,
+    woken: AtomicU32,
 }
+
+/// The longest single sleep before a waiter looks again by itself: bounds
+/// the delay if a woken process is killed before it could pass a wake on.
+const SLICE: Duration = Duration::from_millis(50);
 
 /// A handle to a semaphore in the arena.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,22 +96,54 @@ impl Sem {
         let c = self.cell();
         loop {
             c.waiters.fetch_add(1, SeqCst);
-            let r = futex::wait_until(interp, &c.count, 0, deadline);
+            let slice_end = Instant::now() + SLICE;
+            // An untimed wait is a place where the main process looks for a deadlock.
+            let r = if deadline.is_none() { super::deadlock::tick(interp) } else { Ok(()) }
+                .and_then(|()| {
+                    futex::wait_until(interp, &c.count, 0, Some(deadline.map_or(slice_end, |d| d.min(slice_end))))
+                })
+                .map(|woke| woke || deadline.is_none_or(|d| Instant::now() < d));
             c.waiters.fetch_sub(1, SeqCst);
-            match r {
-                Ok(true) => {}
-                Ok(false) => return Ok(self.try_take()),
+            // This process runs again: a wake-up meant for "someone" has arrived.
+            c.woken.store(0, SeqCst);
+            let got = match r {
+                Ok(true) => self.try_take(),
+                Ok(false) => {
+                    let got = self.try_take();
+                    self.pass_wake();
+                    return Ok(got);
+                }
                 Err(e) => {
-                    // We may have eaten a wake-up meant for a permit: pass it on.
-                    if c.count.load(SeqCst) > 0 {
-                        futex::wake(&c.count, 1);
-                    }
+                    self.pass_wake();
                     return Err(e);
                 }
-            }
-            if self.try_take() {
+            };
+            if got {
+                self.pass_wake();
                 return Ok(true);
             }
+        }
+    }
+
+    /// Permits are left and someone may sleep with no wake-up on its way
+    /// (this process may have taken the one meant for it): wake one.
+    fn pass_wake(&self) {
+        if self.cell().count.load(SeqCst) > 0 {
+            self.signal();
+        }
+    }
+
+    /// Wake one sleeper, unless one was woken and has not run yet: that one
+    /// takes a permit, and passes the wake on if it leaves more behind. A
+    /// fast releaser then makes one wake-up call per nap, not one per
+    /// release (each is a system call, useless while the woken process
+    /// waits for a CPU).
+    fn signal(&self) {
+        let c = self.cell();
+        if c.waiters.load(SeqCst) > 0 && c.woken.swap(1, SeqCst) == 0 && futex::wake(&c.count, 1) <= 0 {
+            // Nobody was asleep in the kernel: a registered waiter has not
+            // slept yet and will see the count by itself.
+            c.woken.store(0, SeqCst);
         }
     }
 
@@ -114,9 +155,7 @@ impl Sem {
             c.count.fetch_sub(1, SeqCst);
             return Err(ErrorObj::new("ValueError", "semaphore released too many times"));
         }
-        if c.waiters.load(SeqCst) > 0 {
-            futex::wake(&c.count, 1);
-        }
+        self.signal();
         Ok(())
     }
 }

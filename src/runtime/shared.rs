@@ -120,9 +120,11 @@ impl Shared {
 
     /// One atomic write of the whole value.
     pub fn set(&self, v: &Value) -> R<()> {
-        let bytes = wire::encode_data(v)?;
-        let _g = self.locked();
-        self.store(&bytes)
+        wire::with_buffer(|bytes| {
+            wire::encode_data_into(v, bytes)?;
+            let _g = self.locked();
+            self.store(bytes)
+        })
     }
 
     /// One atomic read-modify-write. `f` must not run user code.
@@ -130,7 +132,10 @@ impl Shared {
         let _g = self.locked();
         let v = self.load()?;
         let out = f(&v)?;
-        self.store(&wire::encode_data(&v)?)?;
+        wire::with_buffer(|bytes| {
+            wire::encode_data_into(&v, bytes)?;
+            self.store(bytes)
+        })?;
         Ok(out)
     }
 

@@ -99,6 +99,16 @@ fn class_of(bytes: usize) -> u32 {
 
 /// Allocate `bytes` zeroed bytes (8-aligned) in the arena.
 pub fn alloc(bytes: usize) -> R<Offset> {
+    alloc_block(bytes, true)
+}
+
+/// Allocate `bytes` bytes that the caller overwrites at once (a queue item):
+/// a reused block keeps its old contents instead of being zeroed.
+pub fn alloc_unzeroed(bytes: usize) -> R<Offset> {
+    alloc_block(bytes, false)
+}
+
+fn alloc_block(bytes: usize, zeroed: bool) -> R<Offset> {
     let b = base()?;
     let class = class_of(bytes);
     let full = || {
@@ -131,7 +141,9 @@ pub fn alloc(bytes: usize) -> R<Offset> {
     // SAFETY: the block [block, block + size) is ours alone now.
     unsafe {
         *(b.add(block) as *mut u64) = class as u64;
-        std::ptr::write_bytes(b.add(block + 8), 0, size - 8);
+        if zeroed {
+            std::ptr::write_bytes(b.add(block + 8), 0, size - 8);
+        }
     }
     Ok(Offset((block + 8) as u32))
 }

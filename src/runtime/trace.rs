@@ -370,10 +370,15 @@ pub fn wait_end() {
 }
 
 /// This process took a lock or a sem permit at `span`.
+#[inline]
 pub fn hold_begin(interp: &Interp, hold: Hold, obj: u64, span: Span) {
-    if !enabled() {
-        return;
+    if enabled() {
+        emit_hold_begin(interp, hold, obj, span);
     }
+}
+
+#[cold]
+fn emit_hold_begin(interp: &Interp, hold: Hold, obj: u64, span: Span) {
     let (what, noun) = match hold {
         Hold::Lock => ("hold lock", "lock"),
         Hold::Sem => ("hold sem", "sem"),
@@ -389,10 +394,15 @@ pub fn hold_begin(interp: &Interp, hold: Hold, obj: u64, span: Span) {
 }
 
 /// This process gave a lock or a sem permit back.
+#[inline]
 pub fn hold_end(hold: Hold, obj: u64) {
-    if !enabled() {
-        return;
+    if enabled() {
+        emit_hold_end(hold, obj);
     }
+}
+
+#[cold]
+fn emit_hold_end(hold: Hold, obj: u64) {
     let (n, c) = match hold {
         Hold::Lock => ("release lock", "release,lock"),
         Hold::Sem => ("release sem", "release,sem"),

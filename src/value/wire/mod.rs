@@ -229,6 +229,11 @@ pub fn encode_into(interp: &Interp, v: &Value, out: &mut Vec<u8>) -> R<()> {
     message_into(Some(interp), out, |enc, out| enc.write(v, 0, out))
 }
 
+/// Append the message of `v` to `out`, refusing functions (`encode_data`).
+pub fn encode_data_into(v: &Value, out: &mut Vec<u8>) -> R<()> {
+    message_into(None, out, |enc, out| enc.write(v, 0, out))
+}
+
 /// Append the message of a list of `items` to `out`: the same bytes as
 /// `encode_into` of `Value::list(items.to_vec())`, without the copy.
 pub fn encode_list_into(interp: &Interp, items: &[Value], out: &mut Vec<u8>) -> R<()> {
@@ -255,6 +260,27 @@ fn message_into(
         postcard::to_allocvec(&funcs).map_err(|e| ErrorObj::new("ValueError", format!("cannot encode value: {e}")))?;
     out.splice(start..start + 1, head);
     Ok(())
+}
+
+/// The largest scratch buffer kept for the next `with_buffer`.
+const BUFFER_KEPT: usize = 1 << 16;
+
+thread_local! {
+    static BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// Run `f` on an empty buffer kept between calls, for bytes that are copied
+/// elsewhere at once (into a queue slot, a shared object's block): no
+/// allocation per operation. Re-entrant: a call nested in `f` (a signal
+/// handler running during a blocked put) just gets a new buffer.
+pub fn with_buffer<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
+    let mut buf = BUFFER.take();
+    buf.clear();
+    let out = f(&mut buf);
+    if buf.capacity() <= BUFFER_KEPT {
+        BUFFER.set(buf);
+    }
+    out
 }
 
 /// Encode a value to send to another process.
@@ -396,6 +422,54 @@ mod tests {
         ]);
         let back = decode_data(&encode_data(&v).unwrap()).unwrap();
         assert!(crate::value::values_equal(&v, &back));
+    }
+
+    /// Plain values of every kind, nested, with edge-case numbers and text.
+    fn plain_samples() -> Vec<Value> {
+        let mut dict = crate::value::DictMap::default();
+        dict.insert(Key::Str("k".into()), Value::Int(1));
+        dict.insert(Key::Int(-300), Value::list(vec![Value::Float(-0.5), Value::Nil]));
+        dict.insert(Key::Bool(false), Value::str(""));
+        dict.insert(Key::Nil, Value::Range(Range { start: i64::MIN, end: i64::MAX, inclusive: false }));
+        vec![
+            Value::Nil,
+            Value::Bool(false),
+            Value::Int(0),
+            Value::Int(127),
+            Value::Int(-65),
+            Value::Int(i64::MAX),
+            Value::Int(i64::MIN),
+            Value::Float(f64::NAN),
+            Value::Float(1e300),
+            Value::str("hé ☃"),
+            Value::str(&"x".repeat(1024)),
+            Value::str(&"y".repeat(70_000)),
+            Value::list(vec![]),
+            Value::list((0..200).map(Value::Int).collect()),
+            Value::dict(dict.clone()),
+            Value::list(vec![Value::dict(dict), Value::list(vec![Value::list(vec![Value::Bool(true)])])]),
+        ]
+    }
+
+    #[test]
+    fn plain_samples_round_trip_to_the_same_bytes() {
+        for v in plain_samples() {
+            let bytes = encode_data(&v).unwrap();
+            let back = decode_data(&bytes).unwrap();
+            // Compared as bytes: NaN is not equal to itself.
+            assert_eq!(encode_data(&back).unwrap(), bytes, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn damaged_or_too_deep_data_is_an_error() {
+        let ok = encode_data(&Value::str("abc")).unwrap();
+        assert!(decode_data(&ok[..ok.len() - 1]).is_err());
+        let mut deep = Value::Nil;
+        for _ in 0..=MAX_DEPTH + 1 {
+            deep = Value::list(vec![deep]);
+        }
+        assert!(encode_data(&deep).unwrap_err().message.contains("nested"));
     }
 
     #[test]
