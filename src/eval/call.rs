@@ -75,7 +75,11 @@ impl Interp {
         }
     }
 
+    #[inline]
     fn eval_args(&mut self, args: &[Arg], env: &Rc<Frame>) -> Result<(Vec<Value>, KwArgs), Flow> {
+        if args.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
         let mut pos = Vec::with_capacity(args.len());
         let mut kw = Vec::new();
         for a in args {
@@ -279,10 +283,12 @@ impl Interp {
         span: Span,
         env: &Rc<Frame>,
     ) -> Result<Value, Flow> {
-        let obj = self.eval(recv, env)?;
+        let obj = self.operand(recv, env)?;
         let (pos, kw) = self.eval_args(args, env)?;
         let mut args = Args { pos, kw, span, name: name.name.clone(), owner: "" };
-        crate::builtins::call_method(self, &obj, &name.name, &mut args).at(span)
+        let r = crate::builtins::call_method(self, &obj, &name.name, &mut args).at(span);
+        obj.discard();
+        r
     }
 }
 
