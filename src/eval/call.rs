@@ -42,7 +42,7 @@ impl Interp {
         if c.def.on_stack {
             let base = self.stack.len();
             for a in args {
-                match self.operand(&a.value, env) {
+                match self.argument(&a.value, env) {
                     Ok(v) => self.stack.push(v),
                     Err(e) => {
                         self.pop_locals(base);

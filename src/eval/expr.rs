@@ -145,7 +145,7 @@ impl Interp {
 
     /// The truth of a condition; comparisons of ints give a `bool` without
     /// making a `Value`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn eval_cond(&mut self, e: &Expr, env: &Rc<Frame>) -> Result<bool, Flow> {
         if let ExprKind::Binary { op, lhs, rhs } = &e.kind {
             if let (Some(x), Some(y)) = (self.peek_int(lhs, env), self.peek_int(rhs, env)) {
@@ -161,6 +161,11 @@ impl Interp {
                 }
             }
         }
+        self.eval_truth(e, env)
+    }
+
+    #[inline(never)]
+    fn eval_truth(&mut self, e: &Expr, env: &Rc<Frame>) -> Result<bool, Flow> {
         let v = self.eval(e, env)?;
         let t = v.truthy();
         v.discard();
@@ -189,6 +194,20 @@ impl Interp {
 
     /// Evaluate, with the leaves (literals, variables) inline: they are half
     /// of all expressions.
+    /// `operand`, and ints combined in place (`n - 1`) without entering
+    /// `eval`: for call arguments.
+    #[inline(always)]
+    pub(crate) fn argument(&mut self, e: &Expr, env: &Rc<Frame>) -> EResult {
+        if let ExprKind::Binary { op, lhs, rhs } = &e.kind {
+            if let (Some(x), Some(y)) = (self.peek_int(lhs, env), self.peek_int(rhs, env)) {
+                if let Some(v) = int_fast(*op, x, y) {
+                    return Ok(v);
+                }
+            }
+        }
+        self.operand(e, env)
+    }
+
     #[inline(always)]
     pub(crate) fn operand(&mut self, e: &Expr, env: &Rc<Frame>) -> EResult {
         match &e.kind {

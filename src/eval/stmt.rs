@@ -44,7 +44,7 @@ impl Interp {
             }
             StmtKind::Return(e) => {
                 let v = match e {
-                    Some(e) => self.eval(e, env)?,
+                    Some(e) => self.operand(e, env)?,
                     None => Value::Nil,
                 };
                 std::mem::replace(&mut self.ret, v).discard();
