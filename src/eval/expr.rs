@@ -305,7 +305,14 @@ impl Interp {
             }
             Value::Dict(map) => {
                 let key = Key::from_value(index)?;
-                map.borrow_mut().insert(key, v);
+                let mut map = map.borrow_mut();
+                // Grow big dicts threefold, as CPython does: fewer rehashes
+                // than hashbrown's doubling.
+                if map.len() == map.capacity() && map.len() >= 4096 {
+                    let more = map.len() * 2;
+                    map.reserve(more);
+                }
+                map.insert(key, v);
                 Ok(())
             }
             Value::Handle(h) => crate::runtime::index_set(h, index, v),
