@@ -312,7 +312,9 @@ impl Interp {
                     let more = map.len() * 2;
                     map.reserve(more);
                 }
-                map.insert(key, v);
+                if let Some(old) = map.insert(key, v) {
+                    old.discard();
+                }
                 Ok(())
             }
             Value::Handle(h) => crate::runtime::index_set(h, index, v),

@@ -191,7 +191,10 @@ impl Interp {
                         self.compound(bin, &old, &rhs, value.span)?
                     }
                 };
-                self.index_set(&o, &i, new).at(index.span)
+                let r = self.index_set(&o, &i, new).at(index.span);
+                o.discard();
+                i.discard();
+                r
             }
             Target::Field { obj, name } => {
                 let o = self.eval(obj, env)?;
