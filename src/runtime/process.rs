@@ -196,7 +196,7 @@ fn child_name_for(interp: &mut Interp, what: &str) -> String {
 /// process table, and in the child forget the parent's state.
 fn fork_child(interp: &mut Interp, name: String, daemon: bool, what: &str) -> R<Forked> {
     start(interp);
-    let threads = thread_count();
+    let threads = settled_thread_count();
     if threads > 1 {
         // A child would inherit locks held by threads that do not exist in
         // it and could hang on its first print: refuse (LANGUAGE.md §13).
@@ -245,6 +245,20 @@ fn fork_child(interp: &mut Interp, name: String, daemon: bool, what: &str) -> R<
             Ok(Forked::Parent { pid: child.as_raw(), slot })
         }
     }
+}
+
+/// Threads of this process, once the ones just joined are gone: a joined
+/// thread (`run()`'s pipe readers) leaves the kernel's count a moment after
+/// `join` returns, so a count above one is looked at again for up to 50 ms.
+fn settled_thread_count() -> usize {
+    let mut threads = thread_count();
+    let mut tries = 0;
+    while threads > 1 && tries < 50 {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        threads = thread_count();
+        tries += 1;
+    }
+    threads
 }
 
 /// Threads of this process (field 20 of /proc/self/stat); 1 if unknown.
