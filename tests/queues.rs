@@ -5,10 +5,7 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::Run;
 
@@ -258,41 +255,18 @@ fn ctrl_c_interrupts_queue_and_pipe_waits() {
     for wait in ["q.get()", "b.put(2)", "q2.join()", "r.recv()", "r.poll(30)"] {
         let src =
             format!("queue q\nqueue b = 1\nb.put(1)\nqueue q2\nq2.put(1)\npipe w -> r\nprint(\"waiting\")\n{wait}\n");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mpscript"))
-            .args(["--timeout", "30", "-e", &src])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .spawn()
-            .expect("start mpscript");
-        let mut stdout = child.stdout.take().unwrap();
-        let mut first = [0u8; 8];
-        stdout.read_exact(&mut first).expect("read 'waiting'");
-        std::thread::sleep(Duration::from_millis(200));
-        let t0 = Instant::now();
-        // SAFETY: plain kill of the group we just created.
-        unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) };
-        let out = child.wait_with_output().expect("wait");
-        assert!(t0.elapsed() < Duration::from_secs(5), "{wait}: took {:?}", t0.elapsed());
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("KeyboardInterrupt"), "{wait}: {stderr}");
+        let (out, took) = common::interrupt_waiting("queue_wait", &src);
+        assert!(took < Duration::from_secs(5), "{wait}: took {took:?}");
+        assert!(out.stderr.contains("KeyboardInterrupt"), "{wait}: {}", out.stderr);
     }
 }
 
 #[test]
 fn queue_and_pipe_waits_are_recorded_in_the_process_table() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mpscript"))
-        .env("MPSCRIPT_HISTORY", "")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start mpscript");
     let input = "queue q\nqueue full = 1\nfull.put(0)\nqueue j\nj.put(0)\npipe a, b\n\
                  let ps = [spawn { q.get() }, spawn { full.put(1, timeout=20) }, spawn { j.join() }, spawn { b.recv() }]\n\
                  sleep(0.5)\n:ps\nfor p in ps { p.kill() }\n";
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::repl_piped(input);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("waiting for an item from queue `q` at"), "{stdout}");
     assert!(stdout.contains("waiting for room in queue `full` at") && stdout.contains("(with timeout)"), "{stdout}");

@@ -1,6 +1,8 @@
 //! The REPL driven through a pipe (LANGUAGE.md §12): each test feeds lines
 //! to the real binary's standard input and checks what comes out.
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -12,15 +14,7 @@ struct Session {
 }
 
 fn repl(input: &str) -> Session {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mpscript"))
-        .env("MPSCRIPT_HISTORY", "")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start mpscript");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
-    let out = child.wait_with_output().expect("wait for mpscript");
+    let out = common::repl_piped(input);
     Session {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),

@@ -5,10 +5,7 @@
 
 mod common;
 
-use std::io::Read;
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::Run;
 
@@ -341,41 +338,16 @@ fn ctrl_c_interrupts_waits_on_every_primitive() {
         let src = format!(
             "lock l\nsem s = 0\nevent e\nlet p = spawn {{ l.acquire(); sleep(30) }}\nsleep(0.2)\nprint(\"waiting\")\n{wait}\n"
         );
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mpscript"))
-            .args(["--timeout", "30", "-e", &src])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .spawn()
-            .expect("start mpscript");
-        let mut stdout = child.stdout.take().unwrap();
-        let mut first = [0u8; 8];
-        stdout.read_exact(&mut first).expect("read 'waiting'");
-        std::thread::sleep(Duration::from_millis(200));
-        let t0 = Instant::now();
-        // Ctrl-C at a terminal signals the whole process group.
-        // SAFETY: plain kill of the group we just created.
-        unsafe { libc::kill(-(child.id() as i32), libc::SIGINT) };
-        let out = child.wait_with_output().expect("wait");
-        assert!(t0.elapsed() < Duration::from_secs(5), "{wait}: took {:?}", t0.elapsed());
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("KeyboardInterrupt"), "{wait}: {stderr}");
+        let (out, took) = common::interrupt_waiting("sync_wait", &src);
+        assert!(took < Duration::from_secs(5), "{wait}: took {took:?}");
+        assert!(out.stderr.contains("KeyboardInterrupt"), "{wait}: {}", out.stderr);
     }
 }
 
 #[test]
 fn waits_are_recorded_in_the_process_table() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mpscript"))
-        .env("MPSCRIPT_HISTORY", "")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start mpscript");
     let input = "lock l\nsem s = 0\nevent e\nl.acquire()\nlet a = spawn { l.acquire() }\nlet b = spawn { s.acquire(timeout=20) }\nlet c = spawn { e.wait() }\nsleep(0.5)\n:ps\na.kill(); b.kill(); c.kill()\n";
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::repl_piped(input);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("waiting for lock `l` at"), "{stdout}");
     assert!(stdout.contains("waiting for semaphore `s` at") && stdout.contains("(with timeout)"), "{stdout}");

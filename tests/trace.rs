@@ -8,9 +8,7 @@ mod common;
 use common::{run_with, Out};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 /// A worker holds `l` while main waits for it; the second worker waits on
 /// an event, takes a sem, and is renamed by main.
@@ -294,16 +292,7 @@ fn an_unwritable_trace_path_is_a_usage_error() {
 fn ps_shows_what_each_process_waits_on_and_the_locks_it_holds() {
     let input = "lock a\nlock b\nb.acquire()\nlet c = spawn { a.acquire(); b.acquire() }\nsleep(1.0)\n\
                  :ps\nb.release()\nc.join()\n";
-    let mut child = Command::new(common::bin())
-        .env("MPSCRIPT_HISTORY", "")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start mpscript");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
-    let out = child.wait_with_output().expect("wait");
+    let out = common::repl_piped(input);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let lines: Vec<&str> = stdout.lines().collect();

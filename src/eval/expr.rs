@@ -27,11 +27,8 @@ impl Interp {
             ExprKind::Int(i) => Ok(Value::Int(*i)),
             ExprKind::Var(v) => self.read_var(v, env),
             ExprKind::Binary { op, lhs, rhs } => {
-                // Ints read in place: no clone, no drop.
-                if let (Some(x), Some(y)) = (self.peek_int(lhs, env), self.peek_int(rhs, env)) {
-                    if let Some(v) = int_fast(*op, x, y) {
-                        return Ok(v);
-                    }
+                if let Some(v) = self.ints_in_place(*op, lhs, rhs, env) {
+                    return Ok(v);
                 }
                 let a = self.operand(lhs, env)?;
                 let b = self.operand(rhs, env)?;
@@ -149,15 +146,8 @@ impl Interp {
     pub(crate) fn eval_cond(&mut self, e: &Expr, env: &Rc<Frame>) -> Result<bool, Flow> {
         if let ExprKind::Binary { op, lhs, rhs } = &e.kind {
             if let (Some(x), Some(y)) = (self.peek_int(lhs, env), self.peek_int(rhs, env)) {
-                use crate::syntax::ast::BinOp::*;
-                match op {
-                    Lt => return Ok(x < y),
-                    Le => return Ok(x <= y),
-                    Gt => return Ok(x > y),
-                    Ge => return Ok(x >= y),
-                    Eq => return Ok(x == y),
-                    Ne => return Ok(x != y),
-                    _ => {}
+                if let Some(b) = int_compare(*op, x, y) {
+                    return Ok(b);
                 }
             }
         }
@@ -199,13 +189,18 @@ impl Interp {
     #[inline(always)]
     pub(crate) fn argument(&mut self, e: &Expr, env: &Rc<Frame>) -> EResult {
         if let ExprKind::Binary { op, lhs, rhs } = &e.kind {
-            if let (Some(x), Some(y)) = (self.peek_int(lhs, env), self.peek_int(rhs, env)) {
-                if let Some(v) = int_fast(*op, x, y) {
-                    return Ok(v);
-                }
+            if let Some(v) = self.ints_in_place(*op, lhs, rhs, env) {
+                return Ok(v);
             }
         }
         self.operand(e, env)
+    }
+
+    /// `lhs op rhs` when both are int literals or variables holding ints,
+    /// read where they live (no clone, no drop), and the case is a hot one.
+    #[inline(always)]
+    fn ints_in_place(&self, op: crate::syntax::ast::BinOp, lhs: &Expr, rhs: &Expr, env: &Rc<Frame>) -> Option<Value> {
+        int_fast(op, self.peek_int(lhs, env)?, self.peek_int(rhs, env)?)
     }
 
     #[inline(always)]
@@ -351,17 +346,36 @@ impl Interp {
 /// `x op y` on ints when it is one of the hot cases and does not overflow.
 #[inline(always)]
 pub(crate) fn int_fast(op: crate::syntax::ast::BinOp, x: i64, y: i64) -> Option<Value> {
+    match int_compare(op, x, y) {
+        Some(b) => Some(Value::Bool(b)),
+        None => int_arith(op, x, y).map(Value::Int),
+    }
+}
+
+/// `x op y` for the comparisons.
+#[inline(always)]
+fn int_compare(op: crate::syntax::ast::BinOp, x: i64, y: i64) -> Option<bool> {
     use crate::syntax::ast::BinOp::*;
     match op {
-        Add => x.checked_add(y).map(Value::Int),
-        Sub => x.checked_sub(y).map(Value::Int),
-        Mul => x.checked_mul(y).map(Value::Int),
-        Lt => Some(Value::Bool(x < y)),
-        Le => Some(Value::Bool(x <= y)),
-        Gt => Some(Value::Bool(x > y)),
-        Ge => Some(Value::Bool(x >= y)),
-        Eq => Some(Value::Bool(x == y)),
-        Ne => Some(Value::Bool(x != y)),
+        Lt => Some(x < y),
+        Le => Some(x <= y),
+        Gt => Some(x > y),
+        Ge => Some(x >= y),
+        Eq => Some(x == y),
+        Ne => Some(x != y),
+        _ => None,
+    }
+}
+
+/// `x op y` for the arithmetic of compound assignment (`+=`, `-=`, `*=`),
+/// when it does not overflow.
+#[inline(always)]
+pub(crate) fn int_arith(op: crate::syntax::ast::BinOp, x: i64, y: i64) -> Option<i64> {
+    use crate::syntax::ast::BinOp::*;
+    match op {
+        Add => x.checked_add(y),
+        Sub => x.checked_sub(y),
+        Mul => x.checked_mul(y),
         _ => None,
     }
 }

@@ -1,6 +1,6 @@
 //! Statements and control flow: blocks, assignment, loops, try/catch/finally.
 
-use super::expr::At;
+use super::expr::{int_arith, At};
 use super::Interp;
 use crate::diagnostics::{ErrorObj, Flow};
 use crate::syntax::ast::{AssignOp, Block, Stmt, StmtKind, Target};
@@ -153,13 +153,7 @@ impl Interp {
                     if let Some(y) = self.peek_int(value, env) {
                         let at = self.base + slot as usize;
                         if let Some(Value::Int(x)) = self.stack.get_mut(at) {
-                            let r = match bin {
-                                crate::syntax::ast::BinOp::Add => x.checked_add(y),
-                                crate::syntax::ast::BinOp::Sub => x.checked_sub(y),
-                                crate::syntax::ast::BinOp::Mul => x.checked_mul(y),
-                                _ => None,
-                            };
-                            if let Some(r) = r {
+                            if let Some(r) = int_arith(bin, *x, y) {
                                 *x = r;
                                 return Ok(());
                             }
@@ -219,13 +213,7 @@ impl Interp {
         span: crate::syntax::span::Span,
     ) -> Result<Value, Flow> {
         if let (Value::Int(a), Value::Int(b)) = (old, rhs) {
-            let r = match op {
-                crate::syntax::ast::BinOp::Add => a.checked_add(*b),
-                crate::syntax::ast::BinOp::Sub => a.checked_sub(*b),
-                crate::syntax::ast::BinOp::Mul => a.checked_mul(*b),
-                _ => None,
-            };
-            if let Some(v) = r {
+            if let Some(v) = int_arith(op, *a, *b) {
                 return Ok(Value::Int(v));
             }
         }

@@ -255,21 +255,8 @@ impl PipeEnd {
                     None => 4096,
                 };
                 if !interp.rt.is_child {
-                    // The main process waits in slices, looking for deadlocks.
-                    loop {
-                        let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
-                        // SAFETY: one valid pollfd.
-                        let r = unsafe { libc::poll(&mut pfd, 1, super::deadlock::LOOK_EVERY.as_millis() as i32) };
-                        if r > 0 {
-                            break;
-                        }
-                        if r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
-                            super::safe_point(interp)?;
-                        } else if r < 0 {
-                            break; // the read below reports it
-                        }
-                        super::deadlock::tick(interp)?;
-                    }
+                    // The main process must not block in read: it looks for deadlocks.
+                    wait::readable(interp, fd, None)?;
                 }
                 let start = buf.len();
                 buf.resize(start + want, 0);
@@ -307,28 +294,7 @@ impl PipeEnd {
             Some(t) if t <= 0.0 => None,
             _ => Some(wait::begin(interp, WaitKind::PipeRecv, span, self.obj(), timeout.is_some())?),
         };
-        loop {
-            let ms = match deadline {
-                None => -1,
-                Some(d) => {
-                    let left = d.saturating_duration_since(std::time::Instant::now());
-                    left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32
-                }
-            };
-            let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
-            // SAFETY: one valid pollfd.
-            let r = unsafe { libc::poll(&mut pfd, 1, ms) };
-            if r > 0 {
-                return Ok(true);
-            }
-            if r == 0 {
-                return Ok(false);
-            }
-            match std::io::Error::last_os_error().raw_os_error() {
-                Some(libc::EINTR) => super::safe_point(interp)?,
-                _ => return Err(os_error("poll() failed")),
-            }
-        }
+        wait::readable(interp, fd, deadline)
     }
 
     /// `close()`: close this process's fd of this end (others keep theirs).

@@ -127,6 +127,41 @@ pub fn pid(interp: &mut Interp, pid: i32, timeout: Option<f64>, kind: WaitKind, 
     result
 }
 
+/// Block until `fd` is readable (data, end of file or an error to read) or
+/// `deadline` passes; `false` when it passed. The main process waits in
+/// slices, looking for deadlocks; a signal is handled at a safe point.
+pub fn readable(interp: &mut Interp, fd: i32, deadline: Option<Instant>) -> R<bool> {
+    loop {
+        let slice = (!interp.rt.is_child).then_some(super::deadlock::LOOK_EVERY);
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let ms = match (left, slice) {
+            (Some(l), Some(s)) => Some(l.min(s)),
+            (l, s) => l.or(s),
+        }
+        .map_or(-1, |w| w.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32);
+        let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+        // SAFETY: one valid pollfd.
+        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if r > 0 {
+            return Ok(true);
+        }
+        if r < 0 {
+            match std::io::Error::last_os_error().raw_os_error() {
+                Some(libc::EINTR) => super::safe_point(interp)?,
+                _ => {
+                    let e = std::io::Error::last_os_error();
+                    return Err(ErrorObj::new("IOError", format!("poll() failed: {e}")));
+                }
+            }
+            continue;
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Ok(false);
+        }
+        super::deadlock::tick(interp)?;
+    }
+}
+
 /// `sleep(secs)`: interruptible by signals, recorded as sleeping.
 pub fn sleep(interp: &mut Interp, secs: f64) -> R<()> {
     pending_first(interp)?;

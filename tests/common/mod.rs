@@ -289,3 +289,32 @@ pub fn mps_timed(secs: &str, args: &[&str]) -> Run {
         code: out.status.code().unwrap_or(-1),
     }
 }
+
+/// Statements typed into the REPL through a pipe (no history file), to the end.
+pub fn repl_piped(input: &str) -> std::process::Output {
+    let mut child = Command::new(bin())
+        .env("MPSCRIPT_HISTORY", "")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mpscript");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    child.wait_with_output().expect("wait for mpscript")
+}
+
+/// Run `code`, which prints `waiting` just before it blocks, and press
+/// Ctrl-C once it waits (the whole process group, as a terminal does).
+/// Gives how the run ended and how long it took after the signal.
+pub fn interrupt_waiting(hint: &str, code: &str) -> (Out, Duration) {
+    let script = Script::new(hint, code);
+    let arg = script.arg();
+    let mut running = start(&["--timeout", "30", &arg], &arg);
+    running.wait_line("waiting");
+    std::thread::sleep(Duration::from_millis(200));
+    let t0 = Instant::now();
+    running.signal_group(libc::SIGINT);
+    let out = running.finish();
+    (out, t0.elapsed())
+}
