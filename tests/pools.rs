@@ -14,9 +14,7 @@ fn mps(args: &[&str]) -> Run {
 
 /// Run a program that must succeed; its stdout.
 fn ok(src: &str) -> String {
-    let r = mps(&["-e", src]);
-    assert_eq!(r.code, 0, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
-    r.stdout
+    common::ok_timed("60", src)
 }
 
 // ---- 1, 2: map, starmap, apply, async results ---------------------------------

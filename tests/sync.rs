@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::Run;
+use common::{number_after, Run};
 
 fn mps(args: &[&str]) -> Run {
     common::mps_timed("30", args)
@@ -19,16 +19,7 @@ fn code(src: &str) -> Run {
 
 /// Run a program that must succeed; its stdout.
 fn ok(src: &str) -> String {
-    let r = code(src);
-    assert_eq!(r.code, 0, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
-    r.stdout
-}
-
-/// The number after `key` in `text` (e.g. "sold: 10").
-fn number_after(text: &str, key: &str) -> i64 {
-    let rest = &text[text.find(key).unwrap_or_else(|| panic!("no {key:?} in {text}")) + key.len()..];
-    let digits: String = rest.trim_start().chars().take_while(|c| c.is_ascii_digit() || *c == '-').collect();
-    digits.parse().unwrap_or_else(|_| panic!("no number after {key:?} in {text}"))
+    common::ok_timed("30", src)
 }
 
 // ---- scripts/ -------------------------------------------------------------

@@ -318,3 +318,18 @@ pub fn interrupt_waiting(hint: &str, code: &str) -> (Out, Duration) {
     let out = running.finish();
     (out, t0.elapsed())
 }
+
+/// Run `mpscript -e src` (with `mps_timed`'s limit), which must succeed;
+/// its stdout.
+pub fn ok_timed(secs: &str, src: &str) -> String {
+    let r = mps_timed(secs, &["-e", src]);
+    assert_eq!(r.code, 0, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
+    r.stdout
+}
+
+/// The number after `key` in `text` (e.g. "sold: 10").
+pub fn number_after(text: &str, key: &str) -> i64 {
+    let rest = &text[text.find(key).unwrap_or_else(|| panic!("no {key:?} in {text}")) + key.len()..];
+    let digits: String = rest.trim_start().chars().take_while(|c| c.is_ascii_digit() || *c == '-').collect();
+    digits.parse().unwrap_or_else(|_| panic!("no number after {key:?} in {text}"))
+}
