@@ -35,6 +35,13 @@ pub struct ProcessHandle {
     pub parent: i32,
 }
 
+impl ProcessHandle {
+    /// The handle of a process still running (its exitcode not known yet).
+    pub fn running(pid: i32, slot: u32, name: String, daemon: bool, parent: i32) -> Rc<ProcessHandle> {
+        Rc::new(ProcessHandle { pid, slot, name: RefCell::new(name), daemon, exitcode: Cell::new(None), parent })
+    }
+}
+
 /// A child this process must reap.
 #[derive(Debug)]
 pub struct Child {
@@ -163,14 +170,7 @@ pub fn spawn(interp: &mut Interp, daemon: bool, run: impl FnOnce(&mut Interp) ->
             leave(interp, code)
         }
         Forked::Parent { pid, slot } => {
-            let handle = Rc::new(ProcessHandle {
-                pid,
-                slot,
-                name: RefCell::new(name),
-                daemon,
-                exitcode: Cell::new(None),
-                parent,
-            });
+            let handle = ProcessHandle::running(pid, slot, name, daemon, parent);
             interp.rt.children.push(Child { pid, slot, daemon, handle: Some(handle.clone()) });
             Ok(Value::Handle(Handle::Process(handle)))
         }

@@ -385,16 +385,9 @@ impl<'a> Decoder<'a> {
                     .interp
                     .as_deref()
                     .and_then(|it| it.rt.children.iter().find(|c| c.pid == pid).and_then(|c| c.handle.clone()));
-                Handle::Process(own.unwrap_or_else(|| {
-                    Rc::new(runtime::process::ProcessHandle {
-                        pid,
-                        slot,
-                        name: RefCell::new(name),
-                        daemon,
-                        exitcode: Cell::new(None),
-                        parent,
-                    })
-                }))
+                Handle::Process(
+                    own.unwrap_or_else(|| runtime::process::ProcessHandle::running(pid, slot, name, daemon, parent)),
+                )
             }
             WireHandle::Lock(o) => Handle::Lock(runtime::lock::Lock(Offset(o))),
             WireHandle::Sem(o) => Handle::Sem(runtime::sem::Sem(Offset(o))),
