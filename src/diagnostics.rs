@@ -37,11 +37,32 @@ pub struct ErrorObj {
     pub exit: Option<i32>,
     /// The text under the primary caret, when the kind alone says too little.
     pub label: Option<String>,
+    /// Found by the runtime's deadlock detection (a lock taken twice, every
+    /// process stuck): not a script's `error("Deadlock", …)`. Travels with
+    /// the error when it is caught and thrown again.
+    pub deadlock: bool,
 }
 
 impl ErrorObj {
     pub fn new(kind: &str, message: impl Into<String>) -> Box<ErrorObj> {
         Box::new(ErrorObj { kind: kind.into(), message: message.into(), ..Default::default() })
+    }
+
+    /// A deadlock the runtime found (see `deadlock`).
+    pub fn deadlock(message: impl Into<String>) -> Box<ErrorObj> {
+        let mut e = ErrorObj::new("Deadlock", message);
+        e.deadlock = true;
+        e
+    }
+
+    /// The exit code of a process this error ends, uncaught (the main
+    /// program or a child): 3 for a deadlock, 1 for any other error.
+    pub fn exit_code(&self) -> i32 {
+        if self.deadlock || self.ends_program() {
+            3
+        } else {
+            1
+        }
     }
 
     pub fn with_help(mut self: Box<Self>, help: impl Into<String>) -> Box<ErrorObj> {

@@ -162,7 +162,10 @@ impl Engine {
 
     pub(crate) fn flow_error(&self, f: Flow) -> Error {
         match f {
-            Flow::Error(e) => self.error(e, 1),
+            Flow::Error(e) => {
+                let code = e.exit_code();
+                self.error(e, code)
+            }
             Flow::Exit(code) => Error {
                 kind: "SystemExit".into(),
                 message: format!("exit({code})"),

@@ -4,7 +4,7 @@
 use super::BResult;
 use crate::diagnostics::ErrorObj;
 use crate::eval::Interp;
-use crate::runtime::{process, signals, table::WaitKind, wait::Recorded};
+use crate::runtime::{process, signals, table, table::WaitKind, wait::Recorded, Handle};
 use crate::value::{self, display, Args, BuiltinFn, DictMap, Key, Value};
 use std::io::{Read, Write};
 
@@ -18,7 +18,54 @@ pub const BUILTINS: &[(&str, BuiltinFn)] = &[
     ("kill", kill),
     ("signal", signal),
     ("run", run),
+    ("current_process", current_process),
+    ("parent_process", parent_process),
+    ("active_children", active_children),
 ];
+
+/// The handle of the process in table entry `e`, seen from this process.
+fn handle_of(e: &table::EntryView) -> Value {
+    let h = process::ProcessHandle::running(e.pid, e.slot, e.name.clone(), e.daemon, e.ppid);
+    Value::Handle(Handle::Process(h))
+}
+
+/// `current_process()`: this process's handle (`.name`, `.pid`, `.daemon`);
+/// `MainProcess` in the main program, as in Python.
+fn current_process(interp: &mut Interp, a: &mut Args) -> BResult {
+    a.check(0, 0, &[])?;
+    let me = process::my_pid();
+    let daemon = table::snapshot().iter().any(|e| e.pid == me && e.daemon);
+    let parent = if interp.rt.is_child { nix::unistd::getppid().as_raw() } else { 0 };
+    let h = process::ProcessHandle::running(me, interp.rt.slot, interp.process.name.clone(), daemon, parent);
+    Ok(Value::Handle(Handle::Process(h)))
+}
+
+/// `parent_process()`: the handle of the process that started this one;
+/// `nil` in the main program, as in Python.
+fn parent_process(interp: &mut Interp, a: &mut Args) -> BResult {
+    a.check(0, 0, &[])?;
+    if !interp.rt.is_child {
+        return Ok(Value::Nil);
+    }
+    let ppid = nix::unistd::getppid().as_raw();
+    Ok(table::snapshot().iter().find(|e| e.pid == ppid).map_or(Value::Nil, handle_of))
+}
+
+/// `active_children()`: the live children of this process (finished ones
+/// are reaped first, as Python does), as their handles.
+fn active_children(interp: &mut Interp, a: &mut Args) -> BResult {
+    a.check(0, 0, &[])?;
+    process::reap_finished(interp);
+    let live: Vec<Value> = interp
+        .rt
+        .children
+        .iter()
+        .filter_map(|c| c.handle.clone())
+        .filter(|h| h.exitcode.get().is_none())
+        .map(|h| Value::Handle(Handle::Process(h)))
+        .collect();
+    Ok(Value::list(live))
+}
 
 fn getpid(_: &mut Interp, a: &mut Args) -> BResult {
     a.check(0, 0, &[])?;
@@ -88,21 +135,41 @@ fn signal(interp: &mut Interp, a: &mut Args) -> BResult {
     }
     interp.rt.handlers.retain(|(s, _)| *s != sig);
     match &a.pos[1] {
-        Value::Nil => {
-            if sig == libc::SIGINT {
-                signals::install_interrupt();
-            } else {
-                signals::set_default(sig);
-            }
+        // Python's SIG_DFL. SIGINT (and SIGTERM, SIGHUP in the main
+        // process) get back the interpreter's own handling: Ctrl-C raises
+        // KeyboardInterrupt and ends the whole tree, as it does by default.
+        Value::Nil => default_action(interp, sig),
+        Value::Str(s) if &**s == "default" => default_action(interp, sig),
+        // Python's SIG_IGN: the OS drops the signal (children inherit it).
+        Value::Str(s) if &**s == "ignore" => signals::ignore(sig),
+        Value::Str(s) => {
+            return Err(ErrorObj::new(
+                "ValueError",
+                format!(
+                    "signal(): the handler must be a function, \"ignore\" or \"default\", not {}",
+                    value::repr(&Value::Str(s.clone()))
+                ),
+            ))
         }
         f @ (Value::Func(_) | Value::Native(_)) => {
             interp.rt.handlers.push((sig, f.clone()));
             signals::catch(sig);
         }
-        other => return Err(value::wrong_type("signal", "the handler", "a function or nil", other)),
+        other => {
+            return Err(value::wrong_type("signal", "the handler", "a function, \"ignore\" or \"default\"", other))
+        }
     }
     crate::runtime::table::set_handlers(interp.rt.slot, interp.rt.handlers.len() as u32);
     Ok(Value::Nil)
+}
+
+/// What a signal does by default here (see `signal`).
+fn default_action(interp: &Interp, sig: i32) {
+    match sig {
+        libc::SIGINT => signals::install_interrupt(),
+        libc::SIGTERM | libc::SIGHUP if !interp.rt.is_child && interp.rt.started => signals::catch(sig),
+        _ => signals::set_default(sig),
+    }
 }
 
 /// `run(cmd, input=nil)`: `{"code", "stdout", "stderr"}`.
@@ -133,8 +200,13 @@ fn run(interp: &mut Interp, a: &mut Args) -> BResult {
     cmd.stdin(if input.is_some() { std::process::Stdio::piped() } else { std::process::Stdio::null() })
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    let mut child =
-        cmd.spawn().map_err(|e| ErrorObj::new("IOError", format!("run(): cannot start the command: {e}")))?;
+    let mut child = cmd.spawn().map_err(|e| {
+        // As Python says it: "No such file or directory: 'nosuch'".
+        let text = e.to_string();
+        let reason = text.split(" (os error").next().unwrap_or(&text);
+        let prog = cmd.get_program().to_string_lossy();
+        ErrorObj::new("IOError", format!("run(): cannot start the command: {reason}: '{prog}'"))
+    })?;
     let mut stdin = child.stdin.take();
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();

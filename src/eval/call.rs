@@ -359,7 +359,7 @@ impl Interp {
             Err(Flow::Error(e)) => {
                 let e = self.own(e);
                 crate::runtime::output::eprint(&self.render_error(&e));
-                1
+                e.exit_code()
             }
         }
     }

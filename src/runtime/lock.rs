@@ -182,14 +182,11 @@ impl Lock {
     fn self_deadlock(&self, interp: &Interp, span: Span) -> Box<ErrorObj> {
         let c = self.cell();
         let first = Span { src: SourceId(c.src.load(Relaxed)), start: c.start.load(Relaxed), end: c.end.load(Relaxed) };
-        let mut e = ErrorObj::new(
-            "Deadlock",
-            format!(
-                "this process already holds the lock (taken at {}); acquiring it again at {} would wait forever",
-                interp.sources.location(first),
-                interp.sources.location(span)
-            ),
-        )
+        let mut e = ErrorObj::deadlock(format!(
+            "this process already holds the lock (taken at {}); acquiring it again at {} would wait forever",
+            interp.sources.location(first),
+            interp.sources.location(span)
+        ))
         .with_help("release it first, or restructure so the lock is taken once");
         e.span = Some(span);
         e.labels.push((first, "first taken here".into()));

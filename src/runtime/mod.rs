@@ -231,6 +231,28 @@ fn timeout_arg(a: &Args, pos: usize) -> R<Option<f64>> {
     }
 }
 
+/// The fields a script can read on a handle (`p.name`), for the hint
+/// when one is called like a method (`p.name()`).
+fn fields_of(h: &Handle) -> &'static [&'static str] {
+    match h {
+        Handle::Process(_) => &["pid", "name", "daemon", "exitcode"],
+        Handle::Queue(_) => &["maxsize"],
+        Handle::Pool(_) => &["size", "pids"],
+        Handle::Shared(_) => &["value"],
+        _ => &[],
+    }
+}
+
+/// `h.name(…)` where the handle has no such method.
+pub fn no_method(h: &Handle, name: &str) -> Box<ErrorObj> {
+    let what = h.type_name();
+    if fields_of(h).contains(&name) {
+        return ErrorObj::new("TypeError", format!("`{name}` is a field of a {what}, not a method"))
+            .with_help(format!("read it without parentheses: `.{name}`"));
+    }
+    ErrorObj::new("AttributeError", format!("{what} has no method `{name}`"))
+}
+
 pub fn call_method(interp: &mut Interp, h: &Handle, name: &str, a: &mut Args) -> R<Value> {
     // One small function per kind: the hot ones (lock, sem, queue) do not
     // pay for the stack frame of the others.
@@ -248,6 +270,7 @@ pub fn call_method(interp: &mut Interp, h: &Handle, name: &str, a: &mut Args) ->
                 a.check(0, 0, &[])?;
                 d.snapshot()
             }
+            "value" => Err(no_method(h, name)),
             _ => d.method(interp, name, a),
         },
     }
@@ -274,7 +297,7 @@ fn process_method(interp: &mut Interp, p: &Rc<ProcessHandle>, name: &str, a: &mu
             a.check(0, 0, &[])?;
             process::send_signal(p, libc::SIGKILL).map(|_| Value::Nil)
         }
-        _ => Err(crate::builtins::no_method(&Value::Handle(Handle::Process(p.clone())), name)),
+        _ => Err(no_method(&Handle::Process(p.clone()), name)),
     }
 }
 
@@ -292,7 +315,7 @@ fn lock_method(interp: &mut Interp, l: &Lock, name: &str, a: &mut Args) -> R<Val
             a.check(0, 0, &[])?;
             Ok(Value::Bool(l.owner().is_some()))
         }
-        _ => Err(crate::builtins::no_method(&Value::Handle(Handle::Lock(*l)), name)),
+        _ => Err(no_method(&Handle::Lock(*l), name)),
     }
 }
 
@@ -310,7 +333,7 @@ fn sem_method(interp: &mut Interp, s: &Sem, name: &str, a: &mut Args) -> R<Value
             a.check(0, 0, &[])?;
             Ok(Value::Int(s.value() as i64))
         }
-        _ => Err(crate::builtins::no_method(&Value::Handle(Handle::Sem(*s)), name)),
+        _ => Err(no_method(&Handle::Sem(*s), name)),
     }
 }
 
@@ -335,15 +358,57 @@ fn event_method(interp: &mut Interp, e: &Event, name: &str, a: &mut Args) -> R<V
             let timeout = timeout_arg(a, 0)?;
             return Ok(Value::Bool(e.wait(interp, timeout, a.span)?));
         }
-        _ => return Err(crate::builtins::no_method(&Value::Handle(Handle::Event(*e)), name)),
+        _ => return Err(no_method(&Handle::Event(*e), name)),
     }
     a.check(0, 0, &[])?;
     Ok(Value::Nil)
 }
 
+thread_local! {
+    /// Queues this process closed (`q.close()`), with the pid that closed
+    /// them: a forked child starts with none closed.
+    static CLOSED_QUEUES: std::cell::RefCell<Vec<(i32, u64)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn queue_closed_here(q: &Queue) -> bool {
+    let me = process::my_pid();
+    CLOSED_QUEUES.with(|c| c.borrow().contains(&(me, q.id())))
+}
+
 fn queue_method(interp: &mut Interp, q: &Queue, name: &str, a: &mut Args) -> R<Value> {
     let nowait = name.ends_with("_nowait");
     match name {
+        "put" | "put_nowait" if queue_closed_here(q) => {
+            Err(ErrorObj::new("ValueError", "the queue is closed: this process called close() and can put no more")
+                .with_help("close() means this process is done putting; other processes can still use the queue"))
+        }
+        // Python's close(): this process puts no more. There is no feeder
+        // thread here (put has written the item when it returns), so
+        // join_thread() has nothing to wait for and cancel_join_thread()
+        // nothing to give up: no item is ever lost when a process ends.
+        "close" => {
+            a.check(0, 0, &[])?;
+            let id = (process::my_pid(), q.id());
+            CLOSED_QUEUES.with(|c| {
+                let mut c = c.borrow_mut();
+                if !c.contains(&id) {
+                    c.push(id);
+                }
+            });
+            Ok(Value::Nil)
+        }
+        "join_thread" => {
+            a.check(0, 0, &[])?;
+            if !queue_closed_here(q) {
+                return Err(ErrorObj::new("ValueError", "join_thread() of a queue that is not closed")
+                    .with_help("call q.close() first, as in Python"));
+            }
+            Ok(Value::Nil)
+        }
+        "cancel_join_thread" => {
+            a.check(0, 0, &[])?;
+            Ok(Value::Nil)
+        }
         "put" | "put_nowait" => {
             let (timeout, block) = if nowait {
                 a.check(1, 1, &[])?;
@@ -383,7 +448,7 @@ fn queue_method(interp: &mut Interp, q: &Queue, name: &str, a: &mut Args) -> R<V
             let done = q.join(interp, timeout, a.span)?;
             Ok(if timeout.is_some() { Value::Bool(done) } else { Value::Nil })
         }
-        _ => Err(crate::builtins::no_method(&Value::Handle(Handle::Queue(*q)), name)),
+        _ => Err(no_method(&Handle::Queue(*q), name)),
     }
 }
 
@@ -417,7 +482,7 @@ fn pipe_method(interp: &mut Interp, p: &PipeEnd, name: &str, a: &mut Args) -> R<
             a.check(0, 0, &[])?;
             Ok(Value::Bool(p.is_closed()))
         }
-        _ => Err(crate::builtins::no_method(&Value::Handle(Handle::Pipe(p.clone())), name)),
+        _ => Err(no_method(&Handle::Pipe(p.clone()), name)),
     }
 }
 
@@ -455,12 +520,18 @@ pub fn field_get(interp: &mut Interp, h: &Handle, name: &str) -> R<Value> {
     }
 }
 
-pub fn field_set(_: &mut Interp, h: &Handle, name: &str, v: Value) -> R<()> {
+pub fn field_set(interp: &mut Interp, h: &Handle, name: &str, v: Value) -> R<()> {
     match h {
         Handle::Process(p) => match name {
             "name" => {
                 let s = value::expect_str(&v, "process.name", "the name")?;
                 *p.name.borrow_mut() = s.to_string();
+                if p.pid == process::my_pid() {
+                    // `current_process().name = …` renames this process.
+                    interp.process.name = s.to_string();
+                    table::set_name_at(interp.rt.slot, &s);
+                    trace::renamed(p.pid, &s);
+                }
                 if p.parent == std::process::id() as i32 && p.exitcode.get().is_none() {
                     table::set_name_at(p.slot, &s);
                     trace::renamed(p.pid, &s);

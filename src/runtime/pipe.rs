@@ -9,14 +9,19 @@
 //! and the data is drained, `read` returns 0 and `recv` raises `EOFError`.
 //! That is why unused ends must be closed (a forked child inherits them all).
 //!
+//! A message is one unit even when processes share an end (under a lock):
+//! `recv` reads exactly one frame — its header, then its payload — never a
+//! byte of the next one, and `send` writes without blocking in the kernel,
+//! waiting for room as a recorded wait (deadlock detection sees it).
+//!
 //! An end is a file descriptor of *this* process. Its identity (creator pid,
 //! serial, device and inode of the OS object, direction) travels with it
 //! through queues; a process that receives an end checks with `fstat` that
 //! its own fd of that number is the same OS object, and otherwise the end is
 //! unusable there (it was created after this process was forked): using it
-//! is a clear error. Bytes already read from the fd but not yet returned by
-//! `recv` belong to the process that read them; a forked child starts with
-//! none of them.
+//! is a clear error. The bytes of a frame a `recv` was interrupted in the
+//! middle of (by a signal) belong to the process that read them; a forked
+//! child starts with none of them.
 
 use super::table::WaitKind;
 use super::wait;
@@ -120,6 +125,9 @@ pub fn new_pair(duplex: bool) -> R<(PipeEnd, PipeEnd)> {
         if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
             return Err(os_error("pipe(): pipe2 failed"));
         }
+        // Only `send` writes to it, and waits for room itself.
+        // SAFETY: fcntl on the fd just made.
+        unsafe { libc::fcntl(fds[1], libc::F_SETFL, libc::O_NONBLOCK) };
         Ok((make_end(fds[1], false, true), make_end(fds[0], true, false)))
     }
 }
@@ -180,7 +188,9 @@ impl PipeEnd {
         }
     }
 
-    /// `send(v)`: one frame, written whole (blocking while the OS buffer is full).
+    /// `send(v)`: one frame, written whole. The fd never blocks in the
+    /// kernel: when the OS buffer is full the process waits for room as a
+    /// recorded wait (a writer nobody reads from is part of a deadlock).
     pub fn send(&self, interp: &mut Interp, payload: &[u8], span: Span) -> R<()> {
         let fd = self.usable(false)?;
         let len =
@@ -190,19 +200,29 @@ impl PipeEnd {
         frame.extend_from_slice(payload);
         // Traced before the receiver can see the message.
         super::trace::op(interp, "pipe send", span);
+        let socket = self.0.id.readable;
         let mut rest: &[u8] = &frame;
         let mut rec = None;
         while !rest.is_empty() {
-            // SAFETY: writing from a valid slice.
-            let n = unsafe { libc::write(fd, rest.as_ptr().cast(), rest.len()) };
+            // SAFETY: writing from a valid slice. A duplex end is a socket
+            // (`MSG_DONTWAIT`); a one-way write end is O_NONBLOCK.
+            let n = unsafe {
+                match socket {
+                    true => libc::send(fd, rest.as_ptr().cast(), rest.len(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL),
+                    false => libc::write(fd, rest.as_ptr().cast(), rest.len()),
+                }
+            };
             if n >= 0 {
                 rest = &rest[n as usize..];
-                if !rest.is_empty() && rec.is_none() {
-                    rec = Some(wait::begin(interp, WaitKind::PipeSend, span, self.obj(), false)?);
-                }
                 continue;
             }
             match std::io::Error::last_os_error().raw_os_error() {
+                Some(libc::EAGAIN) => {
+                    if rec.is_none() {
+                        rec = Some(wait::begin(interp, WaitKind::PipeSend, span, self.obj(), false)?);
+                    }
+                    wait::writable(interp, fd)?;
+                }
                 Some(libc::EINTR) => super::safe_point(interp)?,
                 Some(libc::EPIPE) => {
                     return Err(ErrorObj::new("BrokenPipeError", "send() on a pipe whose every read end is closed"))
@@ -247,12 +267,12 @@ impl PipeEnd {
                     super::trace::op(interp, "pipe recv", span);
                     return Ok(payload);
                 }
-                // Read what is there, at most the rest of this frame when it is big.
+                // Read exactly the rest of this frame's header, then of its
+                // payload: never a byte of the next message, which belongs to
+                // whichever process (sharing this end) receives next.
                 let want = match buf.get(..4) {
-                    Some(h) => {
-                        (u32::from_le_bytes(h.try_into().unwrap_or_default()) as usize + 4 - buf.len()).max(4096)
-                    }
-                    None => 4096,
+                    Some(h) => u32::from_le_bytes(h.try_into().unwrap_or_default()) as usize + 4 - buf.len(),
+                    None => 4 - buf.len(),
                 };
                 if !interp.rt.is_child {
                     // The main process must not block in read: it looks for deadlocks.

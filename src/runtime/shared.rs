@@ -220,9 +220,19 @@ impl Shared {
             .with_help("take a plain copy with snapshot() and call the method on it"))
     }
 
+    /// A shared object prints as its plain value (Python's Manager proxies
+    /// print their referent): `{"count": 100}`.
     pub fn describe(&self) -> String {
         match self.snapshot() {
-            Ok(v) => format!("<shared {}>", value::repr(&v)),
+            Ok(v) => value::repr(&v),
+            Err(_) => "<shared ?>".to_string(),
+        }
+    }
+
+    /// As `print` shows it: a shared string is its raw text.
+    pub fn display(&self) -> String {
+        match self.snapshot() {
+            Ok(v) => value::display(&v),
             Err(_) => "<shared ?>".to_string(),
         }
     }

@@ -54,6 +54,14 @@ pub fn set_default(sig: libc::c_int) {
     }
 }
 
+/// `signal(sig, "ignore")`: the OS drops it (Python's `SIG_IGN`).
+pub fn ignore(sig: libc::c_int) {
+    // SAFETY: setting the ignore disposition.
+    unsafe {
+        libc::signal(sig, libc::SIG_IGN);
+    }
+}
+
 /// Catch SIGINT so Ctrl-C reaches a safe point instead of killing mid-write.
 pub fn install_interrupt() {
     install(libc::SIGINT, on_signal);

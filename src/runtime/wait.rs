@@ -131,6 +131,15 @@ pub fn pid(interp: &mut Interp, pid: i32, timeout: Option<f64>, kind: WaitKind, 
 /// `deadline` passes; `false` when it passed. The main process waits in
 /// slices, looking for deadlocks; a signal is handled at a safe point.
 pub fn readable(interp: &mut Interp, fd: i32, deadline: Option<Instant>) -> R<bool> {
+    ready(interp, fd, libc::POLLIN, deadline)
+}
+
+/// Block until `fd` has room to write (or is broken), as `readable` does.
+pub fn writable(interp: &mut Interp, fd: i32) -> R<bool> {
+    ready(interp, fd, libc::POLLOUT, None)
+}
+
+fn ready(interp: &mut Interp, fd: i32, events: libc::c_short, deadline: Option<Instant>) -> R<bool> {
     loop {
         let slice = (!interp.rt.is_child).then_some(super::deadlock::LOOK_EVERY);
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
@@ -139,7 +148,7 @@ pub fn readable(interp: &mut Interp, fd: i32, deadline: Option<Instant>) -> R<bo
             (l, s) => l.or(s),
         }
         .map_or(-1, |w| w.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32);
-        let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+        let mut pfd = libc::pollfd { fd, events, revents: 0 };
         // SAFETY: one valid pollfd.
         let r = unsafe { libc::poll(&mut pfd, 1, ms) };
         if r > 0 {

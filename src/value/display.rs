@@ -8,6 +8,7 @@ use std::fmt::Write;
 pub fn display(v: &Value) -> String {
     match v {
         Value::Str(s) => s.to_string(),
+        Value::Handle(crate::runtime::Handle::Shared(s)) => s.display(),
         other => repr(other),
     }
 }

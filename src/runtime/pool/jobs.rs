@@ -93,18 +93,30 @@ impl std::fmt::Debug for Job {
 
 // ---- submitting ---------------------------------------------------------------
 
-/// What to run: `f` over `items` (each the one argument, or with `star` the
-/// argument list), sent in chunks of `chunksize` (default: about len / 4N).
+/// What each item of a task is (the task's `star` byte).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+pub(super) enum Mode {
+    /// The one argument (`map`).
+    One = 0,
+    /// The argument list (`starmap`, `apply`).
+    List = 1,
+    /// `[argument list, {keyword: value}]` (`apply(…, kwds=…)`).
+    ListKw = 2,
+}
+
+/// What to run: `f` over `items` (each as its `mode` says), sent in
+/// chunks of `chunksize` (default: about len / 4N).
 pub(super) struct Work<'a> {
     pub(super) f: &'a Value,
-    pub(super) star: bool,
+    pub(super) mode: Mode,
     pub(super) items: Vec<Value>,
     pub(super) chunksize: Option<usize>,
 }
 
 /// Queue the work as chunks; `job` collects the results.
 pub(super) fn submit(interp: &mut Interp, pool: &Rc<Pool>, work: Work, job: Rc<Job>, span: Span) -> R<Rc<Job>> {
-    let Work { f, star, items: calls, chunksize } = work;
+    let Work { f, mode, items: calls, chunksize } = work;
     check_open(pool)?;
     if !matches!(f, Value::Func(_) | Value::Native(_)) {
         return Err(ErrorObj::new("TypeError", format!("a pool task must be a function, not {}", value::type_name(f))));
@@ -120,7 +132,7 @@ pub(super) fn submit(interp: &mut Interp, pool: &Rc<Pool>, work: Work, job: Rc<J
         let mut bytes = Vec::with_capacity(TASK_HEADER + func.len() + 8 + 3 * chunk.len());
         bytes.extend(id.to_le_bytes());
         bytes.extend((chunk.len() as u32).to_le_bytes());
-        bytes.push(star as u8);
+        bytes.push(mode as u8);
         bytes.extend((func.len() as u32).to_le_bytes());
         bytes.extend_from_slice(&func);
         wire::encode_list_into(interp, chunk, &mut bytes)?;
@@ -188,6 +200,7 @@ pub(super) fn accept(interp: &mut Interp, pool: &Pool, bytes: &[u8]) -> R<()> {
         };
         let mut e = ErrorObj::new(&text(1), text(2));
         e.cause = Some(text(3));
+        e.deadlock = matches!(first.get(4), Some(Value::Bool(true)));
         fail(pool, &job, e);
     }
     job.left.set(job.left.get().saturating_sub(count));
@@ -279,8 +292,31 @@ pub(super) fn wait_slice(interp: &mut Interp, pool: &Pool, deadline: Option<Inst
     run_callbacks(interp, span)
 }
 
-/// Run the due callbacks of every pool of this process (a waiting point).
+thread_local! {
+    /// The pid of the process running a callback (0: none): waiting points
+    /// inside it run no other one. A pid, so a child forked inside a
+    /// callback starts free to run its own pools' callbacks.
+    static IN_CALLBACK: Cell<i32> = const { Cell::new(0) };
+}
+
+/// Marks a callback as running until dropped (also when it fails).
+struct CallbackGuard;
+
+impl Drop for CallbackGuard {
+    fn drop(&mut self) {
+        IN_CALLBACK.set(0);
+    }
+}
+
+/// Run the due callbacks of every pool of this process (a waiting point),
+/// one at a time, each to its end: a callback that itself waits (sleep,
+/// get…) lets results arrive but starts no other callback inside it.
 pub fn run_callbacks(interp: &mut Interp, span: Span) -> R<()> {
+    if IN_CALLBACK.get() == process::my_pid() {
+        return Ok(());
+    }
+    IN_CALLBACK.set(process::my_pid());
+    let _guard = CallbackGuard;
     let pools = interp.rt.pools.clone();
     for pool in pools {
         loop {

@@ -1,6 +1,6 @@
 //! The methods and fields of a pool and of an async result.
 
-use super::jobs::{check_workers, drain, submit, wait_job, AsyncResult, Job, Work};
+use super::jobs::{check_workers, drain, submit, wait_job, AsyncResult, Job, Mode, Work};
 use super::{close, join, process, terminate, Handle, Pool, Status, R};
 use crate::diagnostics::ErrorObj;
 use crate::eval::Interp;
@@ -28,8 +28,8 @@ fn chunksize_kw(a: &Args) -> R<Option<usize>> {
 }
 
 /// The items of a map; for a starmap each must be a list of arguments.
-fn calls_of(a: &Args, star: bool) -> R<Vec<Value>> {
-    let items = crate::builtins::items_of(a.get(1), &a.func())?;
+fn calls_of(a: &Args, items: &Value, star: bool) -> R<Vec<Value>> {
+    let items = crate::builtins::items_of(items, &a.func())?;
     if let Some(other) = items.iter().find(|x| star && !matches!(x, Value::List(_))) {
         return Err(ErrorObj::new(
             "TypeError",
@@ -39,38 +39,117 @@ fn calls_of(a: &Args, star: bool) -> R<Vec<Value>> {
     Ok(items)
 }
 
+/// The task: the first argument or `func=` (Python's keyword form).
+fn func_of(a: &Args) -> R<Value> {
+    match (a.pos.first(), a.kw("func")) {
+        (Some(_), Some(_)) => Err(ErrorObj::new("TypeError", format!("{}() got the function twice", a.func()))),
+        (Some(f), None) | (None, Some(f)) => Ok(f.clone()),
+        (None, None) => Err(ErrorObj::new("TypeError", format!("{}() needs a function", a.func())).with_help(format!(
+            "{}(f, …) or {}(func=f, …)",
+            a.func(),
+            a.func()
+        ))),
+    }
+}
+
+/// `args=[…]` and `kwds={…}` of apply, or the values after the function
+/// (`p.apply(f, 1, 2)`): the argument list and the keyword arguments.
+fn apply_args(a: &Args) -> R<(Value, Option<Value>)> {
+    let extra = a.pos.len().saturating_sub(1);
+    let args = match a.kw("args") {
+        Some(_) if extra > 0 => {
+            return Err(ErrorObj::new(
+                "TypeError",
+                format!("{}() got arguments both after the function and as args=", a.func()),
+            ))
+        }
+        None | Some(Value::Nil) => Value::list(a.pos.iter().skip(1).cloned().collect()),
+        Some(v @ Value::List(_)) => v.clone(),
+        Some(other) => {
+            return Err(ErrorObj::new(
+                "TypeError",
+                format!("{}(): args= must be a list, not {}", a.func(), value::type_name(other)),
+            ))
+        }
+    };
+    let kwds = match a.kw("kwds") {
+        None | Some(Value::Nil) => None,
+        Some(Value::Dict(d)) => {
+            if let Some(k) = d.borrow().keys().find(|k| !matches!(k, value::Key::Str(_))) {
+                return Err(ErrorObj::new(
+                    "TypeError",
+                    format!("{}(): the keys of kwds= must be strings, not {}", a.func(), value::repr(&k.to_value())),
+                ));
+            }
+            (!d.borrow().is_empty()).then(|| Value::Dict(d.clone()))
+        }
+        Some(other) => {
+            return Err(ErrorObj::new(
+                "TypeError",
+                format!("{}(): kwds= must be a dict, not {}", a.func(), value::type_name(other)),
+            ))
+        }
+    };
+    Ok((args, kwds))
+}
+
+fn async_result(pool: &Rc<Pool>, job: Rc<Job>) -> Value {
+    Value::Handle(Handle::AsyncResult(Rc::new(AsyncResult { pool: pool.clone(), job })))
+}
+
 pub fn method(interp: &mut Interp, pool: &Rc<Pool>, name: &str, a: &mut Args) -> R<Value> {
     let span = a.span;
     match name {
+        // Python: map(func, iterable, chunksize=None), map_async(…, callback=, error_callback=).
         "map" | "starmap" | "map_async" | "starmap_async" => {
             let is_async = name.ends_with("_async");
-            if a.pos.len() != 2 {
-                return Err(ErrorObj::new("TypeError", format!("{}() takes a function and a list", a.func())));
-            }
-            check_kw(a, if is_async { &["chunksize", "callback", "error_callback"] } else { &["chunksize"] })?;
+            let f = func_of(a)?;
+            let given = a.pos.len() + ["func", "iterable", "chunksize"].iter().filter(|k| a.kw(k).is_some()).count();
+            let items = a.pos.get(1).or(a.kw("iterable"));
+            let (Some(items), true) = (items, (2..=3).contains(&given) && a.pos.len() <= 3) else {
+                return Err(ErrorObj::new("TypeError", format!("{}() takes a function and a list", a.func()))
+                    .with_help(format!("{}(f, xs) or {}(func=f, iterable=xs, chunksize=n)", a.func(), a.func())));
+            };
+            let known: &[&str] = match is_async {
+                true => &["func", "iterable", "chunksize", "callback", "error_callback"],
+                false => &["func", "iterable", "chunksize"],
+            };
+            check_kw(a, known)?;
             let star = name.starts_with("star");
-            let calls = calls_of(a, star)?;
+            let calls = calls_of(a, items, star)?;
+            let chunksize = match a.pos.get(2) {
+                Some(v) => Some(value::expect_int(v, &a.func(), "chunksize")?.max(1) as usize),
+                None => chunksize_kw(a)?,
+            };
             let job = Job::new(false, calls.len(), callable_kw(a, "callback"), callable_kw(a, "error_callback"));
-            let work = Work { f: a.get(0), star, items: calls, chunksize: chunksize_kw(a)? };
+            let mode = if star { Mode::List } else { Mode::One };
+            let work = Work { f: &f, mode, items: calls, chunksize };
             let job = submit(interp, pool, work, job, span)?;
             if is_async {
-                return Ok(Value::Handle(Handle::AsyncResult(Rc::new(AsyncResult { pool: pool.clone(), job }))));
+                return Ok(async_result(pool, job));
             }
             wait_job(interp, pool, &job, None, span)?;
             Job::into_outcome(job)
         }
+        // Python: apply(func, args=(), kwds={}), apply_async(…, callback=, error_callback=).
         "apply" | "apply_async" => {
             let is_async = name == "apply_async";
-            if a.pos.is_empty() {
-                return Err(ErrorObj::new("TypeError", format!("{}() needs a function", a.func())));
-            }
-            check_kw(a, if is_async { &["callback", "error_callback"] } else { &[] })?;
+            let f = func_of(a)?;
+            let known: &[&str] = match is_async {
+                true => &["func", "args", "kwds", "callback", "error_callback"],
+                false => &["func", "args", "kwds"],
+            };
+            check_kw(a, known)?;
+            let (args, kwds) = apply_args(a)?;
             let job = Job::new(true, 1, callable_kw(a, "callback"), callable_kw(a, "error_callback"));
-            let args = Value::list(a.pos[1..].to_vec());
-            let work = Work { f: a.get(0), star: true, items: vec![args], chunksize: Some(1) };
+            let (mode, item) = match kwds {
+                Some(kwds) => (Mode::ListKw, Value::list(vec![args, kwds])),
+                None => (Mode::List, args),
+            };
+            let work = Work { f: &f, mode, items: vec![item], chunksize: Some(1) };
             let job = submit(interp, pool, work, job, span)?;
             if is_async {
-                return Ok(Value::Handle(Handle::AsyncResult(Rc::new(AsyncResult { pool: pool.clone(), job }))));
+                return Ok(async_result(pool, job));
             }
             wait_job(interp, pool, &job, None, span)?;
             Job::into_outcome(job)
@@ -84,7 +163,7 @@ pub fn method(interp: &mut Interp, pool: &Rc<Pool>, name: &str, a: &mut Args) ->
             }
             Ok(Value::Nil)
         }
-        _ => Err(crate::builtins::no_method(&Value::Handle(Handle::Pool(pool.clone())), name)),
+        _ => Err(crate::runtime::no_method(&Handle::Pool(pool.clone()), name)),
     }
 }
 
@@ -131,6 +210,6 @@ pub fn result_method(interp: &mut Interp, r: &Rc<AsyncResult>, name: &str, a: &m
                 (_, true) => Ok(Value::Bool(job.error.borrow().is_none())),
             }
         }
-        _ => Err(crate::builtins::no_method(&Value::Handle(Handle::AsyncResult(r.clone())), name)),
+        _ => Err(crate::runtime::no_method(&Handle::AsyncResult(r.clone()), name)),
     }
 }

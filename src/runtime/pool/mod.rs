@@ -7,11 +7,12 @@
 //!
 //! Wire format (raw queue bytes, little-endian header then wire messages):
 //! ```text
-//! task     chunk id u32 | count u32 | star u8 | fn length u32 | wire fn
+//! task     chunk id u32 | count u32 | mode u8 | fn length u32 | wire fn
 //!          | wire [item, …]
-//!          (an item is the one argument, or with `star` the argument list;
+//!          (an item is, by mode, the one argument (0), the argument list
+//!          (1), or [argument list, {keyword: value}] (2);
 //!          the fn bytes are the same for every chunk of a job)
-//! result   chunk id u32 | wire [[value, …], [[index, kind, message, diagnostic], …]]
+//! result   chunk id u32 | wire [[value, …], [[index, kind, message, diagnostic, deadlock], …]]
 //! exit     empty bytes: the worker leaves
 //! ```
 //! A job (one map, one apply_async…) is split into chunks; results are put

@@ -84,18 +84,19 @@ impl LastFn {
 
 /// Run every call of a chunk; append the encoded outcomes to `out`:
 /// `[values, failures]`, a failure being `[index, kind, message,
-/// diagnostic]` (its value is nil).
+/// diagnostic, deadlock]` (its value is nil).
 fn run_chunk(interp: &mut Interp, last: &mut LastFn, bytes: &[u8], count: usize, out: &mut Vec<u8>) {
     let mut values = Vec::with_capacity(count);
     let mut failures = Vec::new();
     match decode_chunk(interp, last, bytes) {
-        Ok((f, star, items)) => {
+        Ok((f, mode, items)) => {
             for (i, item) in items.into_iter().enumerate() {
-                let args = match (star, item) {
-                    (true, Value::List(args)) => take_list(args),
-                    (_, item) => vec![item],
+                let (args, kw) = match (mode, item) {
+                    (1, Value::List(args)) => (take_list(args), Vec::new()),
+                    (2, Value::List(pair)) => args_and_keywords(pair),
+                    (_, item) => (vec![item], Vec::new()),
                 };
-                match run_one(interp, &f, args) {
+                match run_one(interp, &f, args, kw) {
                     Ok(v) => values.push(v),
                     Err(e) => {
                         values.push(Value::Nil);
@@ -130,9 +131,31 @@ fn run_chunk(interp: &mut Interp, last: &mut LastFn, bytes: &[u8], count: usize,
     }
 }
 
-/// A task after its chunk id and count: the function, whether items are
-/// argument lists, the items.
-fn decode_chunk(interp: &mut Interp, last: &mut LastFn, bytes: &[u8]) -> R<(Value, bool, Vec<Value>)> {
+/// `[argument list, {keyword: value}]` of an apply with `kwds=` (the
+/// owner checked that the keys are strings).
+fn args_and_keywords(pair: crate::value::List) -> (Vec<Value>, Vec<(crate::value::Str, Value)>) {
+    let mut parts = take_list(pair).into_iter();
+    let args = match parts.next() {
+        Some(Value::List(args)) => take_list(args),
+        _ => Vec::new(),
+    };
+    let kw = match parts.next() {
+        Some(Value::Dict(d)) => d
+            .borrow()
+            .iter()
+            .filter_map(|(k, v)| match k {
+                crate::value::Key::Str(k) => Some((k.clone(), v.clone())),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    (args, kw)
+}
+
+/// A task after its chunk id and count: the function, what its items are
+/// (`jobs::Mode` as a byte), the items.
+fn decode_chunk(interp: &mut Interp, last: &mut LastFn, bytes: &[u8]) -> R<(Value, u8, Vec<Value>)> {
     let bad = || ErrorObj::new("ValueError", "a pool task arrived damaged");
     let (&star, rest) = bytes.split_first().ok_or_else(bad)?;
     let (len, rest) = rest.split_first_chunk::<4>().ok_or_else(bad)?;
@@ -143,11 +166,11 @@ fn decode_chunk(interp: &mut Interp, last: &mut LastFn, bytes: &[u8]) -> R<(Valu
     let (func, items) = rest.split_at(len);
     let f = last.get(interp, func)?;
     let Value::List(items) = wire::decode(interp, items)? else { return Err(bad()) };
-    Ok((f, star != 0, take_list(items)))
+    Ok((f, star, take_list(items)))
 }
 
-fn run_one(interp: &mut Interp, f: &Value, args: Vec<Value>) -> R<Value> {
-    match interp.call_value(f, args, Vec::new(), Span::default()) {
+fn run_one(interp: &mut Interp, f: &Value, args: Vec<Value>, kw: Vec<(crate::value::Str, Value)>) -> R<Value> {
+    match interp.call_value(f, args, kw, Span::default()) {
         Ok(v) => Ok(v),
         Err(Flow::Error(e)) => Err(e),
         Err(Flow::Exit(code)) => Err(ErrorObj::new("SystemExit", format!("a pool task called exit({code})"))),
@@ -161,5 +184,11 @@ fn failure(interp: &Interp, index: usize, mut e: Box<ErrorObj>) -> Value {
     e.trace.retain(|(_, s)| *s != Span::default());
     let e = interp.own(e);
     let diagnostic = interp.render_error(&e);
-    Value::list(vec![Value::Int(index as i64), Value::str(&e.kind), Value::str(&e.message), Value::str(&diagnostic)])
+    Value::list(vec![
+        Value::Int(index as i64),
+        Value::str(&e.kind),
+        Value::str(&e.message),
+        Value::str(&diagnostic),
+        Value::Bool(e.deadlock),
+    ])
 }
