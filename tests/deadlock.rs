@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{run, run_args};
+use common::{run, run_args, run_with};
 use std::time::Duration;
 
 #[test]
@@ -102,4 +102,44 @@ fn two_processes_each_waiting_to_receive_on_a_pipe_are_reported() {
     let out = run("pipe_wait", "pipe a, b\nlet c = spawn { b.recv() }\nprint(a.recv())\n");
     assert_eq!(out.code, Some(3), "{}", out.stderr);
     assert!(out.stderr.contains("pipe `a`") && out.stderr.contains("pipe `b`"), "{}", out.stderr);
+}
+
+/// A writer blocked on a full pipe nobody reads takes part in deadlock
+/// detection: main joins a child stuck in `send` (one-way and duplex pipes),
+/// or main itself is stuck sending to a child that waits for it.
+#[test]
+fn a_writer_blocked_on_a_full_pipe_is_a_deadlock() {
+    for decl in ["pipe w -> r", "pipe w, r"] {
+        let out = run_with(
+            &["--timeout", "60"],
+            "pipe_full",
+            &format!("{decl}\nlet c = spawn {{ w.send(\"x\" * 4000000) }}\nc.join()\nprint(\"never\")\n"),
+        );
+        assert_eq!(out.code, Some(3), "{decl}: {}", out.stderr);
+        assert!(out.stderr.contains("Deadlock"), "{}", out.stderr);
+        assert!(out.stderr.contains("waits for room in pipe `w`"), "{}", out.stderr);
+        assert!(out.stderr.contains("waits for the end of `c`"), "{}", out.stderr);
+        assert_eq!(out.stdout, "");
+    }
+    let out = run_with(
+        &["--timeout", "60"],
+        "pipe_full_main",
+        "pipe w -> r\nevent e\nlet c = spawn { e.wait(); r.recv() }\nw.send(\"x\" * 4000000)\ne.set()\n",
+    );
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert!(out.stderr.contains("MainProcess") && out.stderr.contains("room in pipe `w`"), "{}", out.stderr);
+    assert!(out.stderr.contains("event `e`"), "{}", out.stderr);
+}
+
+/// A big message to a reader that does read is no deadlock, however long
+/// the writer waits for room.
+#[test]
+fn a_big_message_to_a_slow_reader_arrives() {
+    let out = run_with(
+        &["--timeout", "60"],
+        "pipe_big",
+        "pipe w -> r\nlet c = spawn { sleep(0.6); print(len(r.recv())) }\nw.send(\"y\" * 4000000)\nc.join()\n",
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, "4000000\n");
 }

@@ -318,3 +318,42 @@ fn pool_vs_spawn_script() {
     assert!(r.stdout.contains("pool of 2, 100 tasks: "), "{}", r.stdout);
     assert!(r.stdout.contains("100 spawned processes: "), "{}", r.stdout);
 }
+
+// ---- seed fidelity: callbacks one at a time ------------------------------------
+
+/// A callback that waits (sleep, a result's get) lets no other callback start
+/// inside it: every "start" is followed by its own "end".
+#[test]
+fn callbacks_run_one_at_a_time_each_to_its_end() {
+    let out = ok(r#"
+pool p = 3
+fn work(i) { return i }
+fn cb(v) {
+    print("start", v)
+    sleep(0.05)
+    let inner = p.apply_async(work, 100 + v, callback=fn(w) { print("inner", w) })
+    inner.get()
+    print("end", v)
+}
+let rs = []
+for i in 0..6 { rs.push(p.apply_async(work, i, callback=cb)) }
+for r in rs { r.wait() }
+p.close()
+p.join()
+"#);
+    let lines: Vec<&str> = out.lines().collect();
+    let starts = lines.iter().filter(|l| l.starts_with("start ")).count();
+    assert_eq!(starts, 6, "{out}");
+    assert_eq!(lines.iter().filter(|l| l.starts_with("inner ")).count(), 6, "{out}");
+    // Between a start and the next line of another callback comes its own end.
+    let mut open: Option<&str> = None;
+    for l in &lines {
+        match (open, l.split_once(' ')) {
+            (None, Some(("start", v))) => open = Some(v),
+            (Some(v), Some(("end", w))) if v == w => open = None,
+            (None, Some(("inner", _))) => {}
+            _ => panic!("callbacks nested at {l:?}:\n{out}"),
+        }
+    }
+    assert_eq!(open, None, "{out}");
+}

@@ -1,0 +1,4 @@
+# exit: 1
+let p = spawn { }
+p.join()
+print(p.name())

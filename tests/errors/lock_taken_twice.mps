@@ -1,0 +1,4 @@
+# exit: 3
+lock l
+l.acquire()
+l.acquire()

@@ -1,0 +1,2 @@
+# exit: 1
+let r = run(["no-such-program-here", "--version"])
