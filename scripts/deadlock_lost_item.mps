@@ -3,8 +3,8 @@
 # Lesson: the producer puts 3 items but the consumer takes 4 (it was told
 # the wrong count). After the third, the consumer waits on `q.get()`, and
 # the main process waits to join it: every process waits, and nothing can
-# ever arrive. mpscript reports the deadlock (exit code 3) instead of
-# hanging. The fix (deadlock_lost_item_fixed.mps): a `nil` sentinel says
+# ever arrive. Python hangs here; mpscript reports the deadlock (exit code
+# 3) instead of hanging. The fix (deadlock_lost_item_fixed.mps): a `nil` sentinel says
 # "no more items", so the consumer knows when to stop.
 queue q
 

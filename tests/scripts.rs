@@ -4,7 +4,11 @@
 //! A case may start with header comments that change how it is run:
 //! `# exit: N` (the expected exit code) and `# args: a "b c"` (arguments
 //! after the script's name). The command line itself (`-e`, `check`,
-//! `--seed`) is tested below the case runner.
+//! `--seed`) is tested below the case runner. Every lesson script of
+//! `scripts/` runs too, to its expected exit code with nothing left behind;
+//! where its output order is free, its lesson is checked by properties.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -153,4 +157,87 @@ fn help_goes_to_stdout_with_exit_code_0() {
     let out = run(&["--help"]);
     assert!(text(&out.stdout).contains("usage: mpscript"));
     assert_eq!(out.status.code(), Some(0));
+}
+
+// ---- scripts/: every lesson runs -----------------------------------------------
+
+/// The lessons that end in a deadlock mpscript reports (exit code 3) where
+/// Python would hang; each says so in its header comment.
+const DEADLOCK_LESSONS: &[&str] = &["deadlock_lock_order.mps", "deadlock_lost_item.mps"];
+
+/// `scripts/NAME` through the real binary, with a deadline and a scan for
+/// leftover processes.
+fn lesson(name: &str) -> common::Out {
+    let path = format!("scripts/{name}");
+    common::run_args(&["--timeout", "60", &path], &path)
+}
+
+#[test]
+fn every_lesson_script_runs_to_its_expected_exit_code() {
+    let lessons = scripts("scripts");
+    assert!(lessons.len() >= 20, "the lesson scripts are missing");
+    let mut failures = Vec::new();
+    for script in &lessons {
+        let name = script.file_name().and_then(|n| n.to_str()).expect("a file name");
+        let source = std::fs::read_to_string(script).expect("a readable script");
+        assert!(source.starts_with(&format!("# {name}")), "{name} must start with `# {name} — what it teaches`");
+        let want = if DEADLOCK_LESSONS.contains(&name) { 3 } else { 0 };
+        if want == 3 {
+            assert!(source.contains("instead of hanging") || source.contains("exit code 3"), "{name}: say so");
+        }
+        let out = lesson(name);
+        if out.code != Some(want) || (want == 0 && out.stdout.is_empty()) {
+            failures.push(format!("── {name}: exit {:?}, expected {want}\n{}{}", out.code, out.stdout, out.stderr));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn zombies_orphans_lesson() {
+    let out = lesson("zombies_orphans.mps");
+    let s = &out.stdout;
+    assert_eq!(out.code, Some(0), "{s}{}", out.stderr);
+    assert!(s.contains("its state is Z (zombie)"), "{s}");
+    assert!(s.contains("lists the live ones: []"), "{s}");
+    assert!(s.contains("the zombie is gone: true; exitcode 0"), "{s}");
+    assert!(s.contains("exitcode -9 (killed by SIGKILL)"), "{s}");
+    assert!(s.contains("adopted by main: true"), "{s}");
+}
+
+#[test]
+fn shared_objects_lesson() {
+    let out = lesson("shared_objects.mps");
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let want = "w1 -> 1\nw2 -> 4\nw3 -> 9\nw4 -> 16\n\
+                log has 4 names: [\"w1\", \"w2\", \"w3\", \"w4\"]\ntotal: 10\n\
+                the plain dict in main is still {}\ncopy w1 = -1 but shared w1 = 1\n\
+                a shared dict prints as its value: {\"workers\": 4, \"mode\": \"fast\"}\n";
+    assert_eq!(out.stdout, want);
+}
+
+/// Callbacks in any order, but each runs to its end before the next starts.
+#[test]
+fn pool_callbacks_lesson() {
+    let out = lesson("pool_callbacks.mps");
+    let s = &out.stdout;
+    assert_eq!(out.code, Some(0), "{s}{}", out.stderr);
+    assert!(s.starts_with("map: [0, 1, 4, 9, 16, 25, 36, 49]\n"), "{s}");
+    assert!(s.ends_with("collected: [0, 1, 4, 9, 16, 25]\n"), "{s}");
+    assert!(s.contains("map_async callback got [100, 121]\n"), "{s}");
+    assert!(s.contains("error_callback got ZeroDivisionError\n"), "{s}");
+    let mut open: Option<&str> = None;
+    let mut done = std::collections::BTreeSet::new();
+    for l in s.lines() {
+        match (open, l.strip_prefix("callback start "), l.strip_prefix("callback end ")) {
+            (None, Some(v), _) => open = Some(v),
+            (Some(v), _, Some(w)) if v == w => {
+                done.insert(w.to_string());
+                open = None;
+            }
+            (Some(_), _, _) => panic!("a callback started inside another at {l:?}:\n{s}"),
+            _ => {}
+        }
+    }
+    assert_eq!(done.len(), 6, "{s}");
 }
