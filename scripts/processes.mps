@@ -39,3 +39,10 @@ print("sleeper alive: {sleeper.is_alive()}, exitcode {sleeper.exitcode}")   # ni
 sleeper.terminate()                  # SIGTERM
 sleeper.join()
 print("sleeper alive: {sleeper.is_alive()}, exitcode {sleeper.exitcode}")   # -15: killed by signal 15
+
+# current_process() is a process's own handle, parent_process() its parent's
+# (nil in the main program); active_children() the children still running.
+let who = spawn { print("child: I am {current_process().name}, my parent is {parent_process().name}") }
+who.join()
+print("main: I am {current_process().name}, my parent is {parent_process()}")
+print("children still running: {active_children()}")

@@ -39,4 +39,16 @@ stubborn.kill()                     # SIGKILL cannot be caught or ignored
 stubborn.join()
 print("stubborn exitcode {stubborn.exitcode} (-9: SIGKILL)")
 
+# 4. "ignore" and "default": Python's SIG_IGN and SIG_DFL.
+let deaf = spawn {
+    signal("SIGUSR1", "ignore")
+    kill(getpid(), "SIGUSR1")       # dropped by the OS
+    print("deaf: SIGUSR1 ignored, still here")
+    signal("SIGUSR1", "default")
+    kill(getpid(), "SIGUSR1")       # the default action: the process ends
+    sleep(60)
+}
+deaf.join()
+print("deaf exitcode {deaf.exitcode} (-10: the default action came back)")
+
 # Ctrl-C (SIGINT) ends the whole program: every process, main included.

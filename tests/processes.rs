@@ -545,7 +545,8 @@ mod scripts {
             out.stdout,
             "main got SIGUSR1\nhandled 1 signal(s)\nworker: got SIGTERM, cleaning up\n\
              worker exitcode 0 (its handler chose 0)\nvictim exitcode -10 (-10: killed by SIGUSR1)\n\
-             stubborn exitcode -9 (-9: SIGKILL)\n"
+             stubborn exitcode -9 (-9: SIGKILL)\ndeaf: SIGUSR1 ignored, still here\n\
+             deaf exitcode -10 (-10: the default action came back)\n"
         );
     }
 }

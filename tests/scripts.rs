@@ -241,3 +241,18 @@ fn pool_callbacks_lesson() {
     }
     assert_eq!(done.len(), 6, "{s}");
 }
+
+#[test]
+fn processes_and_signals_lessons_show_process_info_and_ignore_default() {
+    let out = lesson("processes.mps");
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let s = &out.stdout;
+    assert!(s.contains("my parent is MainProcess\n"), "{s}");
+    assert!(s.contains("main: I am MainProcess, my parent is nil\n"), "{s}");
+    assert!(s.ends_with("children still running: []\n"), "{s}");
+    let out = lesson("signals.mps");
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let s = &out.stdout;
+    assert!(s.contains("deaf: SIGUSR1 ignored, still here\n"), "{s}");
+    assert!(s.contains("deaf exitcode -10 (-10: the default action came back)\n"), "{s}");
+}
