@@ -256,3 +256,12 @@ fn processes_and_signals_lessons_show_process_info_and_ignore_default() {
     assert!(s.contains("deaf: SIGUSR1 ignored, still here\n"), "{s}");
     assert!(s.contains("deaf exitcode -10 (-10: the default action came back)\n"), "{s}");
 }
+
+#[test]
+fn the_repl_echoes_a_shared_object_as_its_value() {
+    let out = common::repl_piped("shared d = {\"a\": 1}\nd\nshared s = \"x\"\ns\nprint(s)\n");
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("{\"a\": 1}\n"), "{stdout}");
+    assert!(stdout.contains("\"x\"\nx\n"), "{stdout}");
+    assert!(!stdout.contains("<shared"), "{stdout}");
+}

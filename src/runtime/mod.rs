@@ -500,23 +500,41 @@ pub fn field_get(interp: &mut Interp, h: &Handle, name: &str) -> R<Value> {
     match h {
         Handle::Shared(d) if name == "value" => d.snapshot(),
         Handle::Queue(q) if name == "maxsize" => Ok(Value::Int(q.maxsize() as i64)),
-        Handle::Pool(p) => pool::field(p, name),
+        Handle::Pool(p) => pool::field(p, name).map_err(|_| no_field(h, name)),
         Handle::Lock(_)
         | Handle::Sem(_)
         | Handle::Event(_)
         | Handle::Shared(_)
         | Handle::Queue(_)
         | Handle::Pipe(_)
-        | Handle::AsyncResult(_) => {
-            Err(ErrorObj::new("AttributeError", format!("{} has no field `{name}`", h.type_name())))
-        }
+        | Handle::AsyncResult(_) => Err(no_field(h, name)),
         Handle::Process(p) => Ok(match name {
             "pid" => Value::Int(p.pid as i64),
             "name" => Value::str(&p.name.borrow()),
             "daemon" => Value::Bool(p.daemon),
             "exitcode" => process::exitcode(interp, p).map_or(Value::Nil, |c| Value::Int(c as i64)),
-            _ => return Err(ErrorObj::new("AttributeError", format!("process has no field `{name}`"))),
+            _ => return Err(no_field(h, name)),
         }),
+    }
+}
+
+/// `h.name` where the handle has no such field; a hint if it is a method.
+pub fn no_field(h: &Handle, name: &str) -> Box<ErrorObj> {
+    let methods: &[&str] = match h {
+        Handle::Process(_) => &["join", "is_alive", "terminate", "kill"],
+        Handle::Lock(_) => &["acquire", "release", "locked"],
+        Handle::Sem(_) => &["acquire", "release", "value"],
+        Handle::Event(_) => &["set", "clear", "is_set", "wait"],
+        Handle::Queue(_) => &["get", "put", "qsize", "empty", "full", "task_done", "join", "close"],
+        Handle::Pipe(_) => &["send", "recv", "poll", "close", "closed"],
+        Handle::Pool(_) => &["map", "starmap", "apply", "apply_async", "map_async", "close", "join", "terminate"],
+        Handle::AsyncResult(_) => &["get", "wait", "ready", "successful"],
+        Handle::Shared(_) => &["snapshot", "keys", "values", "items"],
+    };
+    let e = ErrorObj::new("AttributeError", format!("{} has no field `{name}`", h.type_name()));
+    match methods.contains(&name) {
+        true => e.with_help(format!("`{name}` is a method: call it, `.{name}()`")),
+        false => e,
     }
 }
 

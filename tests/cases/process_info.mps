@@ -35,3 +35,4 @@ while quick.is_alive() { sleep(0.01) }
 print("active after a child ended", active_children())
 try { me.name() } catch e { print(e) }
 try { q.maxsize() } catch e { print(e) }
+try { print(me.is_alive) } catch e { print(e) }

@@ -1,0 +1,3 @@
+# exit: 1
+queue q
+let n = q.qsize
