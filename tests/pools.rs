@@ -357,3 +357,22 @@ p.join()
     }
     assert_eq!(open, None, "{out}");
 }
+
+/// Joining a process is a waiting point too: a result that has arrived gets
+/// its callback there (the loop would never end otherwise).
+#[test]
+fn callbacks_run_when_joining_a_process() {
+    let out = ok(r#"
+pool p = 1
+let got = []
+p.apply_async(fn(x) { return x * 2 }, 21, callback=fn(v) { got.push(v) })
+let joins = 0
+while len(got) == 0 {
+    let c = spawn { }
+    c.join()
+    joins += 1
+}
+print(got, joins > 0)
+"#);
+    assert_eq!(out, "[42] true\n");
+}

@@ -282,7 +282,14 @@ fn process_method(interp: &mut Interp, p: &Rc<ProcessHandle>, name: &str, a: &mu
         "join" => {
             a.check(0, 1, &["timeout"])?;
             let timeout = timeout_arg(a, 0)?;
+            // A waiting point: due pool callbacks run before and after it.
+            if !interp.rt.pools.is_empty() {
+                pool::service(interp)?;
+            }
             process::join(interp, p, timeout, a.span)?;
+            if !interp.rt.pools.is_empty() {
+                pool::service(interp)?;
+            }
             Ok(Value::Nil)
         }
         "is_alive" => {
