@@ -116,13 +116,13 @@ lock locks[1] { print(locks[1].locked(), locks[0].locked()) }
 #[test]
 fn a_second_acquire_by_the_owner_names_both_lines() {
     let r = code("lock l\nl.acquire()\nprint(1)\nl.acquire()\n");
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 3, "an uncaught Deadlock exits 3");
     assert!(r.stderr.contains("Deadlock"), "{}", r.stderr);
     assert!(r.stderr.contains(":2:") && r.stderr.contains(":4:"), "{}", r.stderr);
     assert!(r.stderr.contains("first taken here"), "{}", r.stderr);
     // Also in the block form, nested.
     let r = code("lock l\nlock l {\n    lock l { }\n}\n");
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 3, "an uncaught Deadlock exits 3");
     assert!(r.stderr.contains(":2:") && r.stderr.contains(":3:"), "{}", r.stderr);
 }
 
@@ -378,7 +378,7 @@ print(type(d["l"]))
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], r#"2 3 true false ["count", "name", "new"] 7"#);
     assert_eq!(lines[1], r#"["a", 2, 3, 4] 4 true 4 3"#);
-    assert_eq!(lines[2], "10 1.5 <shared 10>");
+    assert_eq!(lines[2], "10 1.5 10", "a shared object prints as its value");
     assert_eq!(lines[3], r#"["count", "name", "new", "a", 2, 3]"#);
     assert_eq!(lines[4], "2 dict");
     assert_eq!(lines[5], "KeyError");
