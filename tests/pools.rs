@@ -376,3 +376,27 @@ print(got, joins > 0)
 "#);
     assert_eq!(out, "[42] true\n");
 }
+
+/// imap gives the results in order, imap_unordered each result once, in the
+/// order they arrived: the first task waits until the other worker has
+/// finished tasks 1 to 5 and taken task 6, so those five come first.
+#[test]
+fn imap_and_imap_unordered() {
+    let out = ok(r#"
+pool p = 2
+event late
+fn f(x) {
+    if x == 0 { late.wait() } else if x == 6 { late.set() }
+    return x * 10
+}
+print(p.imap(fn(x) { return x + 1 }, 0..5))
+let got = p.imap_unordered(f, 0..7)
+let firsts = []
+for i in 0..5 { firsts.push(got[i]) }
+print(sorted(got), firsts)
+let total = 0
+for v in p.imap_unordered(func=fn(x) { return x }, iterable=0..100, chunksize=7) { total += v }
+print(total)
+"#);
+    assert_eq!(out, "[1, 2, 3, 4, 5]\n[0, 10, 20, 30, 40, 50, 60] [10, 20, 30, 40, 50]\n4950\n");
+}

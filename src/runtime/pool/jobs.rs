@@ -21,6 +21,8 @@ pub struct Job {
     pub(super) done: Cell<bool>,
     callback: Option<Value>,
     error_callback: Option<Value>,
+    /// `imap_unordered`: the values in the order they arrived.
+    pub(super) arrived: Option<RefCell<Vec<Value>>>,
 }
 
 impl Job {
@@ -33,10 +35,23 @@ impl Job {
             done: Cell::new(n == 0),
             callback,
             error_callback,
+            arrived: None,
         })
     }
 
+    /// A job whose value lists results as they arrive (`imap_unordered`).
+    pub(super) fn unordered(n: usize) -> Rc<Job> {
+        let mut job = Job::new(false, n, None, None);
+        if let Some(j) = Rc::get_mut(&mut job) {
+            j.arrived = Some(RefCell::new(Vec::with_capacity(n)));
+        }
+        job
+    }
+
     pub(super) fn value(&self) -> Value {
+        if let Some(arrived) = &self.arrived {
+            return Value::list(arrived.borrow().clone());
+        }
         let values = self.values.borrow();
         match self.single {
             true => values.first().cloned().unwrap_or(Value::Nil),
@@ -56,7 +71,8 @@ impl Job {
     /// values are taken, not copied.
     pub(super) fn into_outcome(job: Rc<Job>) -> R<Value> {
         let job = match Rc::try_unwrap(job) {
-            Ok(job) => job,
+            Ok(job) if job.arrived.is_none() => job,
+            Ok(job) => return job.outcome(),
             Err(shared) => return shared.outcome(),
         };
         match (job.error.into_inner(), job.single) {
@@ -188,6 +204,9 @@ pub(super) fn accept(interp: &mut Interp, pool: &Pool, bytes: &[u8]) -> R<()> {
     {
         let mut slots = job.values.borrow_mut();
         let start = start.min(slots.len());
+        if let Some(arrived) = &job.arrived {
+            arrived.borrow_mut().extend(values.iter().cloned());
+        }
         for (slot, v) in slots[start..].iter_mut().zip(values) {
             *slot = v;
         }

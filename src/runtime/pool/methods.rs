@@ -101,7 +101,9 @@ pub fn method(interp: &mut Interp, pool: &Rc<Pool>, name: &str, a: &mut Args) ->
     let span = a.span;
     match name {
         // Python: map(func, iterable, chunksize=None), map_async(…, callback=, error_callback=).
-        "map" | "starmap" | "map_async" | "starmap_async" => {
+        // imap gives the results in order, imap_unordered as they arrive
+        // (chunksize 1 by default): both as a list once all have arrived.
+        "map" | "starmap" | "map_async" | "starmap_async" | "imap" | "imap_unordered" => {
             let is_async = name.ends_with("_async");
             let f = func_of(a)?;
             let given = a.pos.len() + ["func", "iterable", "chunksize"].iter().filter(|k| a.kw(k).is_some()).count();
@@ -121,7 +123,14 @@ pub fn method(interp: &mut Interp, pool: &Rc<Pool>, name: &str, a: &mut Args) ->
                 Some(v) => Some(value::expect_int(v, &a.func(), "chunksize")?.max(1) as usize),
                 None => chunksize_kw(a)?,
             };
-            let job = Job::new(false, calls.len(), callable_kw(a, "callback"), callable_kw(a, "error_callback"));
+            let job = match name {
+                "imap_unordered" => Job::unordered(calls.len()),
+                _ => Job::new(false, calls.len(), callable_kw(a, "callback"), callable_kw(a, "error_callback")),
+            };
+            let chunksize = match name {
+                "imap" | "imap_unordered" => chunksize.or(Some(1)),
+                _ => chunksize,
+            };
             let mode = if star { Mode::List } else { Mode::One };
             let work = Work { f: &f, mode, items: calls, chunksize };
             let job = submit(interp, pool, work, job, span)?;
