@@ -52,7 +52,8 @@ struct EndState {
     closed: Cell<bool>,
     /// Why this end cannot be used in this process, if it cannot.
     unusable: Option<String>,
-    /// Bytes read but not yet returned, and the pid that read them.
+    /// The part of a frame read so far (a `recv` a signal interrupted; never
+    /// more than one frame), and the pid that read it.
     buf: RefCell<Vec<u8>>,
     buf_pid: Cell<i32>,
 }
@@ -237,7 +238,7 @@ impl PipeEnd {
         (self.0.id.creator as u64) << 32 | self.0.id.serial as u64
     }
 
-    /// Buffered bytes of this process (a forked child starts with none).
+    /// This process's partly read frame (a forked child starts with none).
     fn buffer(&self, interp: &Interp) -> std::cell::RefMut<'_, Vec<u8>> {
         let mut buf = self.0.buf.borrow_mut();
         if self.0.buf_pid.get() != interp.process.pid {
@@ -247,7 +248,7 @@ impl PipeEnd {
         buf
     }
 
-    /// The length of the next whole frame already buffered, if there is one.
+    /// The length of the frame in the buffer, if it is whole.
     fn whole_frame(buf: &[u8]) -> Option<usize> {
         let len = u32::from_le_bytes(buf.get(..4)?.try_into().ok()?) as usize;
         (buf.len() >= 4 + len).then_some(len)
