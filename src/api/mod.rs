@@ -115,11 +115,19 @@ impl Engine {
         crate::runtime::process::start(&mut self.interp);
     }
 
-    /// End the program's processes as LANGUAGE.md §5 says: wait for every
-    /// non-daemon child, then terminate daemons; reap everything. Then
-    /// write the trace and timeline files, if asked for.
-    pub fn finish(&mut self) {
-        crate::runtime::process::finish(&mut self.interp);
+    /// End the program's processes as LANGUAGE.md §5 says: terminate the
+    /// daemons, then wait for every other child; reap everything. Then
+    /// write the trace and timeline files, if asked for. An error when the
+    /// waiting was cut short: a deadlock among the children (exit code 3),
+    /// Ctrl-C (130) or SIGTERM (143).
+    pub fn finish(&mut self) -> Result<(), Error> {
+        match crate::runtime::process::finish(&mut self.interp) {
+            None => Ok(()),
+            Some(e) => Err(match e.exit {
+                Some(code) => self.flow_error(Flow::Exit(code)),
+                None => self.error(e, 1),
+            }),
+        }
     }
 
     /// Whether this is a process forked by the script (`fork()` or `spawn`)
@@ -134,7 +142,13 @@ impl Engine {
         if self.interp.rt.is_child {
             crate::runtime::process::leave(&mut self.interp, code)
         }
-        self.finish();
+        let code = match self.finish() {
+            Ok(()) => code,
+            Err(e) => {
+                crate::runtime::output::eprint(&e.rendered);
+                e.exit_code.clamp(0, 255)
+            }
+        };
         crate::runtime::process::exit_now(code)
     }
 

@@ -4,9 +4,8 @@
 use super::BResult;
 use crate::diagnostics::ErrorObj;
 use crate::eval::Interp;
-use crate::runtime::{process, signals, table, table::WaitKind, wait::Recorded, Handle};
+use crate::runtime::{process, signals, table, Handle};
 use crate::value::{self, display, Args, BuiltinFn, DictMap, Key, Value};
-use std::io::{Read, Write};
 
 pub const BUILTINS: &[(&str, BuiltinFn)] = &[
     ("getpid", getpid),
@@ -175,7 +174,7 @@ fn default_action(interp: &Interp, sig: i32) {
 /// `run(cmd, input=nil)`: `{"code", "stdout", "stderr"}`.
 fn run(interp: &mut Interp, a: &mut Args) -> BResult {
     a.check(1, 2, &["input"])?;
-    let mut cmd = match a.get(0) {
+    let cmd = match a.get(0) {
         Value::Str(s) => {
             let mut c = std::process::Command::new("sh");
             c.arg("-c").arg(&**s);
@@ -196,46 +195,8 @@ fn run(interp: &mut Interp, a: &mut Args) -> BResult {
         None | Some(Value::Nil) => None,
         Some(v) => Some(display(v)),
     };
-    let _rec = Recorded::new(interp, WaitKind::Command, a.span, 0, false);
-    cmd.stdin(if input.is_some() { std::process::Stdio::piped() } else { std::process::Stdio::null() })
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| {
-        // As Python says it: "No such file or directory: 'nosuch'".
-        let text = e.to_string();
-        let reason = text.split(" (os error").next().unwrap_or(&text);
-        let prog = cmd.get_program().to_string_lossy();
-        ErrorObj::new("IOError", format!("run(): cannot start the command: {reason}: '{prog}'"))
-    })?;
-    let mut stdin = child.stdin.take();
-    let mut stdout = child.stdout.take();
-    let mut stderr = child.stderr.take();
-    // Feed stdin and drain stdout/stderr at once so no pipe fills up; the
-    // helper threads end before run() returns, so no fork can see them.
-    let (out, err) = std::thread::scope(|s| {
-        if let (Some(mut w), Some(text)) = (stdin.take(), input) {
-            s.spawn(move || {
-                let _ = w.write_all(text.as_bytes());
-            });
-        }
-        let err_reader = s.spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(e) = stderr.as_mut() {
-                let _ = e.read_to_end(&mut buf);
-            }
-            buf
-        });
-        let mut out = Vec::new();
-        if let Some(o) = stdout.as_mut() {
-            let _ = o.read_to_end(&mut out);
-        }
-        (out, err_reader.join().unwrap_or_default())
-    });
-    let status = child.wait().map_err(|e| ErrorObj::new("IOError", format!("run(): {e}")))?;
-    let code = status.code().unwrap_or_else(|| {
-        use std::os::unix::process::ExitStatusExt;
-        -status.signal().unwrap_or(0)
-    });
+    let ran = crate::runtime::command::run(interp, cmd, input, a.span)?;
+    let (code, out, err) = (ran.code, ran.stdout, ran.stderr);
     let mut d = DictMap::default();
     d.insert(Key::Str("code".into()), Value::Int(code as i64));
     d.insert(Key::Str("stdout".into()), Value::str(&String::from_utf8_lossy(&out)));

@@ -8,6 +8,9 @@
 //! the run stops with exit code 3.
 //!
 //! Waiting for `run(...)`, sleeping and computing are never "stuck".
+//! The report also names the processes that died abnormally (killed by a
+//! signal, a broken output pipe, an uncaught error): often the reason the
+//! others wait.
 
 use super::table::{self, EntryView, State, WaitKind};
 use crate::diagnostics::ErrorObj;
@@ -113,13 +116,16 @@ pub(crate) fn what(interp: &Interp, kind: WaitKind, span: Span) -> String {
 }
 
 /// What usually fixes the kinds of wait in this deadlock.
-fn advice(live: &[EntryView]) -> String {
+fn advice(live: &[EntryView], died: &[(String, i32, i32)]) -> String {
     let kinds: Vec<WaitKind> = live.iter().filter_map(|e| e.wait.map(|w| w.kind)).collect();
     let mut tips = Vec::new();
+    if !died.is_empty() {
+        tips.push("a process died before doing its part (see above), so what the others wait for never comes");
+    }
     if kinds.contains(&WaitKind::Lock) {
         tips.push("take locks in the same order in every process");
     }
-    if kinds.contains(&WaitKind::QueueGet) {
+    if kinds.contains(&WaitKind::QueueGet) && died.is_empty() {
         tips.push("a consumer waits for an item nobody will put: end the stream with a sentinel such as nil");
     }
     if kinds.contains(&WaitKind::QueuePut) || kinds.contains(&WaitKind::PipeSend) {
@@ -140,14 +146,55 @@ fn advice(live: &[EntryView]) -> String {
     tips.join("; ")
 }
 
+/// Processes of the program that ended abnormally: (name, pid, exitcode).
+/// Those not yet reaped are zombies still in the table; those the main
+/// process reaped are remembered in its runtime.
+fn died(interp: &Interp) -> Vec<(String, i32, i32)> {
+    let mut out = interp.rt.died.clone();
+    for e in table::snapshot() {
+        if e.pid == interp.process.pid || alive(e.pid) || out.iter().any(|d| d.1 == e.pid) {
+            continue;
+        }
+        let code = zombie_exitcode(e.pid).unwrap_or(e.exitcode);
+        if code != 0 {
+            out.push((e.name, e.pid, code));
+        }
+    }
+    out
+}
+
+/// The exit status of a zombie, from field 52 of /proc/PID/stat.
+fn zombie_exitcode(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    let status: i32 = rest.split_whitespace().nth(49)?.parse().ok()?;
+    Some(if status & 0x7f != 0 { -(status & 0x7f) } else { (status >> 8) & 0xff })
+}
+
+/// How a process ended, in words.
+fn how(code: i32) -> String {
+    match code {
+        c if c == -libc::SIGPIPE => "died of SIGPIPE: nobody reads its output any more (e.g. `| head`)".into(),
+        c if c == -libc::SIGKILL => "was killed (SIGKILL)".into(),
+        c if c < 0 => format!("died of {}", super::signals::name(-c)),
+        1 => "ended with an uncaught error (exitcode 1)".into(),
+        c => format!("ended with exitcode {c}"),
+    }
+}
+
 fn report(interp: &Interp, live: &[EntryView]) -> Box<ErrorObj> {
     let mut lines = Vec::new();
     let mut labels = Vec::new();
     let mut main_span = None;
     let mut err_label = None;
+    let died = died(interp);
     for e in live {
         let Some(w) = e.wait else { continue };
         let who = format!("{} (pid {})", e.name, e.pid);
+        if w.kind == WaitKind::Finish {
+            lines.push(format!("{who} waits for its children to end (its code has finished)"));
+            continue;
+        }
         let mut line =
             format!("{who} waits for {} at {}", what(interp, w.kind, w.span), interp.sources.location(w.span));
         if w.kind == WaitKind::Lock {
@@ -165,11 +212,20 @@ fn report(interp: &Interp, live: &[EntryView]) -> Box<ErrorObj> {
         }
         lines.push(line);
     }
+    for (name, pid, code) in &died {
+        lines.push(format!("{name} (pid {pid}) {}", how(*code)));
+    }
     let mut err = ErrorObj::new(
         "Deadlock",
         format!("every process is waiting and none can ever be woken:\n  {}", lines.join("\n  ")),
     )
-    .with_help(advice(live));
+    .with_help(advice(live, &died));
+    if main_span.is_none() && !labels.is_empty() {
+        // The main code has ended: point at a child's wait instead.
+        let (span, label) = labels.remove(0);
+        main_span = Some(span);
+        err_label = Some(label);
+    }
     err.span = main_span;
     err.label = err_label;
     if main_span.is_some() {

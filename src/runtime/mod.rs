@@ -2,9 +2,11 @@
 //! each. Knows nothing of syntax; the evaluator calls in through the
 //! functions below, which dispatch on the handle's kind.
 
+pub mod command;
 pub mod deadlock;
 pub mod event;
 pub mod futex;
+pub mod guardian;
 pub mod lock;
 pub mod output;
 pub mod pipe;

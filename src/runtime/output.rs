@@ -34,8 +34,8 @@ pub fn print_line(interp: &mut Interp, line: &str) -> Result<(), Box<ErrorObj>> 
     };
     match write_all(1, text.as_bytes()) {
         Ok(()) => Ok(()),
-        // The reader went away (`mpscript x | head`): stop quietly, like `cat`.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(crate::eval::exit_error(0)),
+        // The reader went away (`mpscript x | head`): end by SIGPIPE, like `cat`.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => crate::runtime::process::die_of_broken_pipe(interp),
         Err(e) => Err(ErrorObj::new("IOError", format!("cannot write to standard output: {e}"))),
     }
 }

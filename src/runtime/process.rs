@@ -6,7 +6,13 @@
 //! by forgetting its parent's children and pending signals; every child is
 //! reaped by its parent (join, an opportunistic reap, or `finish`), and the
 //! main process is a child subreaper so orphaned grandchildren are reaped
-//! too. A spawned child dies with its parent (PR_SET_PDEATHSIG).
+//! too. A spawned child dies with its parent (PR_SET_PDEATHSIG); the
+//! guardian (`guardian.rs`) ends the rest if the main process is killed.
+//!
+//! Ending: a process whose code has ended terminates its daemons, then
+//! waits for its other children (a deadlock there is reported like any
+//! other). Termination escalates: SIGTERM, then after `GRACE` SIGKILL,
+//! said on stderr with the process's name.
 
 use super::table::{self, State, WaitKind};
 use super::{signals, trace, wait, Handle};
@@ -19,6 +25,10 @@ use nix::unistd::{fork, ForkResult, Pid};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicI32, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+/// How long a process has to end after SIGTERM before it gets SIGKILL.
+pub const GRACE: Duration = Duration::from_secs(1);
 
 type R<T> = Result<T, Box<ErrorObj>>;
 
@@ -74,6 +84,11 @@ pub struct Runtime {
     pub pools: Vec<Rc<super::pool::Pool>>,
     /// `--trace` / `--timeline` files, written at the end of the main process.
     pub trace: super::trace::Outputs,
+    /// This process was started by `spawn daemon` (it cannot have children).
+    pub daemon: bool,
+    /// Children that ended abnormally: (name, pid, exitcode), for deadlock
+    /// reports (a consumer stuck because its producer died).
+    pub died: Vec<(String, i32, i32)>,
 }
 
 impl Default for Runtime {
@@ -90,6 +105,8 @@ impl Default for Runtime {
             interrupted: false,
             pools: Vec::new(),
             trace: Default::default(),
+            daemon: false,
+            died: Vec::new(),
         }
     }
 }
@@ -136,6 +153,7 @@ pub fn start(interp: &mut Interp) {
     // made with the low-level fork() are not left behind.
     signals::catch(libc::SIGTERM);
     signals::catch(libc::SIGHUP);
+    super::guardian::start(thread_count());
 }
 
 fn child_name(interp: &Interp) -> String {
@@ -152,6 +170,12 @@ fn child_name(interp: &Interp) -> String {
 /// Fork. In the child, `run` computes the exit code and the child leaves
 /// (it never returns here); in the parent, the new process's handle.
 pub fn spawn(interp: &mut Interp, daemon: bool, run: impl FnOnce(&mut Interp) -> i32) -> R<Value> {
+    if interp.rt.daemon {
+        // Python's rule: a daemon is ended with its parent's code, so
+        // children of its own would be orphaned.
+        return Err(ErrorObj::new("ProcessError", "daemonic processes are not allowed to have children")
+            .with_help("spawn the workers from a process that is not a daemon"));
+    }
     reap_finished(interp);
     let name = child_name_for(interp, "spawn");
     let parent = my_pid();
@@ -226,21 +250,22 @@ fn fork_child(interp: &mut Interp, name: String, daemon: bool, what: &str) -> R<
     // a lock the child needs), and printing writes straight to the fd, so
     // no userspace buffer is duplicated.
     let forked = unsafe { fork() };
-    if !matches!(forked, Ok(ForkResult::Child)) {
-        signals::restore_mask(&mask);
-    }
+    // The parent unblocks signals only once the child is in the table, so
+    // `--timeout` (which kills what the table lists) cannot miss it.
     match forked {
         Err(e) => {
+            signals::restore_mask(&mask);
             table::free(slot);
             Err(ErrorObj::new("ProcessError", format!("{what} failed: {e}")))
         }
         Ok(ForkResult::Child) => {
-            become_child(interp, slot, name, child_seed);
+            become_child(interp, slot, name, child_seed, daemon);
             signals::restore_mask(&mask);
             Ok(Forked::Child)
         }
         Ok(ForkResult::Parent { child }) => {
             table::set_pid(slot, child.as_raw());
+            signals::restore_mask(&mask);
             trace::spawned(&name, child.as_raw());
             Ok(Forked::Parent { pid: child.as_raw(), slot })
         }
@@ -275,9 +300,15 @@ fn thread_count() -> usize {
 
 /// The first thing a forked child does: forget the parent's children and
 /// signals, take its own name, and reseed `rand*`.
-fn become_child(interp: &mut Interp, slot: u32, name: String, seed: u64) {
+fn become_child(interp: &mut Interp, slot: u32, name: String, seed: u64, daemon: bool) {
     let pid = std::process::id() as i32;
     MY_PID.store(pid, Relaxed);
+    // Only the main process keeps the guardian's pipe open and enforces
+    // `--timeout`.
+    super::guardian::forget_in_child();
+    signals::forget_timeout();
+    interp.rt.daemon = daemon;
+    interp.rt.died.clear();
     table::set_pid(slot, pid);
     trace::started(&name, pid);
     interp.rt.trace = Default::default();
@@ -313,8 +344,14 @@ fn nanos() -> u64 {
 
 /// End this forked process: wait for its own children, mark it exited,
 /// and `_exit` without running the parent's exit handlers.
-pub fn leave(interp: &mut Interp, code: i32) -> ! {
-    finish(interp);
+pub fn leave(interp: &mut Interp, mut code: i32) -> ! {
+    if let Some(e) = finish(interp) {
+        let e = interp.own(e);
+        super::output::eprint(&interp.render_error(&e));
+        if code == 0 {
+            code = e.exit.unwrap_or(1);
+        }
+    }
     trace::exited(code);
     table::set_exited(interp.rt.slot, code);
     exit_now(code)
@@ -335,6 +372,9 @@ fn record(interp: &mut Interp, pid: i32, code: i32) {
         let c = interp.rt.children.remove(i);
         if let Some(h) = &c.handle {
             h.exitcode.set(Some(code));
+        }
+        if code != 0 && !interp.rt.is_child {
+            interp.rt.died.push((name_of(&c), pid, code));
         }
         table::free(c.slot);
     } else {
@@ -381,19 +421,38 @@ fn try_reap(interp: &mut Interp, pid: i32) -> Option<i32> {
     }
 }
 
+/// The name a child is known by, for messages.
+fn name_of(c: &Child) -> String {
+    match &c.handle {
+        Some(h) => h.name.borrow().clone(),
+        None => table::snapshot().into_iter().find(|e| e.pid == c.pid).map_or_else(|| "Fork".into(), |e| e.name),
+    }
+}
+
 /// Block until `pid` ends (or `timeout` passes); its exitcode if it ended.
 pub fn wait_child(interp: &mut Interp, pid: i32, timeout: Option<f64>, span: Span) -> R<Option<i32>> {
-    if let Some(code) = try_reap(interp, pid) {
-        return Ok(Some(code));
-    }
-    let status = wait::pid(interp, pid, timeout, WaitKind::Join, span)?;
-    Ok(match status.and_then(exitcode_of) {
-        Some(code) => {
-            record(interp, pid, code);
-            Some(code)
+    wait_child_as(interp, pid, timeout, WaitKind::Join, span)
+}
+
+fn wait_child_as(interp: &mut Interp, pid: i32, timeout: Option<f64>, kind: WaitKind, span: Span) -> R<Option<i32>> {
+    let code = match try_reap(interp, pid) {
+        Some(code) => Some(code),
+        None => {
+            let status = wait::pid(interp, pid, timeout, kind, span)?;
+            let code = status.and_then(exitcode_of);
+            if let Some(code) = code {
+                record(interp, pid, code);
+            }
+            code
         }
-        None => None,
-    })
+    };
+    // A signal that came with the child's end (Ctrl-C reaches the whole
+    // group: the child dies of it as the wait returns) is raised now,
+    // before the join returns.
+    if signals::ANY_PENDING.load(Relaxed) {
+        super::safe_point(interp)?;
+    }
+    Ok(code)
 }
 
 fn own_child(interp: &Interp, h: &ProcessHandle) -> R<()> {
@@ -452,53 +511,182 @@ pub fn send_signal(h: &ProcessHandle, sig: i32) -> R<()> {
     Ok(())
 }
 
-/// End of a program (main or child): wait for every non-daemon child,
-/// then terminate daemons, and reap everything (adopted orphans too).
-pub fn finish(interp: &mut Interp) {
-    super::pool::finish_all(interp);
-    if interp.rt.interrupted {
-        terminate_all(interp);
+/// End of a program (main or child), LANGUAGE.md §5: terminate the
+/// daemons (they never outlive the code), then wait for every other child,
+/// and reap everything (adopted orphans too). Returns what stopped the
+/// waiting early: a deadlock among the children, Ctrl-C or SIGTERM.
+pub fn finish(interp: &mut Interp) -> Option<Box<ErrorObj>> {
+    let mut ended = None;
+    // A signal that came after the last safe point still counts.
+    if signals::ANY_PENDING.load(Relaxed) {
+        ended = super::safe_point(interp).err();
     }
+    super::pool::finish_all(interp);
+    terminate_where(interp, |c| c.daemon);
     loop {
+        if interp.rt.interrupted || ended.is_some() {
+            terminate_where(interp, |_| true);
+            break;
+        }
         let next = interp.rt.children.iter().find(|c| !c.daemon).map(|c| c.pid);
         let Some(pid) = next else { break };
-        match wait_child(interp, pid, None, Span::default()) {
+        match wait_child_as(interp, pid, None, WaitKind::Finish, Span::default()) {
             Ok(Some(_)) => {}
-            // Interrupted (Ctrl-C) or already gone: stop waiting, end the rest.
-            Ok(None) | Err(_) => {
-                terminate_all(interp);
-                break;
+            Ok(None) => {
+                // Not our child any more (reaped elsewhere): forget it.
+                record(interp, pid, -libc::SIGKILL);
             }
+            Err(e) => ended = Some(e),
         }
     }
-    terminate_all(interp);
+    // A daemon spawned meanwhile (by a signal handler) ends too.
+    terminate_where(interp, |_| true);
     if !interp.rt.is_child {
-        // Adopted orphans (we are the subreaper): wait for them too.
-        while let Ok(status) = waitpid(None::<Pid>, None) {
-            if let (Some(pid), Some(code)) = (status.pid(), exitcode_of(status)) {
-                trace::reaped(pid.as_raw(), code);
-                free_slot_of(pid.as_raw());
-            }
-        }
+        reap_orphans(interp.rt.interrupted || ended.is_some());
         // Every process has ended: the trace is complete.
         trace::write_outputs(interp);
     }
+    ended
 }
 
-/// SIGTERM every remaining child and reap it.
+/// The main process is a subreaper: wait for the orphans it adopted. After
+/// Ctrl-C or a deadlock they are ended first (SIGTERM, then SIGKILL).
+fn reap_orphans(ending: bool) {
+    super::guardian::release();
+    if ending {
+        table::signal_all_others(libc::SIGTERM);
+        let deadline = Instant::now() + GRACE;
+        while Instant::now() < deadline {
+            match waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) => pause(),
+                Ok(status) => reaped_orphan(status),
+                Err(_) => return,
+            }
+        }
+        table::signal_all_others(libc::SIGKILL);
+    }
+    loop {
+        match waitpid(None::<Pid>, None) {
+            Ok(status) => reaped_orphan(status),
+            Err(nix::errno::Errno::EINTR) => {
+                // Ctrl-C while waiting for orphans: end them.
+                if signals::take_pending() & (1 << libc::SIGINT | 1 << libc::SIGTERM | 1 << libc::SIGHUP) != 0 {
+                    table::signal_all_others(libc::SIGKILL);
+                }
+            }
+            Err(_) => break,
+        }
+    }
+}
+
+fn reaped_orphan(status: WaitStatus) {
+    if let (Some(pid), Some(code)) = (status.pid(), exitcode_of(status)) {
+        trace::reaped(pid.as_raw(), code);
+        free_slot_of(pid.as_raw());
+    }
+}
+
+/// A short sleep between looks while children end.
+fn pause() {
+    std::thread::sleep(Duration::from_millis(5));
+}
+
+/// End every remaining child (and the command this process runs): SIGTERM,
+/// then SIGKILL after the grace period. Each is reaped.
 pub fn terminate_all(interp: &mut Interp) {
-    let pids: Vec<i32> = interp.rt.children.iter().map(|c| c.pid).collect();
-    for &pid in &pids {
-        // SAFETY: our own unreaped child.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
+    if let Some(group) = table::command_of(my_pid()) {
+        // SAFETY: plain kill of the process group of our own command.
+        unsafe { libc::kill(-group, libc::SIGKILL) };
     }
-    for pid in pids {
-        let code = match waitpid(Pid::from_raw(pid), None) {
-            Ok(status) => exitcode_of(status).unwrap_or(-libc::SIGTERM),
-            Err(_) => -libc::SIGTERM,
+    terminate_where(interp, |_| true);
+}
+
+/// SIGTERM the children `pick` chooses (and their `run()` commands); those
+/// still alive after `GRACE` are killed with SIGKILL, and stderr says so.
+fn terminate_where(interp: &mut Interp, pick: impl Fn(&Child) -> bool) {
+    let targets: Vec<(i32, String)> =
+        interp.rt.children.iter().filter(|c| pick(c)).map(|c| (c.pid, name_of(c))).collect();
+    if targets.is_empty() {
+        return;
+    }
+    for (pid, _) in &targets {
+        signal_with_command(*pid, libc::SIGTERM);
+    }
+    let deadline = Instant::now() + GRACE;
+    let mut left = targets;
+    loop {
+        left.retain(|(pid, _)| !reap_now(interp, *pid, false));
+        if left.is_empty() {
+            return;
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
+        pause();
+    }
+    for (pid, name) in left {
+        super::output::eprint(&format!(
+            "mpscript: {name} (pid {pid}) did not end within {} s of SIGTERM: killing it (SIGKILL)\n",
+            GRACE.as_secs_f64()
+        ));
+        signal_with_command(pid, libc::SIGKILL);
+        reap_now(interp, pid, true);
+    }
+}
+
+/// Send `sig` to our child `pid` and to its `run()` command's group.
+fn signal_with_command(pid: i32, sig: i32) {
+    let group = table::command_of(pid);
+    // SAFETY: plain kills: our own unreaped child, and its command's group.
+    unsafe {
+        libc::kill(pid, sig);
+        if let Some(g) = group {
+            libc::kill(-g, sig);
+        }
+    }
+}
+
+/// Reap our child `pid` (blocking or not); true once it is gone.
+fn reap_now(interp: &mut Interp, pid: i32, block: bool) -> bool {
+    let flags = if block { None } else { Some(WaitPidFlag::WNOHANG) };
+    loop {
+        return match waitpid(Pid::from_raw(pid), flags) {
+            Ok(status) => match exitcode_of(status) {
+                Some(code) => {
+                    record(interp, pid, code);
+                    true
+                }
+                None => false,
+            },
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => {
+                // Not ours to wait for any more: forget it.
+                record(interp, pid, -libc::SIGTERM);
+                true
+            }
         };
-        record(interp, pid, code);
     }
+}
+
+/// Standard output is a pipe whose reader went away (`mpscript x | head`):
+/// end as `cat` does, by SIGPIPE (status 141 in a shell, exitcode -13 for
+/// a parent), after ending this process's own children.
+pub fn die_of_broken_pipe(interp: &mut Interp) -> ! {
+    interp.rt.interrupted = true;
+    let _ = finish(interp);
+    if interp.rt.is_child {
+        trace::exited(-libc::SIGPIPE);
+    }
+    signals::set_default(libc::SIGPIPE);
+    // SAFETY: unblock SIGPIPE and raise it with its default action.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(libc::SIGPIPE);
+    }
+    exit_now(128 + libc::SIGPIPE)
 }
 
 /// The low-level `fork()`: 0 in the child, the child's pid in the parent.
@@ -516,8 +704,14 @@ pub fn fork_builtin(interp: &mut Interp) -> R<Value> {
 /// `wait()` / `waitpid(pid)`: `[pid, exitcode]`.
 pub fn wait_builtin(interp: &mut Interp, pid: Option<i32>, span: Span) -> R<Value> {
     let target = pid.unwrap_or(-1);
+    if target > 0 && Some(target) == super::guardian::pid() {
+        return Err(ErrorObj::new("ProcessError", format!("waitpid(): {target} is not a child of this process")));
+    }
     let known =
         if target > 0 { interp.rt.children.iter().any(|c| c.pid == target) } else { !interp.rt.children.is_empty() };
+    if !known && target <= 0 && !has_children_besides_guardian() {
+        return Err(ErrorObj::new("ProcessError", "wait(): this process has no children to wait for"));
+    }
     // The main process is a subreaper: orphans it adopted are its children
     // too, though it never forked them. Ask the OS (reaping one that ended).
     let status = match known {
@@ -548,4 +742,18 @@ pub fn wait_builtin(interp: &mut Interp, pid: Option<i32>, span: Span) -> R<Valu
         }
         None => Err(ErrorObj::new("ProcessError", "wait(): interrupted")),
     }
+}
+
+/// Whether this process has a child other than the guardian (adopted
+/// orphans count), from /proc/self/task/*/children.
+fn has_children_besides_guardian() -> bool {
+    let guardian = super::guardian::pid();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return true };
+    for task in tasks.flatten() {
+        let Ok(list) = std::fs::read_to_string(task.path().join("children")) else { return true };
+        if list.split_whitespace().filter_map(|p| p.parse::<i32>().ok()).any(|p| Some(p) != guardian) {
+            return true;
+        }
+    }
+    false
 }

@@ -4,6 +4,12 @@
 //! `--timeout`, whose handler must end the tree even if the program is
 //! stuck, and so does only async-signal-safe work (kill, waitpid, write,
 //! _exit).
+//!
+//! `--timeout` runs on a POSIX timer of the main process that raises
+//! SIGRTMAX, a signal no script can name (`signal()` and `kill()` take
+//! numbers below 64), so a script's own SIGALRM handler cannot disable it.
+//! Timers are not inherited by `fork`, and a child gives SIGRTMAX back its
+//! default action, so the limit is only ever enforced by the main process.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
 
@@ -29,19 +35,52 @@ extern "C" fn on_timeout(_sig: libc::c_int) {
         let msg = std::ptr::addr_of!(TIMEOUT_MSG) as *const u8;
         libc::write(2, msg.cast(), TIMEOUT_MSG_LEN);
         super::table::signal_all_others(libc::SIGKILL);
-        while libc::waitpid(-1, std::ptr::null_mut(), 0) > 0 {}
+        super::guardian::kill_now();
+        // Reap what was killed (adopted orphans too), but never wait long:
+        // a process outside the table must not keep the limit from holding.
+        let mut rounds = 0;
+        loop {
+            let r = libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG);
+            if r > 0 {
+                continue;
+            }
+            if r < 0 || rounds >= 100 {
+                break;
+            }
+            rounds += 1;
+            let ts = libc::timespec { tv_sec: 0, tv_nsec: 5_000_000 };
+            libc::nanosleep(&ts, std::ptr::null_mut());
+        }
         libc::_exit(124);
     }
 }
 
+/// The signal of the `--timeout` timer.
+fn timeout_signal() -> libc::c_int {
+    libc::SIGRTMAX()
+}
+
 fn install(sig: libc::c_int, handler: extern "C" fn(libc::c_int)) {
+    install_with(sig, handler, false);
+}
+
+/// Like `install`, with every other signal blocked while the handler runs.
+fn install_blocking_all(sig: libc::c_int, handler: extern "C" fn(libc::c_int)) {
+    install_with(sig, handler, true);
+}
+
+fn install_with(sig: libc::c_int, handler: extern "C" fn(libc::c_int), block_all: bool) {
     // SAFETY: the handlers only touch atomics (or are the timeout handler
     // above); no SA_RESTART, so blocking calls return EINTR and the
     // interpreter reaches a safe point.
     unsafe {
         let mut sa: libc::sigaction = std::mem::zeroed();
         sa.sa_sigaction = handler as usize;
-        libc::sigemptyset(&mut sa.sa_mask);
+        if block_all {
+            libc::sigfillset(&mut sa.sa_mask);
+        } else {
+            libc::sigemptyset(&mut sa.sa_mask);
+        }
         sa.sa_flags = 0;
         libc::sigaction(sig, &sa, std::ptr::null_mut());
     }
@@ -72,8 +111,8 @@ pub fn catch(sig: libc::c_int) {
     install(sig, on_signal);
 }
 
-/// Arm `--timeout`: after `secs`, kill every process of the program, reap,
-/// say so on stderr and exit 124.
+/// Arm `--timeout`: after `secs`, kill every process of the program (and
+/// every `run()` command), reap, say so on stderr and exit 124.
 pub fn arm_timeout(secs: f64) {
     let msg = format!("mpscript: --timeout reached after {secs} s: ending every process\n");
     let bytes = msg.as_bytes();
@@ -84,16 +123,31 @@ pub fn arm_timeout(secs: f64) {
         std::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, n);
         TIMEOUT_MSG_LEN = n;
     }
-    install(libc::SIGALRM, on_timeout);
-    let whole = secs.trunc();
-    let timer = libc::itimerval {
-        it_interval: libc::timeval { tv_sec: 0, tv_usec: 0 },
-        it_value: libc::timeval { tv_sec: whole as libc::time_t, tv_usec: ((secs - whole) * 1e6) as libc::suseconds_t },
+    install_blocking_all(timeout_signal(), on_timeout);
+    // A limit too small for the clock still fires (a zero would disarm).
+    let nanos = (secs * 1e9).clamp(1.0, i64::MAX as f64) as i64;
+    let spec = libc::itimerspec {
+        it_interval: libc::timespec { tv_sec: 0, tv_nsec: 0 },
+        it_value: libc::timespec {
+            tv_sec: (nanos / 1_000_000_000) as libc::time_t,
+            tv_nsec: (nanos % 1_000_000_000) as libc::c_long,
+        },
     };
-    // SAFETY: a plain setitimer call; timers are not inherited by fork.
+    // SAFETY: a zeroed sigevent is valid; the timer id is written by the call.
     unsafe {
-        libc::setitimer(libc::ITIMER_REAL, &timer, std::ptr::null_mut());
+        let mut ev: libc::sigevent = std::mem::zeroed();
+        ev.sigev_notify = libc::SIGEV_SIGNAL;
+        ev.sigev_signo = timeout_signal();
+        let mut timer: libc::timer_t = std::mem::zeroed();
+        if libc::timer_create(libc::CLOCK_MONOTONIC, &mut ev, &mut timer) == 0 {
+            libc::timer_settime(timer, 0, &spec, std::ptr::null_mut());
+        }
     }
+}
+
+/// A forked child never enforces `--timeout` (the main process does).
+pub fn forget_timeout() {
+    set_default(timeout_signal());
 }
 
 /// Block every signal; returns the previous mask for `restore_mask`. Used

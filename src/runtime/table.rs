@@ -43,6 +43,8 @@ pub enum WaitKind {
     Child = 10,
     Command = 11,
     Pool = 12,
+    /// The main code has ended; the process waits for its children.
+    Finish = 13,
 }
 
 impl WaitKind {
@@ -61,12 +63,13 @@ impl WaitKind {
             WaitKind::Child => "a child process (wait)",
             WaitKind::Command => "an external command",
             WaitKind::Pool => "a pool result",
+            WaitKind::Finish => "its children to end (its code has finished)",
         }
     }
 
     fn from_u32(v: u32) -> WaitKind {
         use WaitKind::*;
-        [None, Join, Lock, Sem, Event, QueueGet, QueuePut, PipeRecv, PipeSend, QueueJoin, Child, Command, Pool]
+        [None, Join, Lock, Sem, Event, QueueGet, QueuePut, PipeRecv, PipeSend, QueueJoin, Child, Command, Pool, Finish]
             .get(v as usize)
             .copied()
             .unwrap_or(None)
@@ -90,6 +93,9 @@ pub struct Entry {
     /// How many `signal()` handlers the process has: a signal could still
     /// wake it, so it never counts as stuck.
     handlers: AtomicU32,
+    /// The process group of the `run()` command the process waits for (0:
+    /// none), so that ending the program ends the command too.
+    command: AtomicI32,
     /// Ids of the locks the process holds (0: an empty cell).
     held: [AtomicU64; HELD_LEN],
     name: [AtomicU8; NAME_LEN],
@@ -223,6 +229,7 @@ pub fn reserve(name: &str, daemon: bool) -> Option<u32> {
             e.daemon.store(daemon as u32, Relaxed);
             e.wait_kind.store(WaitKind::None as u32, Relaxed);
             e.handlers.store(0, Relaxed);
+            e.command.store(0, Relaxed);
             e.held.iter().for_each(|h| h.store(0, Relaxed));
             set_name_at(i as u32, name);
             return Some(i as u32);
@@ -356,7 +363,30 @@ pub fn snapshot() -> Vec<EntryView> {
     out
 }
 
-/// Send `sig` to every process in the table but the caller. Only
+/// Record the process group of the `run()` command the process in `slot`
+/// starts (0 when it has ended).
+pub fn set_command(slot: u32, pgid: i32) {
+    if let Some(e) = entries().get(slot as usize) {
+        e.command.store(pgid, Release);
+    }
+}
+
+/// The process group of the `run()` command `pid` waits for, if any.
+pub fn command_of(pid: i32) -> Option<i32> {
+    let e = entries().iter().find(|e| e.pid.load(Acquire) == pid)?;
+    Some(e.command.load(Acquire)).filter(|&g| g > 0)
+}
+
+/// Every process of the program and every `run()` command's process group,
+/// as recorded (some may have ended): for the guardian.
+pub fn recorded() -> (Vec<i32>, Vec<i32>) {
+    let pids = entries().iter().map(|e| e.pid.load(Acquire)).filter(|&p| p > 0).collect();
+    let groups = entries().iter().map(|e| e.command.load(Acquire)).filter(|&g| g > 0).collect();
+    (pids, groups)
+}
+
+/// Send `sig` to every process in the table but the caller, and to every
+/// `run()` command's process group (the caller's too). Only
 /// async-signal-safe calls: used from the `--timeout` handler.
 pub fn signal_all_others(sig: i32) {
     // SAFETY: getpid and kill are async-signal-safe; kill on a stale pid is harmless here.
@@ -365,6 +395,11 @@ pub fn signal_all_others(sig: i32) {
         let pid = e.pid.load(Relaxed);
         if pid > 0 && pid != me {
             unsafe { libc::kill(pid, sig) };
+        }
+        let group = e.command.load(Relaxed);
+        if group > 0 {
+            // SAFETY: as above; a negative pid names the command's process group.
+            unsafe { libc::kill(-group, sig) };
         }
     }
 }

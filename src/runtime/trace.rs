@@ -330,7 +330,7 @@ fn kind_tag(kind: WaitKind) -> &'static str {
         WaitKind::Event => "event",
         WaitKind::QueueGet | WaitKind::QueuePut | WaitKind::QueueJoin => "queue",
         WaitKind::PipeRecv | WaitKind::PipeSend => "pipe",
-        WaitKind::Join | WaitKind::Child => "join",
+        WaitKind::Join | WaitKind::Child | WaitKind::Finish => "join",
         WaitKind::Command => "command",
         WaitKind::Pool => "pool",
         WaitKind::None => "other",
