@@ -142,4 +142,72 @@ fn a_big_message_to_a_slow_reader_arrives() {
     );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(out.stdout, "4000000\n");
+
+/// LANGUAGE.md §5: when the main code ends and its children can never
+/// finish, that is a deadlock too — reported, never a silent kill.
+#[test]
+fn a_deadlock_at_the_end_of_the_program_is_reported() {
+    let out = run("end_deadlock", "queue q\nlet c = spawn { q.get()\n print(\"never\") }\n");
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert!(!out.stdout.contains("never"), "{}", out.stdout);
+    let err = &out.stderr;
+    assert!(err.contains("MainProcess") && err.contains("its children to end"), "{err}");
+    assert!(err.contains("Process-1") && err.contains("queue `q`"), "{err}");
+}
+
+/// Python's order: the daemons end with the main code, before the other
+/// children are waited for.
+#[test]
+fn daemons_end_before_the_other_children_are_waited_for() {
+    let code = "let d = spawn daemon { while true { print(\"tick\")\n sleep(0.1) } }\nlet w = spawn { sleep(1)\n print(\"worker done\") }\nsleep(0.3)\nprint(\"main ends\")\n";
+    let out = run("daemon_order", code);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let lines = out.lines();
+    let end = lines.iter().position(|l| *l == "main ends").expect("main ends");
+    let after = lines[end..].iter().filter(|l| **l == "tick").count();
+    assert!(after <= 2, "the daemon printed {after} times after the main code ended: {lines:?}");
+    assert_eq!(lines.last(), Some(&"worker done"), "{lines:?}");
+}
+
+#[test]
+fn a_daemon_cannot_start_children() {
+    let out = run(
+        "daemon_children",
+        "let d = spawn daemon { spawn { print(\"grandchild\") } }\nd.join()\nprint(d.exitcode)\n",
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, "1\n");
+    assert!(out.stderr.contains("ProcessError") && out.stderr.contains("daemonic processes"), "{}", out.stderr);
+}
+
+/// A producer killed by a broken stdout pipe (`mpscript x | head -3`) is
+/// named in the report, with how it died, instead of a sentinel hint.
+#[test]
+fn a_deadlock_report_names_a_producer_that_died() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::os::unix::process::CommandExt;
+    let code = "queue q\nlet p = spawn { let i = 0\n while true { print(\"item\", i)\n q.put(i)\n i += 1 } }\nlet c = spawn { while true { if q.get() < 0 { break } } }\nc.join()\n";
+    let script = common::Script::new("died_producer", code);
+    let arg = script.arg();
+    let mut child = std::process::Command::new(common::bin())
+        .args(["--timeout", "60", &arg])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .expect("start mpscript");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    for _ in 0..3 {
+        out.read_line(&mut String::new()).expect("a line");
+    }
+    drop(out); // as `| head -3` does
+    let mut err = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("stderr");
+    let status = child.wait().expect("wait");
+    assert!(common::leftovers(child.id() as i32, &arg).is_empty());
+    assert_eq!(status.code(), Some(3), "{err}");
+    assert!(err.contains("Process-1") && err.contains("died of SIGPIPE"), "{err}");
+    assert!(err.contains("Process-2") && err.contains("queue `q`"), "{err}");
+    assert!(!err.contains("sentinel"), "{err}");
 }

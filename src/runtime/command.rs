@@ -37,17 +37,33 @@ pub fn run(interp: &mut Interp, mut cmd: Command, input: Option<String>, span: S
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    // SAFETY: prctl is async-signal-safe, as a pre_exec hook must be.
+    let parent = super::process::my_pid();
+    let slot = interp.rt.slot;
+    // SAFETY: prctl, getpid, getppid and an atomic store into the shared
+    // table are async-signal-safe, as a pre_exec hook must be. The command
+    // records its own group before it can start anything; a parent gone
+    // before the prctl would never signal: give up then.
     unsafe {
-        cmd.pre_exec(|| {
+        cmd.pre_exec(move || {
+            table::set_command(slot, libc::getpid());
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
-            Ok(())
+            match libc::getppid() == parent {
+                true => Ok(()),
+                false => Err(std::io::Error::from_raw_os_error(libc::ESRCH)),
+            }
         });
     }
-    let mut child =
-        cmd.spawn().map_err(|e| ErrorObj::new("IOError", format!("run(): cannot start the command: {e}")))?;
+    // No signal may end this process between the start of the command and
+    // the record of its group (the command would be left behind); the
+    // command itself starts with an empty mask.
+    let mask = signals::block_all();
+    let spawned = cmd.spawn();
+    if let Ok(child) = &spawned {
+        table::set_command(interp.rt.slot, child.id() as i32);
+    }
+    signals::restore_mask(&mask);
+    let mut child = spawned.map_err(|e| ErrorObj::new("IOError", format!("run(): cannot start the command: {e}")))?;
     let pid = child.id() as i32;
-    table::set_command(interp.rt.slot, pid);
     let streams = Streams {
         input: child.stdin.take().map(|w| (w, input.unwrap_or_default().into_bytes(), 0)),
         stdout: child.stdout.take(),

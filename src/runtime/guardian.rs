@@ -10,7 +10,8 @@
 //! file, and kills every process of the program: the pids in the process
 //! table, the members of every `run()` command's process group, and every
 //! descendant of those it finds in /proc. It is not in the process table
-//! and never counts as a child of the program.
+//! and never counts as a child of the program; `ps` shows it as
+//! `mpscript-guard`.
 
 use super::table;
 use std::collections::HashSet;
@@ -107,6 +108,8 @@ fn guard(read_end: i32, write_end: i32) -> ! {
     // SAFETY: fd and signal bookkeeping in the new process, then a blocking read.
     unsafe {
         libc::close(write_end);
+        // Seen as `mpscript-guard` in ps and /proc/PID/comm.
+        libc::prctl(libc::PR_SET_NAME, c"mpscript-guard".as_ptr(), 0, 0, 0);
         // Ctrl-C and SIGTERM are for the program; the guardian outlives them.
         for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGPIPE] {
             libc::signal(sig, libc::SIG_IGN);

@@ -554,7 +554,15 @@ pub fn finish(interp: &mut Interp) -> Option<Box<ErrorObj>> {
 fn reap_orphans(ending: bool) {
     super::guardian::release();
     if ending {
-        table::signal_all_others(libc::SIGTERM);
+        // Adopted orphans outside the table too (what a killed command left).
+        let signal_all = |sig| {
+            table::signal_all_others(sig);
+            for pid in own_children() {
+                // SAFETY: plain kill of our own (adopted) child.
+                unsafe { libc::kill(pid, sig) };
+            }
+        };
+        signal_all(libc::SIGTERM);
         let deadline = Instant::now() + GRACE;
         while Instant::now() < deadline {
             match waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
@@ -563,7 +571,7 @@ fn reap_orphans(ending: bool) {
                 Err(_) => return,
             }
         }
-        table::signal_all_others(libc::SIGKILL);
+        signal_all(libc::SIGKILL);
     }
     loop {
         match waitpid(None::<Pid>, None) {
@@ -745,15 +753,20 @@ pub fn wait_builtin(interp: &mut Interp, pid: Option<i32>, span: Span) -> R<Valu
 }
 
 /// Whether this process has a child other than the guardian (adopted
-/// orphans count), from /proc/self/task/*/children.
+/// orphans count).
 fn has_children_besides_guardian() -> bool {
+    std::fs::metadata("/proc/self/task").is_err() || !own_children().is_empty()
+}
+
+/// This process's children but the guardian (adopted orphans count), from
+/// /proc/self/task/*/children.
+fn own_children() -> Vec<i32> {
     let guardian = super::guardian::pid();
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return true };
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return Vec::new() };
+    let mut out = Vec::new();
     for task in tasks.flatten() {
-        let Ok(list) = std::fs::read_to_string(task.path().join("children")) else { return true };
-        if list.split_whitespace().filter_map(|p| p.parse::<i32>().ok()).any(|p| Some(p) != guardian) {
-            return true;
-        }
+        let Ok(list) = std::fs::read_to_string(task.path().join("children")) else { continue };
+        out.extend(list.split_whitespace().filter_map(|p| p.parse::<i32>().ok()).filter(|&p| Some(p) != guardian));
     }
-    false
+    out
 }

@@ -261,9 +261,15 @@ pub fn zombies_of(pid: i32) -> Vec<i32> {
     processes().into_iter().filter(|p| p.ppid == pid && p.state == 'Z').map(|p| p.pid).collect()
 }
 
-/// Live (non-zombie) children of `pid` right now.
+/// Live (non-zombie) children of `pid` right now, but the guardian (the
+/// process that ends the program if the main one is killed).
 pub fn children_of(pid: i32) -> Vec<i32> {
-    processes().into_iter().filter(|p| p.ppid == pid && p.state != 'Z').map(|p| p.pid).collect()
+    processes().into_iter().filter(|p| p.ppid == pid && p.state != 'Z' && !is_guardian(p.pid)).map(|p| p.pid).collect()
+}
+
+/// Whether `pid` is a main process's guardian (`mpscript-guard` in ps).
+pub fn is_guardian(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "mpscript-guard")
 }
 
 /// What a plain run printed and its exit code (-1 if killed by a signal).
