@@ -1,7 +1,8 @@
 # daemon.mps — daemon vs. ordinary children at the end of the program.
 #
-# When the main program ends it first WAITS for every ordinary child, even one
-# it never joined, and then TERMINATES every daemon child still running.
+# When the main program's code ends it first TERMINATES every daemon child
+# still running (a daemon never outlives the main code, as in Python), and
+# then WAITS for every ordinary child, even one it never joined.
 # A daemon is for background helpers whose work need not finish.
 
 fn ticker() {
@@ -21,5 +22,6 @@ fn slow_job() {
 let d = spawn daemon ticker()
 let j = spawn slow_job()
 print("daemon: {d.daemon}, ordinary: {not j.daemon}")
+sleep(0.25)                     # let the ticker tick a little
 print("main program ends here, without joining anyone")
-# At the end: main waits for slow_job, then terminates the ticker.
+# At the end: main terminates the ticker, then waits for slow_job.

@@ -513,6 +513,9 @@ mod scripts {
         let s = &out.stdout;
         assert!(s.contains("slow job finished"), "{s}");
         assert!(s.contains("daemon tick 1"), "{s}");
+        // The ticker ends with the main code, before slow_job is waited for.
+        let end = s.find("main program ends here").expect("the main code's last line");
+        assert!(s[end..].matches("daemon tick").count() <= 1, "{s}");
         assert!(out.elapsed < Duration::from_secs(30), "{:?}", out.elapsed);
     }
 

@@ -47,6 +47,11 @@ pub fn run(interp: &mut Interp, mut cmd: Command, input: Option<String>, span: S
         cmd.pre_exec(move || {
             table::set_command(slot, libc::getpid());
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+            // The command starts with no signal blocked (the spawn ran with
+            // all of them blocked).
+            let mut none: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut none);
+            libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
             match libc::getppid() == parent {
                 true => Ok(()),
                 false => Err(std::io::Error::from_raw_os_error(libc::ESRCH)),
@@ -55,7 +60,7 @@ pub fn run(interp: &mut Interp, mut cmd: Command, input: Option<String>, span: S
     }
     // No signal may end this process between the start of the command and
     // the record of its group (the command would be left behind); the
-    // command itself starts with an empty mask.
+    // command itself starts with an empty mask (set in `pre_exec`).
     let mask = signals::block_all();
     let spawned = cmd.spawn();
     if let Ok(child) = &spawned {
