@@ -247,11 +247,12 @@ pub fn processes() -> Vec<Proc> {
 }
 
 /// Processes still around from a run: in its process group, or carrying
-/// its marker on their command line.
+/// its marker on their command line (run by this build's binary: another
+/// checkout's test run of the same script is not ours).
 pub fn leftovers(pgid: i32, marker: &str) -> Vec<String> {
     processes()
         .into_iter()
-        .filter(|p| p.pgrp == pgid || p.cmdline.contains(marker))
+        .filter(|p| p.pgrp == pgid || (p.cmdline.contains(marker) && p.cmdline.starts_with(bin())))
         .map(|p| format!("pid {} state {} ppid {} `{}`", p.pid, p.state, p.ppid, p.cmdline.trim()))
         .collect()
 }
