@@ -67,7 +67,13 @@ pub fn run(interp: &mut Interp, mut cmd: Command, input: Option<String>, span: S
         table::set_command(interp.rt.slot, child.id() as i32);
     }
     signals::restore_mask(&mask);
-    let mut child = spawned.map_err(|e| ErrorObj::new("IOError", format!("run(): cannot start the command: {e}")))?;
+    let mut child = spawned.map_err(|e| {
+        // As Python says it: "No such file or directory: 'nosuch'".
+        let text = e.to_string();
+        let reason = text.split(" (os error").next().unwrap_or(&text);
+        let prog = cmd.get_program().to_string_lossy();
+        ErrorObj::new("IOError", format!("run(): cannot start the command: {reason}: '{prog}'"))
+    })?;
     let pid = child.id() as i32;
     let streams = Streams {
         input: child.stdin.take().map(|w| (w, input.unwrap_or_default().into_bytes(), 0)),
