@@ -142,6 +142,7 @@ fn a_big_message_to_a_slow_reader_arrives() {
     );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(out.stdout, "4000000\n");
+}
 
 /// LANGUAGE.md §5: when the main code ends and its children can never
 /// finish, that is a deadlock too — reported, never a silent kill.
