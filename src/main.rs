@@ -22,7 +22,8 @@ options:
   -V, --version     show the version
 
 exit codes: 0 success, 1 uncaught runtime error, 2 syntax/check error or bad
-usage, 3 deadlock detected, 124 --timeout reached
+usage, 3 deadlock detected, 124 --timeout reached, 130 Ctrl-C, 143 SIGTERM,
+141 (SIGPIPE) its output pipe was closed (as for `cat`)
 ";
 
 /// What the command line asks for.
