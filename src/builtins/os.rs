@@ -20,7 +20,15 @@ pub const BUILTINS: &[(&str, BuiltinFn)] = &[
     ("current_process", current_process),
     ("parent_process", parent_process),
     ("active_children", active_children),
+    ("_arena_used", arena_used),
 ];
+
+/// `_arena_used()`: bytes of the shared arena in use. Undocumented, for the
+/// fault-injection tests (a killed process must leak nothing).
+fn arena_used(_: &mut Interp, a: &mut Args) -> BResult {
+    a.check(0, 0, &[])?;
+    Ok(Value::Int(crate::runtime::shm::used() as i64))
+}
 
 /// The handle of the process in table entry `e`, seen from this process.
 fn handle_of(e: &table::EntryView) -> Value {

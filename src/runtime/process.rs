@@ -143,7 +143,7 @@ pub fn start(interp: &mut Interp) {
     interp.rt.started = true;
     table::init(interp.rt.max_procs.max(1) + 1, &interp.process.name);
     // The arena must exist before the first fork so every process shares it.
-    super::shm::init();
+    super::shm::init(interp.rt.max_procs.max(1) + 1);
     // SAFETY: plain prctl; lets the main process reap orphaned grandchildren.
     unsafe {
         libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -316,6 +316,7 @@ fn become_child(interp: &mut Interp, slot: u32, name: String, seed: u64, daemon:
     interp.rt.pools.clear();
     interp.rt.spawned = 0;
     interp.rt.slot = slot;
+    super::shm::set_slot(slot);
     interp.rt.is_child = true;
     // A child starts without the parent's `signal()` handlers; give those
     // signals back their default action, or the child would swallow them.
@@ -376,6 +377,8 @@ fn record(interp: &mut Interp, pid: i32, code: i32) {
         if code != 0 && !interp.rt.is_child {
             interp.rt.died.push((name_of(&c), pid, code));
         }
+        // Arena blocks it held on its own (a kill mid-put) come back.
+        super::shm::reclaim(c.slot);
         table::free(c.slot);
     } else {
         // An orphaned grandchild this (main) process adopted.
@@ -385,6 +388,7 @@ fn record(interp: &mut Interp, pid: i32, code: i32) {
 
 fn free_slot_of(pid: i32) {
     if let Some(e) = table::snapshot().into_iter().find(|e| e.pid == pid) {
+        super::shm::reclaim(e.slot);
         table::free(e.slot);
     }
 }

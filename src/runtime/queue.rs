@@ -28,7 +28,9 @@
 //! (after the slot was written), `ring` commits a grow (after the slots were
 //! copied). A dead holder leaves the mutex `EOWNERDEAD`; the next locker makes
 //! it consistent and finds the queue as of the last commit: no item is lost,
-//! duplicated or half-taken. At worst an arena block leaks.
+//! duplicated or half-taken. A big item's block is owned by its producer
+//! until the commit (and by its getter from the commit on), so one left by
+//! a killed process is freed when that process is reaped (see `shm`).
 //!
 //! Waiting never holds the mutex: a waiter notes the futex word under the
 //! mutex, unlocks, and sleeps while the word is unchanged, so a wake between
@@ -165,7 +167,7 @@ impl Queue {
     pub fn put(&self, interp: &mut Interp, bytes: &[u8], mut block: bool, timeout: Option<f64>, span: Span) -> R<()> {
         // A big item is copied into its own block before taking the mutex.
         let block_off = if bytes.len() > INLINE {
-            let off = shm::alloc_unzeroed(bytes.len())?;
+            let off = shm::alloc_owned(bytes.len(), false)?;
             // SAFETY: a fresh block of at least `bytes.len()` bytes, ours alone.
             unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), shm::at::<u8>(off), bytes.len()) };
             Some(off)
@@ -213,6 +215,7 @@ impl Queue {
         let c = self.cell();
         let tt = c.tail_todo.load(Acquire);
         let (tail, todo) = (low(tt), high(tt));
+        let todo = todo.checked_add(1).ok_or_else(|| ErrorObj::new("OverflowError", "too many unfinished tasks"))?;
         if tail.wrapping_sub(c.head.load(Acquire)) >= high(c.ring.load(Acquire)) {
             self.grow()?;
         }
@@ -234,7 +237,10 @@ impl Queue {
                 }
             }
         }
-        let todo = todo.checked_add(1).ok_or_else(|| ErrorObj::new("OverflowError", "too many unfinished tasks"))?;
+        if let Some(off) = block_off {
+            // The queue's from the commit on.
+            shm::disown(off);
+        }
         c.tail_todo.store(pack(tail.wrapping_add(1), todo), Release);
         c.put_seq.fetch_add(1, SeqCst);
         Ok(())
@@ -247,7 +253,7 @@ impl Queue {
         let (old, cap) = split(c.ring.load(Acquire));
         let new_cap = cap.checked_mul(2).ok_or_else(|| ErrorObj::new("MemoryError", "the queue is too long"))?;
         let size = std::mem::size_of::<Slot>();
-        let new = shm::alloc(new_cap as usize * size)?;
+        let new = shm::alloc_owned(new_cap as usize * size, true)?;
         let (head, tail) = (c.head.load(Acquire), low(c.tail_todo.load(Acquire)));
         let mut i = head;
         while i != tail {
@@ -257,6 +263,7 @@ impl Queue {
             unsafe { std::ptr::copy_nonoverlapping(from, to, 1) };
             i = i.wrapping_add(1);
         }
+        shm::disown(new);
         c.ring.store(pack(new.0, new_cap), Release);
         shm::free(Offset(old));
         Ok(())
@@ -269,13 +276,32 @@ impl Queue {
     }
 
     /// `get`, with the item's bytes read in place where they can be.
-    pub fn get_item(&self, interp: &mut Interp, mut block: bool, timeout: Option<f64>, span: Span) -> R<Item> {
+    pub fn get_item(&self, interp: &mut Interp, block: bool, timeout: Option<f64>, span: Span) -> R<Item> {
+        self.take(interp, None, block, timeout, span)
+    }
+
+    /// `get` that also writes the item's first four bytes (a pool chunk id,
+    /// little-endian; 0 for a shorter item) to `claim` before the removal
+    /// is committed: whoever finds this process dead knows what it held,
+    /// even if it died right after taking the item.
+    pub fn get_claimed(&self, interp: &mut Interp, claim: &AtomicU32, span: Span) -> R<Vec<u8>> {
+        self.take(interp, Some(claim), true, None, span).map(|item| item.to_vec())
+    }
+
+    fn take(
+        &self,
+        interp: &mut Interp,
+        claim: Option<&AtomicU32>,
+        mut block: bool,
+        timeout: Option<f64>,
+        span: Span,
+    ) -> R<Item> {
         let deadline = wait::deadline_of(timeout);
         let mut rec: Option<Recorded> = None;
         loop {
             let g = self.locked();
             if self.count() > 0 {
-                let item = self.pop();
+                let item = self.pop(claim);
                 let more = self.count() > 0;
                 let stamp = super::trace::stamp();
                 drop(g);
@@ -302,7 +328,7 @@ impl Queue {
 
     /// Take the oldest item out, then commit its removal. Call with the
     /// mutex held and at least one item present.
-    fn pop(&self) -> Item {
+    fn pop(&self, claim: Option<&AtomicU32>) -> Item {
         let c = self.cell();
         let head = c.head.load(Acquire);
         let (ring, cap) = split(c.ring.load(Acquire));
@@ -326,7 +352,15 @@ impl Queue {
                 b => Item::Block { off: Offset(b), len },
             }
         };
+        if let Some(claim) = claim {
+            let id = item.first_chunk::<4>().map_or(0, |b| u32::from_le_bytes(*b));
+            claim.store(id, SeqCst);
+        }
         c.head.store(head.wrapping_add(1), Release);
+        if let Item::Block { off, .. } = &item {
+            // This process's alone from the commit on.
+            shm::own(*off);
+        }
         c.get_seq.fetch_add(1, SeqCst);
         item
     }

@@ -3,25 +3,34 @@
 //!
 //! Layout of a shared object in the arena (`SharedCell`):
 //! ```text
-//! inner   pthread_mutex_t   robust, process-shared: guards data and len
+//! inner   pthread_mutex_t   robust, process-shared: guards `value`
 //! own     u32               Offset of the object's own `Lock` (`lock d { }`)
-//! data    u32               Offset of the encoded value's block (0: none)
-//! len     u32               bytes used in that block
+//! value   u64               low 32: Offset of the encoded value's block
+//!                           (0: none); high 32: its length in bytes
+//! fresh   u32               the block a write is filling (0: none)
+//! old     u32               the block a write is retiring (0: none)
 //! ```
 //! The value is stored postcard-encoded (`value::wire`). Every single read
 //! or write holds `inner` for its whole duration, so it is atomic; a compound
 //! update (`d["k"] -= 1`) is two of them, racy on purpose unless done under
 //! the object's own lock, which is a separate mutex so single operations
-//! inside `lock d { }` still work. When the encoded value outgrows its block
-//! a bigger one is allocated and the old one freed. v1 reads decode the whole
-//! value (fine for the small objects scripts share; a large one costs a
-//! decode per access).
+//! inside `lock d { }` still work. v1 reads decode the whole value (fine for
+//! the small objects scripts share; a large one costs a decode per access).
+//!
+//! Kill safety: a write never touches the published bytes. It allocates a
+//! block into `fresh` (one step, see `shm::alloc_into`), fills it, notes the
+//! published block in `old`, publishes block and length with one store to
+//! `value`, frees `old` (one step, `shm::free_from`) and clears `fresh`. A
+//! writer killed at any instruction leaves the old value or the new one: the
+//! next process to take `inner` gets `EOWNERDEAD` and, from `fresh`, `old`
+//! and `value`, frees whichever of the two blocks is not published.
 
 use super::lock::Lock;
 use super::shm::{self, MutexGuard, Offset};
 use crate::diagnostics::ErrorObj;
 use crate::eval::{list_index, Interp};
 use crate::value::{self, wire, Args, Key, Value};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
 
 type R<T> = Result<T, Box<ErrorObj>>;
 
@@ -29,8 +38,9 @@ type R<T> = Result<T, Box<ErrorObj>>;
 struct SharedCell {
     inner: libc::pthread_mutex_t,
     own: u32,
-    data: u32,
-    len: u32,
+    value: AtomicU64,
+    fresh: AtomicU32,
+    old: AtomicU32,
 }
 
 /// A handle to a shared object in the arena.
@@ -70,7 +80,31 @@ impl Shared {
 
     fn locked(&self) -> MutexGuard {
         // SAFETY: `inner` was initialised by `Shared::new`.
-        unsafe { MutexGuard::lock(self.inner()) }
+        let (g, abandoned) = unsafe { MutexGuard::lock_checked(self.inner()) };
+        if abandoned {
+            self.settle();
+        }
+        g
+    }
+
+    /// A writer died holding `inner`: free the block it was filling, or the
+    /// one it had just replaced (see the module comment).
+    fn settle(&self) {
+        let c = self.cell_ref();
+        let fresh = c.fresh.load(SeqCst);
+        if fresh != 0 && fresh == c.value.load(SeqCst) as u32 {
+            shm::free_from(&c.old);
+        } else {
+            shm::free_from(&c.fresh);
+        }
+        c.old.store(0, SeqCst);
+        c.fresh.store(0, SeqCst);
+    }
+
+    fn cell_ref(&self) -> &SharedCell {
+        // SAFETY: a live SharedCell; the fields read through this reference
+        // are atomics (the mutex is only reached through `inner()`).
+        unsafe { &*self.cell() }
     }
 
     pub fn id(&self) -> u64 {
@@ -85,30 +119,30 @@ impl Shared {
 
     /// The stored value. Call with `inner` held.
     fn load(&self) -> R<Value> {
-        // SAFETY: `inner` is held, so data/len are stable and the block is live.
-        let bytes = unsafe {
-            let c = self.cell();
-            std::slice::from_raw_parts(shm::at::<u8>(Offset((*c).data)), (*c).len as usize)
-        };
+        let word = self.cell_ref().value.load(SeqCst);
+        let (data, len) = (word as u32, (word >> 32) as usize);
+        if data == 0 {
+            return Ok(Value::Nil);
+        }
+        // SAFETY: `inner` is held, so the published block stays live and
+        // unchanged while it is read; `len` was published with it.
+        let bytes = unsafe { std::slice::from_raw_parts(shm::at::<u8>(Offset(data)), len) };
         wire::decode_data(bytes)
     }
 
-    /// Replace the stored bytes, growing the block if needed. Call with `inner` held.
+    /// Replace the stored bytes (see the module comment). Call with `inner` held.
     fn store(&self, bytes: &[u8]) -> R<()> {
-        let c = self.cell();
-        // SAFETY: `inner` is held: no one else reads or writes data/len.
-        unsafe {
-            let old = (*c).data;
-            if old == 0 || shm::capacity(Offset(old)) < bytes.len() {
-                let new = shm::alloc(bytes.len())?;
-                (*c).data = new.0;
-                if old != 0 {
-                    shm::free(Offset(old));
-                }
-            }
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), shm::at::<u8>(Offset((*c).data)), bytes.len());
-            (*c).len = bytes.len() as u32;
-        }
+        let len = u32::try_from(bytes.len())
+            .map_err(|_| ErrorObj::new("MemoryError", "a shared object's value is larger than 4 GiB"))?;
+        let c = self.cell_ref();
+        let new = shm::alloc_into(bytes.len(), false, &c.fresh)?;
+        // SAFETY: a fresh block of at least `len` bytes that no one reads
+        // until it is published below.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), shm::at::<u8>(new), bytes.len()) };
+        c.old.store(c.value.load(SeqCst) as u32, SeqCst);
+        c.value.store(new.0 as u64 | (len as u64) << 32, SeqCst);
+        shm::free_from(&c.old);
+        c.fresh.store(0, SeqCst);
         Ok(())
     }
 

@@ -9,7 +9,8 @@
 //!
 //! Layout:
 //! ```text
-//! offset 0      Header { mutex (robust, process-shared), top, free[CLASSES] }
+//! offset 0      Header { mutex (robust, process-shared), top, free[CLASSES],
+//!                        owned table offset, slots, journal }
 //! HEADER_SIZE   blocks: [ class: u64 | payload (2^class - 8 bytes) ] ...
 //! ```
 //! A block's size is a power of two (`2^class`, at least 64 bytes); `top` is
@@ -19,10 +20,25 @@
 //! live until the program ends); shared objects' data blocks are freed when
 //! they grow.
 //!
+//! Kill safety: every change to the header is one aligned store made with
+//! the mutex held (a pop, a push, a bump of `top`), so a process killed
+//! inside leaves it consistent. Every block in use is named by some word: a
+//! structure's (a shared object's value) or, while a process holds it on its
+//! own (a queue item being put or just taken), a word of that process's row
+//! of the owned table (one row per process-table slot, `OWNED_PER_SLOT`
+//! words). `alloc_into` and `free_from` set or clear that word in the same
+//! step as the allocation or free: the header's `journal` names the word
+//! while it happens, and whoever next takes the header mutex after a holder
+//! died undoes a set that was not committed or finishes a clear that was.
+//! When a parent reaps a child, `reclaim` frees whatever the child still
+//! owned. Handing an owned block to a queue clears its row word right
+//! before the commit store (a kill exactly between those two adjacent
+//! stores can still lose that block; none can free a block in use).
+//!
 //! Also here: the robust process-shared pthread mutex every primitive uses.
 
 use crate::diagnostics::ErrorObj;
-use std::sync::atomic::{AtomicPtr, Ordering::*};
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering::*};
 
 type R<T> = Result<T, Box<ErrorObj>>;
 
@@ -41,12 +57,28 @@ struct Header {
     mutex: libc::pthread_mutex_t,
     top: u64,
     free: [u64; CLASSES],
+    /// Offset of the owned table (0: none) and how many slots it has.
+    owned: u64,
+    slots: u64,
+    /// The arena word an unfinished alloc or free sets or clears (0: none).
+    journal: u64,
 }
 
-static BASE: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
+/// Blocks one process can own at once (more are simply not recorded).
+const OWNED_PER_SLOT: usize = 8;
 
-/// Map the arena (once per program, before the first fork).
-pub fn init() -> bool {
+static BASE: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
+/// This process's process-table slot: its row of the owned table.
+static MY_SLOT: AtomicU32 = AtomicU32::new(0);
+
+/// Note this process's process-table slot (a child, right after its fork).
+pub fn set_slot(slot: u32) {
+    MY_SLOT.store(slot, Relaxed);
+}
+
+/// Map the arena (once per program, before the first fork), with an owned
+/// table for `slots` processes.
+pub fn init(slots: usize) -> bool {
     if !BASE.load(Acquire).is_null() {
         return true;
     }
@@ -73,7 +105,105 @@ pub fn init() -> bool {
         (*h).top = HEADER_SIZE as u64;
     }
     BASE.store(p as *mut u8, Release);
+    if let Ok(table) = alloc(slots * OWNED_PER_SLOT * 4) {
+        // SAFETY: still the only process; the header is valid.
+        unsafe {
+            (*h).owned = table.0 as u64;
+            (*h).slots = slots as u64;
+        }
+    }
     true
+}
+
+/// The owned-table row of `slot`.
+fn row(b: *mut u8, slot: u32) -> &'static [AtomicU32] {
+    let h = b as *const Header;
+    // SAFETY: `owned` and `slots` are written once in `init`, before any
+    // other process exists; the row lies inside the table's block and is
+    // only used atomically.
+    unsafe {
+        let (off, n) = ((*h).owned as usize, (*h).slots);
+        if off == 0 || slot as u64 >= n {
+            return &[];
+        }
+        std::slice::from_raw_parts(b.add(off + slot as usize * OWNED_PER_SLOT * 4) as *const AtomicU32, OWNED_PER_SLOT)
+    }
+}
+
+/// Record that this process owns the block at `off` (it just took it out of
+/// a queue): if it dies, its parent frees it.
+pub fn own(off: Offset) {
+    let Ok(b) = base() else { return };
+    if let Some(w) = row(b, MY_SLOT.load(Relaxed)).iter().find(|w| w.load(Relaxed) == 0) {
+        w.store(off.0, SeqCst);
+    }
+}
+
+/// The block at `off` is about to be committed to a shared structure: no
+/// longer this process's alone.
+pub fn disown(off: Offset) {
+    let Ok(b) = base() else { return };
+    if let Some(w) = row(b, MY_SLOT.load(Relaxed)).iter().find(|w| w.load(Relaxed) == off.0) {
+        w.store(0, SeqCst);
+    }
+}
+
+/// Free every block the (dead, reaped) process of `slot` still owned.
+pub fn reclaim(slot: u32) {
+    let Ok(b) = base() else { return };
+    for w in row(b, slot) {
+        free_from(w);
+    }
+}
+
+/// Take the header mutex. If its last holder died, first settle the one
+/// step it may have left half done (`journal`, see the module comment).
+///
+/// # Safety
+/// `b` is the arena's base.
+unsafe fn lock_header(b: *mut u8) -> MutexGuard {
+    let h = b as *mut Header;
+    let (g, abandoned) = MutexGuard::lock_checked(std::ptr::addr_of_mut!((*h).mutex));
+    let j = (*h).journal as usize;
+    if abandoned && j != 0 {
+        let word = &*(b.add(j) as *const AtomicU32);
+        let named = word.load(SeqCst) as usize;
+        // The block the word names is not handed out: an allocation that
+        // did not commit, or a free that did. Either way the word lets go.
+        if named != 0 && (named - 8 >= (*h).top as usize || is_list_head(b, named - 8)) {
+            word.store(0, SeqCst);
+        }
+    }
+    (*h).journal = 0;
+    g
+}
+
+/// Whether `block` heads its class's free list. Call with the header mutex held.
+unsafe fn is_list_head(b: *mut u8, block: usize) -> bool {
+    let h = b as *mut Header;
+    let class = *(b.add(block) as *const u64) as usize;
+    class < CLASSES && (*h).free[class] == block as u64
+}
+
+/// Bytes of the arena in use (handed out and not freed), for tests: it
+/// comes back to where it was once every process that put or took items is
+/// gone, however they died.
+pub fn used() -> usize {
+    let Ok(b) = base() else { return 0 };
+    let h = b as *mut Header;
+    // SAFETY: the header is valid; its free lists are walked with its mutex held.
+    unsafe {
+        let _g = lock_header(b);
+        let mut used = (*h).top as usize - HEADER_SIZE;
+        for class in 0..CLASSES {
+            let mut at = (*h).free[class] as usize;
+            while at != 0 {
+                used -= 1 << class;
+                at = *(b.add(at + 8) as *const u64) as usize;
+            }
+        }
+        used
+    }
 }
 
 fn base() -> R<*mut u8> {
@@ -99,16 +229,26 @@ fn class_of(bytes: usize) -> u32 {
 
 /// Allocate `bytes` zeroed bytes (8-aligned) in the arena.
 pub fn alloc(bytes: usize) -> R<Offset> {
-    alloc_block(bytes, true)
+    alloc_block(bytes, true, None)
 }
 
-/// Allocate `bytes` bytes that the caller overwrites at once (a queue item):
-/// a reused block keeps its old contents instead of being zeroed.
-pub fn alloc_unzeroed(bytes: usize) -> R<Offset> {
-    alloc_block(bytes, false)
+/// Allocate `bytes` bytes owned by this process (see the module comment)
+/// until `disown` or `free`; `zeroed` false keeps a reused block's old
+/// contents (the caller overwrites them at once).
+pub fn alloc_owned(bytes: usize, zeroed: bool) -> R<Offset> {
+    let b = base()?;
+    let word = row(b, MY_SLOT.load(Relaxed)).iter().find(|w| w.load(Relaxed) == 0);
+    alloc_block(bytes, zeroed, word)
 }
 
-fn alloc_block(bytes: usize, zeroed: bool) -> R<Offset> {
+/// Allocate `bytes` bytes and store their offset in `word` (an arena word
+/// holding 0) in the same step, even under kill -9: the block belongs to
+/// whatever structure `word` is part of.
+pub fn alloc_into(bytes: usize, zeroed: bool, word: &AtomicU32) -> R<Offset> {
+    alloc_block(bytes, zeroed, Some(word))
+}
+
+fn alloc_block(bytes: usize, zeroed: bool, word: Option<&AtomicU32>) -> R<Offset> {
     let b = base()?;
     let class = class_of(bytes);
     let full = || {
@@ -121,51 +261,82 @@ fn alloc_block(bytes: usize, zeroed: bool) -> R<Offset> {
     let h = b as *mut Header;
     let size = 1usize << class;
     // SAFETY: the header is valid (see `init`); its fields are only touched
-    // with its mutex held.
+    // with its mutex held. Every step below is one store; `word` is set
+    // before the commit (a pop of the free list or a bump of `top`), and
+    // `lock_header` undoes that if the commit never came.
     let block = unsafe {
-        let _g = MutexGuard::lock(std::ptr::addr_of_mut!((*h).mutex));
-        let head = (*h).free[class as usize];
-        if head != 0 {
-            let next = *(b.add(head as usize + 8) as *const u64);
-            (*h).free[class as usize] = next;
-            head as usize
+        let _g = lock_header(b);
+        let head = (*h).free[class as usize] as usize;
+        let block = if head != 0 {
+            head
         } else {
             let top = (*h).top as usize;
             if top + size > ARENA_SIZE {
                 return Err(full());
             }
-            (*h).top = (top + size) as u64;
+            *(b.add(top) as *mut u64) = class as u64;
             top
+        };
+        if let Some(w) = word {
+            (*h).journal = (w.as_ptr() as usize - b as usize) as u64;
+            w.store((block + 8) as u32, SeqCst);
         }
+        if head != 0 {
+            (*h).free[class as usize] = *(b.add(head + 8) as *const u64);
+        } else {
+            (*h).top = (block + size) as u64;
+        }
+        (*h).journal = 0;
+        block
     };
-    // SAFETY: the block [block, block + size) is ours alone now.
-    unsafe {
-        *(b.add(block) as *mut u64) = class as u64;
-        if zeroed {
-            std::ptr::write_bytes(b.add(block + 8), 0, size - 8);
-        }
+    if zeroed {
+        // SAFETY: the block [block, block + size) is ours alone now.
+        unsafe { std::ptr::write_bytes(b.add(block + 8), 0, size - 8) };
     }
     Ok(Offset((block + 8) as u32))
-}
-
-/// Usable bytes of the block at `off`.
-pub fn capacity(off: Offset) -> usize {
-    // SAFETY: `off` came from `alloc`: its class word sits right before it.
-    let class = unsafe { *at::<u64>(Offset(off.0 - 8)) };
-    (1usize << class) - 8
 }
 
 /// Give a block back (it must not be used again).
 pub fn free(off: Offset) {
     let Ok(b) = base() else { return };
+    match row(b, MY_SLOT.load(Relaxed)).iter().find(|w| w.load(Relaxed) == off.0) {
+        Some(w) => free_from(w),
+        None => {
+            let word = AtomicU32::new(off.0);
+            push_free(b, &word, false);
+        }
+    }
+}
+
+/// Free the block `word` (an arena word) names, and clear `word` in the
+/// same step, even under kill -9. Nothing when it holds 0.
+pub fn free_from(word: &AtomicU32) {
+    let Ok(b) = base() else { return };
+    push_free(b, word, true);
+}
+
+/// Put the block `word` names on its free list and clear `word`;
+/// `journaled` when `word` is in the arena (see `lock_header`).
+fn push_free(b: *mut u8, word: &AtomicU32, journaled: bool) {
     let h = b as *mut Header;
-    let block = off.0 as usize - 8;
-    // SAFETY: `off` came from `alloc`; the header is guarded by its mutex.
+    // SAFETY: the block came from `alloc`; the header is guarded by its
+    // mutex. The link is written first, the list head (the commit) next,
+    // `word` last; `lock_header` clears `word` if only the commit happened.
     unsafe {
+        let _g = lock_header(b);
+        let off = word.load(SeqCst) as usize;
+        if off == 0 {
+            return;
+        }
+        let block = off - 8;
         let class = *(b.add(block) as *const u64) as usize;
-        let _g = MutexGuard::lock(std::ptr::addr_of_mut!((*h).mutex));
+        if journaled {
+            (*h).journal = (word.as_ptr() as usize - b as usize) as u64;
+        }
         *(b.add(block + 8) as *mut u64) = (*h).free[class];
         (*h).free[class] = block as u64;
+        word.store(0, SeqCst);
+        (*h).journal = 0;
     }
 }
 
@@ -192,10 +363,20 @@ impl MutexGuard {
     /// # Safety
     /// `m` must point at a mutex initialised with `init_mutex`.
     pub unsafe fn lock(m: *mut libc::pthread_mutex_t) -> MutexGuard {
-        if libc::pthread_mutex_lock(m) == libc::EOWNERDEAD {
+        Self::lock_checked(m).0
+    }
+
+    /// `lock`, also saying whether the last holder died holding it (the
+    /// caller may have a half-done step to settle).
+    ///
+    /// # Safety
+    /// As for `lock`.
+    pub unsafe fn lock_checked(m: *mut libc::pthread_mutex_t) -> (MutexGuard, bool) {
+        let abandoned = libc::pthread_mutex_lock(m) == libc::EOWNERDEAD;
+        if abandoned {
             libc::pthread_mutex_consistent(m);
         }
-        MutexGuard(m)
+        (MutexGuard(m), abandoned)
     }
 }
 

@@ -17,9 +17,14 @@
 //! ```
 //! A job (one map, one apply_async…) is split into chunks; results are put
 //! back in order by (chunk id → job, first index). Each worker has a word
-//! in the arena holding the chunk it is running (0: idle), written right
-//! after taking it, so a worker that dies is known to have held that chunk:
-//! the chunk fails with a ProcessError and a replacement worker is started.
+//! in the arena holding the chunk it is running (0: idle), written under the
+//! task queue's mutex before the chunk's removal is committed, so a worker
+//! that dies at any moment is known to have held that chunk: the chunk
+//! fails with a ProcessError and a replacement worker is started. (Killed
+//! between the two stores, the chunk is also still queued: another worker
+//! runs it, and its late result is ignored — reported, never lost.) A
+//! stopped (SIGSTOP) worker is not dead: its chunk waits for it, as in
+//! Python; SIGCONT, Ctrl-C or `--timeout` end the wait.
 //!
 //! The owner stays single-threaded: results are drained and callbacks run
 //! only at its waiting points (pool calls, `sleep`, `join`, program end).

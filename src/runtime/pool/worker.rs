@@ -20,12 +20,13 @@ pub(super) fn worker_main(interp: &mut Interp, index: usize, tasks: Queue, resul
     let mut last = LastFn::default();
     let mut out = Vec::new();
     loop {
-        let Ok(bytes) = tasks.get(interp, true, None, span) else { return 1 };
+        // Taking a chunk and marking it as ours is one step: killed at any
+        // moment, this worker is seen holding the chunk or never took it.
+        let Ok(bytes) = tasks.get_claimed(interp, busy, span) else { return 1 };
         if bytes.len() < TASK_HEADER {
             return 0;
         }
         let id = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        busy.store(id, SeqCst);
         let count = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
         out.clear();
         out.extend(id.to_le_bytes());
