@@ -402,7 +402,11 @@ impl<'e> Session<'e> {
     }
 
     fn eval_entry(&mut self, name: &str, code: &str) -> Option<i32> {
-        match self.engine.eval_named(name, code) {
+        let result = self.engine.eval_named(name, code);
+        // A Ctrl-C ends the entry, not the session: children still running
+        // are joined at the end as usual, not terminated.
+        self.engine.interp().rt.interrupted = false;
+        match result {
             Ok(Value::Nil) => None,
             Ok(value) => {
                 let line = repr(&value) + "\n";

@@ -4,7 +4,7 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// What one REPL session printed, and how it ended.
 struct Session {
@@ -112,38 +112,166 @@ fn commands() {
     assert_eq!(s.code, 0);
 }
 
-/// The terminal path, through util-linux `script` as a pseudo-terminal;
-/// skipped where `script` is missing or no pseudo-terminal can be opened.
+// ---- the terminal path, through a real pseudo-terminal ------------------------
+
+/// The REPL on the slave side of a pseudo-terminal (its controlling
+/// terminal, so Ctrl-C is a real SIGINT); everything it writes is collected.
+struct Pty {
+    master: std::fs::File,
+    child: std::process::Child,
+    output: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl Pty {
+    fn start(history: &std::path::Path) -> Pty {
+        use std::os::fd::FromRawFd;
+        use std::os::unix::process::CommandExt;
+        let (mut master, mut slave) = (0, 0);
+        // SAFETY: openpty fills two fds; no name, termios or size given.
+        let r =
+            unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
+        assert_eq!(r, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: fresh fds owned from here on.
+        let (master, slave) = unsafe { (std::fs::File::from_raw_fd(master), std::fs::File::from_raw_fd(slave)) };
+        let mut cmd = Command::new(common::bin());
+        cmd.env("MPSCRIPT_HISTORY", history)
+            .env("TERM", "xterm")
+            .env("NO_COLOR", "1")
+            .stdin(slave.try_clone().expect("dup"))
+            .stdout(slave.try_clone().expect("dup"))
+            .stderr(slave);
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("start mpscript on a pty");
+        drop(cmd); // closes the parent's copies of the slave side
+        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (mut reader, sink) = (master.try_clone().expect("dup master"), output.clone());
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buf = [0u8; 4096];
+            // EIO once the slave side is closed by every process.
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Pty { master, child, output }
+    }
+
+    fn type_keys(&mut self, keys: &str) {
+        self.master.write_all(keys.as_bytes()).expect("write to the pty");
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
+    }
+
+    /// Wait until the output holds `what` `times` times; the output then.
+    fn wait_for(&self, what: &str, times: usize) -> String {
+        let end = std::time::Instant::now() + common::DEADLINE;
+        loop {
+            let text = self.text();
+            if text.matches(what).count() >= times {
+                return text;
+            }
+            assert!(std::time::Instant::now() < end, "no {what:?} (x{times}) in: {text:?}");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
+    /// Wait for the REPL to end; its exit code and everything it wrote.
+    fn finish(mut self) -> (Option<i32>, String) {
+        let end = std::time::Instant::now() + common::DEADLINE;
+        let status = loop {
+            if let Some(st) = self.child.try_wait().expect("try_wait") {
+                break st;
+            }
+            if std::time::Instant::now() >= end {
+                let _ = self.child.kill();
+                panic!("the REPL did not end: {:?}", self.text());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        (status.code(), self.text())
+    }
+}
+
+fn pty_dir(hint: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mpscript-pty-{hint}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
 #[test]
 fn interactive_through_a_pty() {
-    let pty_works =
-        Command::new("script").args(["-qec", "true", "/dev/null"]).output().is_ok_and(|o| o.status.success());
-    if !pty_works {
-        eprintln!("skipped: util-linux `script` cannot open a pseudo-terminal here");
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("mpscript-pty-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = pty_dir("basic");
     let history = dir.join("state/history");
-    let bin = env!("CARGO_BIN_EXE_mpscript");
-    let input = "fn sq(n) {\nreturn n * n\n}\nsq(7)\n\u{4}";
-    let mut child = Command::new("script")
-        .args(["-qec", bin, "/dev/null"])
-        .env("MPSCRIPT_HISTORY", &history)
-        .env("TERM", "dumb")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start script");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
-    let out = child.wait_with_output().expect("wait for script");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut pty = Pty::start(&history);
+    pty.wait_for(">>> ", 1);
+    pty.type_keys("fn sq(n) {\r");
+    pty.wait_for("... ", 1);
+    pty.type_keys("return n * n\r}\r");
+    pty.wait_for(">>> ", 2);
+    pty.type_keys("sq(7)\r");
+    pty.wait_for("49", 1);
+    pty.type_keys("\u{4}");
+    let (code, out) = pty.finish();
     let saved = std::fs::read_to_string(&history).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(stdout.contains("mpscript 0.1.0"), "stdout: {stdout}");
-    assert!(stdout.contains(">>> ") && stdout.contains("... "), "stdout: {stdout}");
-    assert!(stdout.contains("49"), "stdout: {stdout}");
+    assert!(out.contains("mpscript 0.1.0"), "{out:?}");
     assert!(saved.contains("sq(7)"), "history: {saved}");
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(code, Some(0), "{out:?}");
+}
+
+/// Lines typed (or pasted) faster than they run are all kept.
+#[test]
+fn typed_ahead_lines_all_run() {
+    let dir = pty_dir("ahead");
+    let mut pty = Pty::start(&dir.join("history"));
+    pty.wait_for(">>> ", 1);
+    pty.type_keys("print(\"one\")\rprint(\"two\")\rprint(\"three\")\r");
+    let out = pty.wait_for("three\r\n", 1);
+    assert!(out.contains("one\r\n") && out.contains("two\r\n"), "{out:?}");
+    pty.type_keys("\u{4}");
+    let (code, _) = pty.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, Some(0));
+}
+
+/// Ctrl-C stops a `sleep` and gives one fresh prompt; a child started after
+/// it is still joined (not killed) when Ctrl-D ends the REPL.
+#[test]
+fn ctrl_c_then_ctrl_d_joins_running_children() {
+    let dir = pty_dir("ctrlc");
+    let flag = dir.join("child-ran");
+    let mut pty = Pty::start(&dir.join("history"));
+    pty.wait_for(">>> ", 1);
+    pty.type_keys("print(\"sleep\" + \"ing\"); sleep(60)\r");
+    pty.wait_for("sleeping\r\n", 1);
+    pty.type_keys("\u{3}");
+    pty.wait_for("KeyboardInterrupt", 1);
+    pty.type_keys(&format!(
+        "let p = spawn {{ sleep(0.3); write_file(\"{}\", \"yes\"); print(\"child \" + \"done\") }}\r",
+        flag.display()
+    ));
+    let out = pty.wait_for("let p = spawn", 1);
+    // One prompt after the interrupt, then the typed line.
+    let after = &out[out.find("KeyboardInterrupt").unwrap()..out.find("let p = spawn").unwrap()];
+    assert_eq!(after.matches(">>> ").count(), 1, "{out:?}");
+    pty.type_keys("\u{4}");
+    let (code, out) = pty.finish();
+    let ran = std::fs::read_to_string(&flag).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(ran, "yes", "{out:?}");
+    assert!(out.contains("child done"), "{out:?}");
+    assert_eq!(code, Some(0), "{out:?}");
 }
