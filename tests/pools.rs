@@ -169,12 +169,15 @@ print(listed)
 fn callbacks_run_at_sleep_and_at_the_latest_at_join() {
     let out = ok(r#"
 pool p = 2
+event go
 let got = []
 p.apply_async(fn() { return 1 }, callback=fn(v) { got.push(v) })
-sleep(0.5)
+# `sleep` is the only waiting point here: the callback runs inside it.
+while len(got) == 0 { sleep(0.01) }
 print("after sleep:", got)
-p.apply_async(fn() { sleep(0.2); return 2 }, callback=fn(v) { got.push(v) })
+p.apply_async(fn() { go.wait(); return 2 }, callback=fn(v) { got.push(v) })
 print("before join:", got)
+go.set()
 p.close()
 p.join()
 print("after join:", got)
@@ -225,8 +228,9 @@ try { p.map(f, 0..8, chunksize=1) } catch e { print("map:", e.kind) }
 print(p.map(fn(x) { return x * 2 }, 0..5))
 print(len(p.pids), sorted(p.pids) != before)
 # Killed from outside while it runs a task.
-let r = p.apply_async(fn() { sleep(30.0); return 1 })
-sleep(0.3)
+event started
+let r = p.apply_async(fn() { started.set(); sleep(30.0); return 1 })
+started.wait()
 for pid in p.pids { kill(pid, "SIGKILL") }
 try { r.get(timeout=20.0) } catch e { print("get:", e.kind) }
 print(p.apply(fn(x) { return x + 1 }, 1))

@@ -371,7 +371,7 @@ print("not reached")
 #[test]
 fn ps_in_a_piped_repl_lists_the_processes() {
     let mut r = start(&[], "no marker: the process group is enough");
-    r.send("let p = spawn { sleep(1) }\n:ps\np.join()\nprint(\"joined\", p.exitcode)\n");
+    r.send("event e\nlet p = spawn { e.wait() }\n:ps\ne.set()\np.join()\nprint(\"joined\", p.exitcode)\n");
     let out = r.finish();
     assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
     let lines = out.lines();

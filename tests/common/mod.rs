@@ -149,6 +149,14 @@ impl Running {
         }
     }
 
+    /// Block until a stdout line starts with `prefix`; every line read on
+    /// the way, that one included.
+    pub fn lines_until(&mut self, prefix: &str) -> Vec<String> {
+        let from = self.seen.len();
+        self.wait_line(prefix);
+        self.seen[from..].to_vec()
+    }
+
     pub fn signal_group(&self, sig: i32) {
         // SAFETY: plain kill(2) on the process group we created.
         unsafe { libc::kill(-self.pid, sig) };
