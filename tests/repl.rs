@@ -222,7 +222,7 @@ fn interactive_through_a_pty() {
     pty.type_keys("return n * n\r}\r");
     pty.wait_for(">>> ", 2);
     pty.type_keys("sq(7)\r");
-    pty.wait_for("49", 1);
+    pty.wait_for("49\r\n", 1);
     pty.type_keys("\u{4}");
     let (code, out) = pty.finish();
     let saved = std::fs::read_to_string(&history).unwrap_or_default();
