@@ -120,6 +120,7 @@ struct Pty {
     master: std::fs::File,
     child: std::process::Child,
     output: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    reader: std::thread::JoinHandle<()>,
 }
 
 impl Pty {
@@ -153,7 +154,7 @@ impl Pty {
         drop(cmd); // closes the parent's copies of the slave side
         let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let (mut reader, sink) = (master.try_clone().expect("dup master"), output.clone());
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             use std::io::Read;
             let mut buf = [0u8; 4096];
             // EIO once the slave side is closed by every process.
@@ -164,7 +165,7 @@ impl Pty {
                 sink.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
-        Pty { master, child, output }
+        Pty { master, child, output, reader }
     }
 
     fn type_keys(&mut self, keys: &str) {
@@ -201,7 +202,11 @@ impl Pty {
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
         };
-        (status.code(), self.text())
+        // Everything written before the end: the reader stops at EIO, once
+        // no process has the terminal open any more.
+        let _ = self.reader.join();
+        let text = String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned();
+        (status.code(), text)
     }
 }
 
