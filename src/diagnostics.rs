@@ -156,8 +156,25 @@ impl Diagnostic for Report<'_> {
     }
 }
 
-fn label(span: Span, text: Option<String>) -> LabeledSpan {
-    LabeledSpan::new(text, span.start as usize, span.len())
+/// `span` as an `(offset, length)` that fits `text`: inside it and on
+/// character boundaries. A span from another version of a text (or a
+/// mistake upstream) must not crash the renderer: it is clamped instead.
+fn fit(text: &str, span: Span) -> (usize, usize) {
+    let (start, end) = (span.start as usize, span.end as usize);
+    let mut start = start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = end.clamp(start, text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    (start, end - start)
+}
+
+fn label(text: &str, span: Span, label: Option<String>) -> LabeledSpan {
+    let (at, len) = fit(text, span);
+    LabeledSpan::new(label, at, len)
 }
 
 /// Whether diagnostics on stderr may use colour.
@@ -177,20 +194,23 @@ pub fn render(err: &ErrorObj, sources: &SourceMap) -> String {
             if !text.ends_with('\n') {
                 text.push('\n');
             }
-            let named = NamedSource::new(src.name.clone(), text);
+            let named = NamedSource::new(src.name.clone(), text.clone());
             // Primary, so the `file:line:col` header names the error's own
             // place even when another label comes earlier in the file.
-            let at = (span.start as usize, span.len());
-            (Some(named), vec![LabeledSpan::new_primary_with_span(Some(short_label(err)), at)])
+            let at = fit(&text, span);
+            let primary = LabeledSpan::new_primary_with_span(Some(short_label(err)), at);
+            (Some((named, text)), vec![primary])
         }
         None => (None, vec![]),
     };
+    let text = source.as_ref().map_or(String::new(), |(_, t)| t.clone());
+    let source = source.map(|(named, _)| named);
     let primary_src = err.span.map(|s| s.src);
-    for (span, text) in &err.labels {
+    for (span, note) in &err.labels {
         if Some(span.src) == primary_src {
-            labels.push(label(*span, Some(text.clone())));
+            labels.push(label(&text, *span, Some(note.clone())));
         } else {
-            notes.push(format!("{text} at {}", sources.location(*span)));
+            notes.push(format!("{note} at {}", sources.location(*span)));
         }
     }
     // The call chain, innermost first; a recursion shows once with a count.
@@ -209,7 +229,7 @@ pub fn render(err: &ErrorObj, sources: &SourceMap) -> String {
         shown += 1;
         let times = if same > 1 { format!(" ({same} times)") } else { String::new() };
         if Some(span.src) == primary_src && !labels.iter().any(|l| l.offset() == span.start as usize) {
-            labels.push(label(*span, Some(format!("in call to {name}(){times}"))));
+            labels.push(label(&text, *span, Some(format!("in call to {name}(){times}"))));
         } else {
             notes.push(format!("called from {}{times}", sources.location(*span)));
         }
@@ -225,10 +245,10 @@ pub fn render(err: &ErrorObj, sources: &SourceMap) -> String {
     let report = Report { err, source, labels, help };
     let theme = if use_color() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_context_lines(1);
-    let mut out = String::new();
-    if handler.render_report(&mut out, &report).is_err() {
-        out = format!("{}: {}\n", err.kind, err.message);
-    }
+    let mut out = match render_guarded(&handler, &report) {
+        Some(text) => text,
+        None => plain(err, sources),
+    };
     if let Some(p) = &err.process {
         out.push_str(&format!("  in process {} (pid {})\n", p.name, p.pid));
     }
@@ -239,6 +259,32 @@ pub fn render(err: &ErrorObj, sources: &SourceMap) -> String {
             out.push_str(line);
             out.push('\n');
         }
+    }
+    out
+}
+
+/// miette's rendering, or `None` if it failed or panicked: a diagnostic
+/// must never crash the program that shows it. The panic message is kept
+/// off stderr while rendering (the fallback says what matters).
+fn render_guarded(handler: &GraphicalReportHandler, report: &Report) -> Option<String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut out = String::new();
+        handler.render_report(&mut out, report).ok().map(|_| out)
+    }));
+    std::panic::set_hook(hook);
+    result.ok().flatten()
+}
+
+/// The plain-text rendering, when the graphical one failed.
+fn plain(err: &ErrorObj, sources: &SourceMap) -> String {
+    let mut out = format!("  × {}: {}\n", err.kind, err.message);
+    if let Some(span) = err.span {
+        out.push_str(&format!("   at {}\n", sources.location(span)));
+    }
+    if let Some(help) = &err.help {
+        out.push_str(&format!("  help: {help}\n"));
     }
     out
 }

@@ -26,6 +26,10 @@ usage, 3 deadlock detected, 124 --timeout reached, 130 Ctrl-C, 143 SIGTERM,
 141 (SIGPIPE) its output pipe was closed (as for `cat`)
 ";
 
+/// The largest `--max-procs`: the process table is one shared mapping made
+/// up front, sized for this many live processes.
+const MAX_PROCS_LIMIT: usize = 65_536;
+
 /// What the command line asks for.
 #[derive(Default)]
 struct Options {
@@ -66,7 +70,11 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
                 o.timeout = Some(t);
             }
             "--max-procs" => {
-                o.max_procs = Some(value("--max-procs")?.parse().map_err(|_| "--max-procs needs a whole number")?)
+                let n: usize = value("--max-procs")?.parse().map_err(|_| "--max-procs needs a whole number")?;
+                if !(1..=MAX_PROCS_LIMIT).contains(&n) {
+                    return Err(format!("--max-procs must be between 1 and {MAX_PROCS_LIMIT}, not {n}"));
+                }
+                o.max_procs = Some(n);
             }
             "--tag" => o.tag = true,
             "--trace" => o.trace = Some(value("--trace")?),

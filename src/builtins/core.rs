@@ -77,7 +77,16 @@ fn str_(_: &mut Interp, a: &mut Args) -> BResult {
 fn int(_: &mut Interp, a: &mut Args) -> BResult {
     a.check(1, 2, &["base"])?;
     let base = match a.opt(1, "base") {
-        Some(b) => value::expect_int(b, "int", "base")? as u32,
+        Some(b) => {
+            let b = value::expect_int(b, "int", "base")?;
+            if b != 0 && !(2..=36).contains(&b) {
+                return Err(ErrorObj::new("ValueError", "int() base must be >= 2 and <= 36, or 0"));
+            }
+            if !matches!(a.get(0), Value::Str(_)) {
+                return Err(ErrorObj::new("TypeError", "int() can't convert non-string with explicit base"));
+            }
+            b as u32
+        }
         None => 10,
     };
     match a.get(0) {
@@ -92,18 +101,57 @@ fn int(_: &mut Interp, a: &mut Args) -> BResult {
             }
             Ok(Value::Int(f.trunc() as i64))
         }
-        Value::Str(s) => {
-            let t: String = s.trim().chars().filter(|c| *c != '_').collect();
-            let (neg, digits) = match t.strip_prefix('-') {
-                Some(rest) => (true, rest.to_string()),
-                None => (false, t.strip_prefix('+').unwrap_or(&t).to_string()),
-            };
-            let digits = if base == 16 { digits.trim_start_matches("0x").to_string() } else { digits };
-            i64::from_str_radix(&format!("{}{}", if neg { "-" } else { "" }, digits), base)
-                .map(Value::Int)
-                .map_err(|_| ErrorObj::new("ValueError", format!("invalid int: {}", value::repr(a.get(0)))))
-        }
+        Value::Str(s) => parse_int(s, base).map(Value::Int).ok_or_else(|| {
+            let within = if base == 10 { String::new() } else { format!(" in base {base}") };
+            ErrorObj::new("ValueError", format!("invalid int{within}: {}", value::repr(a.get(0))))
+        }),
         other => Err(ErrorObj::new("TypeError", format!("int() cannot convert {}", type_name(other)))),
+    }
+}
+
+/// Python's `int(text, base)`: an optional sign, a `0x`/`0o`/`0b` prefix
+/// that matches the base (base 0 takes the base from it; no prefix is
+/// decimal), `_` between digits. `None` if invalid or too large.
+fn parse_int(text: &str, base: u32) -> Option<i64> {
+    let t = text.trim();
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let lower = t.get(..2).map(|p| p.to_ascii_lowercase());
+    let prefixed = match lower.as_deref() {
+        Some("0x") => Some(16),
+        Some("0o") => Some(8),
+        Some("0b") => Some(2),
+        _ => None,
+    };
+    let (base, digits) = match (base, prefixed) {
+        (0, Some(b)) => (b, &t[2..]),
+        (0, None) => {
+            // Base 0 forbids a leading zero on a non-zero decimal ("010").
+            if t.len() > 1 && t.starts_with('0') && !t.trim_start_matches(['0', '_']).is_empty() {
+                return None;
+            }
+            (10, t)
+        }
+        (b, Some(p)) if b == p => (b, &t[2..]),
+        (b, _) => (b, t),
+    };
+    // `_` only between digits (after a prefix, also right after it).
+    let digits = digits.strip_prefix('_').filter(|_| prefixed.is_some()).unwrap_or(digits);
+    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+        return None;
+    }
+    let clean: String = digits.chars().filter(|c| *c != '_').collect();
+    if clean.starts_with(['+', '-']) {
+        return None;
+    }
+    let magnitude = u64::from_str_radix(&clean, base).ok()?;
+    if neg {
+        0i64.checked_sub_unsigned(magnitude)
+    } else {
+        i64::try_from(magnitude).ok()
     }
 }
 
@@ -158,7 +206,7 @@ fn range(_: &mut Interp, a: &mut Args) -> BResult {
 fn sleep(interp: &mut Interp, a: &mut Args) -> BResult {
     a.check(1, 1, &[])?;
     let secs = a.float(0, "seconds")?;
-    if !(0.0..1e9).contains(&secs) {
+    if secs.is_nan() || secs < 0.0 {
         return Err(ErrorObj::new("ValueError", "sleep() needs a non-negative number of seconds"));
     }
     crate::runtime::sleep(interp, secs)?;
@@ -365,11 +413,13 @@ fn error(interp: &mut Interp, a: &mut Args) -> BResult {
     Ok(Value::Error(std::rc::Rc::new(*e)))
 }
 
+/// `exit(code)`: the status is `code & 0xFF`, the rule of the OS (and of
+/// Python), the same in every process: `exit(-1)` is 255, `exit(256)` is 0.
 fn exit(_: &mut Interp, a: &mut Args) -> BResult {
     a.check(0, 1, &[])?;
     let code = match a.get(0) {
         Value::Nil => 0,
-        Value::Int(i) => *i as i32,
+        Value::Int(i) => (*i & 0xFF) as i32,
         Value::Bool(b) => *b as i32,
         other => return Err(value::wrong_type("exit", "the code", "an int", other)),
     };

@@ -229,7 +229,7 @@ pub fn guard_exit(interp: &mut Interp, token: GuardToken) -> R<()> {
 fn timeout_arg(a: &Args, pos: usize) -> R<Option<f64>> {
     match a.opt(pos, "timeout") {
         None | Some(Value::Nil) => Ok(None),
-        Some(v) => Ok(Some(value::expect_float(v, &a.func(), "timeout")?.max(0.0))),
+        Some(v) => wait::timeout_secs(value::expect_float(v, &a.func(), "timeout")?, &a.func()),
     }
 }
 

@@ -58,8 +58,31 @@ pub fn begin(interp: &mut Interp, kind: WaitKind, span: Span, obj: u64, timed: b
     Ok(Recorded::new(interp, kind, span, obj, timed))
 }
 
+/// Timeouts from this many seconds on (about 31 years) mean "no limit".
+pub const NO_LIMIT_SECS: f64 = 1e9;
+
+/// The one reading of a script's timeout in seconds (`q.get(timeout=t)`,
+/// `sleep(t)`, …): NaN or a negative number is a `ValueError` (as Python's
+/// "must be a non-negative number"); one of `NO_LIMIT_SECS` or more means
+/// no limit (`None`), so no clock arithmetic can overflow.
+pub fn timeout_secs(secs: f64, func: &str) -> R<Option<f64>> {
+    if secs.is_nan() || secs < 0.0 {
+        let shown = crate::value::repr(&crate::value::Value::Float(secs));
+        let shown = shown.strip_suffix(".0").unwrap_or(&shown);
+        return Err(ErrorObj::new(
+            "ValueError",
+            format!("{func}(): timeout must be a non-negative number, not {shown}"),
+        ));
+    }
+    Ok((secs < NO_LIMIT_SECS).then_some(secs))
+}
+
+/// When a wait of `timeout` seconds from now ends; `None`: never. Checked
+/// arithmetic: a timeout that does not fit the clock is no limit.
 pub fn deadline_of(timeout: Option<f64>) -> Option<Instant> {
-    timeout.map(|t| Instant::now() + Duration::from_secs_f64(t.max(0.0)))
+    let t = timeout?;
+    let d = Duration::try_from_secs_f64(t.max(0.0)).ok()?;
+    Instant::now().checked_add(d)
 }
 
 /// Wait for child `pid` (-1: any child) to end, or until `timeout`.
@@ -171,13 +194,17 @@ fn ready(interp: &mut Interp, fd: i32, events: libc::c_short, deadline: Option<I
     }
 }
 
-/// `sleep(secs)`: interruptible by signals, recorded as sleeping.
+/// `sleep(secs)`: interruptible by signals, recorded as sleeping; a
+/// `NO_LIMIT_SECS` sleep or more lasts until a signal ends it.
 pub fn sleep(interp: &mut Interp, secs: f64) -> R<()> {
     pending_first(interp)?;
     let _rec = Recorded::sleeping(interp);
-    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let deadline = deadline_of(Some(secs));
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
+        let left = match deadline {
+            Some(d) => d.saturating_duration_since(Instant::now()),
+            None => Duration::from_secs(3600),
+        };
         if left.is_zero() {
             return Ok(());
         }

@@ -188,7 +188,7 @@ fn timeout_of(a: &Args) -> R<Option<f64>> {
     a.check(0, 1, &["timeout"])?;
     match a.opt(0, "timeout") {
         None | Some(Value::Nil) => Ok(None),
-        Some(v) => Ok(Some(value::expect_float(v, &a.func(), "timeout")?.max(0.0))),
+        Some(v) => crate::runtime::wait::timeout_secs(value::expect_float(v, &a.func(), "timeout")?, &a.func()),
     }
 }
 
