@@ -79,6 +79,7 @@ pub fn list_method(interp: &mut Interp, l: &List, name: &str, a: &mut Args) -> B
         "extend" => {
             a.check(1, 1, &[])?;
             let more = super::core::items_of(&a.pos[0], "extend")?;
+            crate::value::check_list_size(l.borrow().len().checked_add(more.len()))?;
             l.borrow_mut().extend(more);
             Value::Nil
         }
@@ -92,7 +93,7 @@ pub fn list_method(interp: &mut Interp, l: &List, name: &str, a: &mut Args) -> B
             let mut items = l.borrow().clone();
             let reverse = a.kw("reverse").is_some_and(|v| v.truthy());
             super::core::sort_values(interp, &mut items, a.kw("key"), reverse, a.span)?;
-            *l.borrow_mut() = items;
+            **l.borrow_mut() = items;
             Value::Nil
         }
         "copy" => {

@@ -130,12 +130,15 @@ fn json_str(_: &mut Interp, a: &mut Args) -> BResult {
     let j = to_json(a.get(0), 0)?;
     let text = match a.opt(1, "indent") {
         Some(Value::Int(n)) if *n > 0 => {
-            let indent = " ".repeat(*n as usize);
-            let mut buf = Vec::new();
+            let indent = " ".repeat(crate::value::check_str_size(usize::try_from(*n).ok())?);
+            let mut buf = Capped(Vec::new());
             let fmt = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
             let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
-            serde::Serialize::serialize(&j, &mut ser).map_err(|e| ErrorObj::new("ValueError", e.to_string()))?;
-            String::from_utf8_lossy(&buf).into_owned()
+            serde::Serialize::serialize(&j, &mut ser).map_err(|e| match e.io_error_kind() {
+                Some(std::io::ErrorKind::OutOfMemory) => crate::value::check_str_size(None).unwrap_err(),
+                _ => ErrorObj::new("ValueError", e.to_string()),
+            })?;
+            String::from_utf8_lossy(&buf.0).into_owned()
         }
         _ => {
             let mut buf = Vec::new();
@@ -145,6 +148,23 @@ fn json_str(_: &mut Interp, a: &mut Args) -> BResult {
         }
     };
     Ok(Value::str(&text))
+}
+
+/// A buffer that refuses to grow past the largest string.
+struct Capped(Vec<u8>);
+
+impl std::io::Write for Capped {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + b.len() > crate::value::MAX_STR_BYTES {
+            return Err(std::io::ErrorKind::OutOfMemory.into());
+        }
+        self.0.extend_from_slice(b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// One line, with Python's `json.dumps` spacing: `{"a": 1, "b": [1, 2]}`.

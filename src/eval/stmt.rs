@@ -220,6 +220,7 @@ impl Interp {
         // `xs += [..]` extends the list in place, as Python does.
         if let (crate::syntax::ast::BinOp::Add, Value::List(l), Value::List(r)) = (op, old, rhs) {
             let extra = r.borrow().clone();
+            value::check_list_size(l.borrow().len().checked_add(extra.len())).map_err(|e| e.at(span))?;
             l.borrow_mut().extend(extra);
             return Ok(old.clone());
         }

@@ -16,8 +16,51 @@ pub fn display(v: &Value) -> String {
 /// As it appears inside a list or at the REPL: strings quoted.
 pub fn repr(v: &Value) -> String {
     let mut out = String::new();
-    write_repr(&mut out, v, &mut Vec::new());
+    write_repr(&mut out, v, &mut Seen::default());
     out
+}
+
+/// The containers being printed, to show a cycle as `[...]`. Shallow
+/// values look through a short list; deep ones through a set as well.
+#[derive(Default)]
+struct Seen {
+    stack: Vec<*const ()>,
+    deep: rustc_hash::FxHashSet<*const ()>,
+}
+
+/// Nesting from which `Seen` keeps a set as well.
+const SET_FROM: usize = 32;
+
+impl Seen {
+    fn contains(&self, p: *const ()) -> bool {
+        if self.stack.len() > SET_FROM {
+            self.deep.contains(&p)
+        } else {
+            self.stack.contains(&p)
+        }
+    }
+
+    fn push(&mut self, p: *const ()) {
+        self.stack.push(p);
+        if self.stack.len() > SET_FROM {
+            if self.deep.is_empty() {
+                self.deep.extend(self.stack.iter().copied());
+            } else {
+                self.deep.insert(p);
+            }
+        }
+    }
+
+    fn pop(&mut self) {
+        if let Some(p) = self.stack.pop() {
+            if !self.deep.is_empty() {
+                self.deep.remove(&p);
+                if self.stack.len() <= SET_FROM {
+                    self.deep.clear();
+                }
+            }
+        }
+    }
 }
 
 /// Python's repr of a float: always a point or an exponent.
@@ -58,31 +101,32 @@ pub fn quote(out: &mut String, s: &str) {
 fn write_key(out: &mut String, k: &Key) {
     match k {
         Key::Str(s) => quote(out, s),
-        other => write_repr(out, &other.to_value(), &mut Vec::new()),
+        other => write_repr(out, &other.to_value(), &mut Seen::default()),
     }
 }
 
 /// `seen`: the containers being printed, to show a cycle as `[...]`.
-fn write_repr(out: &mut String, v: &Value, seen: &mut Vec<*const ()>) {
+fn write_repr(out: &mut String, v: &Value, seen: &mut Seen) {
     let ptr = match v {
         Value::List(l) => Some(std::rc::Rc::as_ptr(l) as *const ()),
         Value::Dict(d) => Some(std::rc::Rc::as_ptr(d) as *const ()),
         _ => None,
     };
     if let Some(p) = ptr {
-        if seen.contains(&p) {
+        if seen.contains(p) {
             out.push_str(if matches!(v, Value::List(_)) { "[...]" } else { "{...}" });
             return;
         }
         seen.push(p);
     }
-    write_inner(out, v, seen);
+    // Deep nesting grows the native stack on the heap instead of overflowing.
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || write_inner(out, v, seen));
     if ptr.is_some() {
         seen.pop();
     }
 }
 
-fn write_inner(out: &mut String, v: &Value, seen: &mut Vec<*const ()>) {
+fn write_inner(out: &mut String, v: &Value, seen: &mut Seen) {
     match v {
         Value::Nil => out.push_str("nil"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -127,6 +171,26 @@ fn write_inner(out: &mut String, v: &Value, seen: &mut Vec<*const ()>) {
         }
         Value::Error(e) => {
             let _ = write!(out, "{}: {}", e.kind, e.message);
+        }
+        Value::Handle(crate::runtime::Handle::Shared(d)) => {
+            // A shared object may hold itself (`s["b"] = s`): as with a list,
+            // the inner one prints as `<shared ...>`. An arena offset made
+            // odd never equals a container's (aligned) address.
+            let key = (((d.0 .0 as usize) << 1) | 1) as *const ();
+            if seen.contains(key) {
+                out.push_str("<shared ...>");
+                return;
+            }
+            match d.snapshot() {
+                Ok(v) => {
+                    seen.push(key);
+                    out.push_str("<shared ");
+                    write_repr(out, &v, seen);
+                    out.push('>');
+                    seen.pop();
+                }
+                Err(_) => out.push_str("<shared ?>"),
+            }
         }
         Value::Handle(h) => out.push_str(&h.describe()),
     }

@@ -20,9 +20,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 pub type Str = Rc<str>;
-pub type List = Rc<RefCell<Vec<Value>>>;
+pub type List = Rc<RefCell<Items>>;
 pub type DictMap = IndexMap<Key, Value, key_hash::KeyHash>;
-pub type Dict = Rc<RefCell<DictMap>>;
+pub type Dict = Rc<RefCell<Entries>>;
 
 #[derive(Debug, Default)]
 pub enum Value {
@@ -80,6 +80,140 @@ impl Value {
         match self {
             Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Range(_) => std::mem::forget(self),
             other => drop(other),
+        }
+    }
+}
+
+/// The largest string (in bytes) one operation may make. Linux overcommits
+/// memory: a huge allocation may "succeed" and the process be killed when
+/// it is touched, so sizes are checked against this cap first.
+pub const MAX_STR_BYTES: usize = 1 << 30;
+/// The largest list (in items, 16 bytes each) one operation may make.
+pub const MAX_LIST_ITEMS: usize = 1 << 27;
+
+/// A `MemoryError` for a string of `bytes` (if `None`: too many to count).
+pub fn check_str_size(bytes: Option<usize>) -> Result<usize, Box<ErrorObj>> {
+    match bytes {
+        Some(n) if n <= MAX_STR_BYTES => Ok(n),
+        _ => Err(ErrorObj::new("MemoryError", "the string would be larger than 1 GiB")
+            .with_help("mpscript caps one string at 1 GiB (2^30 bytes)")),
+    }
+}
+
+/// A `MemoryError` for a list of `items` (if `None`: too many to count).
+pub fn check_list_size(items: Option<usize>) -> Result<usize, Box<ErrorObj>> {
+    match items {
+        Some(n) if n <= MAX_LIST_ITEMS => Ok(n),
+        _ => Err(ErrorObj::new("MemoryError", "the list would have more than 2^27 items")
+            .with_help("mpscript caps one list at 134,217,728 items (2 GiB)")),
+    }
+}
+
+/// The items of a list: a `Vec` whose drop does not recurse, so letting
+/// go of a long chain (`head = [i, head]` 300,000 times) cannot overflow
+/// the native stack.
+#[derive(Debug, Default)]
+pub struct Items(pub Vec<Value>);
+
+impl IntoIterator for Items {
+    type Item = Value;
+    type IntoIter = std::vec::IntoIter<Value>;
+    fn into_iter(mut self) -> Self::IntoIter {
+        std::mem::take(&mut self.0).into_iter()
+    }
+}
+
+impl From<Items> for Vec<Value> {
+    fn from(mut items: Items) -> Vec<Value> {
+        std::mem::take(&mut items.0)
+    }
+}
+
+impl std::ops::Deref for Items {
+    type Target = Vec<Value>;
+    #[inline(always)]
+    fn deref(&self) -> &Vec<Value> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Items {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut Vec<Value> {
+        &mut self.0
+    }
+}
+
+impl From<Vec<Value>> for Items {
+    fn from(v: Vec<Value>) -> Items {
+        Items(v)
+    }
+}
+
+/// The entries of a dict: a `DictMap` whose drop does not recurse (as
+/// `Items`).
+#[derive(Debug, Default)]
+pub struct Entries(pub DictMap);
+
+impl std::ops::Deref for Entries {
+    type Target = DictMap;
+    #[inline(always)]
+    fn deref(&self) -> &DictMap {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Entries {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut DictMap {
+        &mut self.0
+    }
+}
+
+impl Drop for Entries {
+    fn drop(&mut self) {
+        if !self.0.values().any(sole_container) {
+            return;
+        }
+        let work: Vec<Value> = self.0.drain(..).map(|(_, v)| v).collect();
+        drop(Items(work));
+    }
+}
+
+/// A container this value alone holds: dropping it drops its items too.
+fn sole_container(v: &Value) -> bool {
+    match v {
+        Value::List(l) => Rc::strong_count(l) == 1 && Rc::weak_count(l) == 0,
+        Value::Dict(d) => Rc::strong_count(d) == 1 && Rc::weak_count(d) == 0,
+        _ => false,
+    }
+}
+
+impl Drop for Items {
+    /// Items that are containers held only here are emptied onto a work
+    /// list first, so each drop below is shallow: no recursion at any depth.
+    fn drop(&mut self) {
+        if !self.0.iter().any(sole_container) {
+            return;
+        }
+        let mut work = std::mem::take(&mut self.0);
+        while let Some(v) = work.pop() {
+            if sole_container(&v) {
+                match &v {
+                    Value::List(l) => {
+                        if let Ok(mut items) = l.try_borrow_mut() {
+                            work.append(&mut items.0);
+                        }
+                    }
+                    Value::Dict(d) => {
+                        if let Ok(mut map) = d.try_borrow_mut() {
+                            work.extend(map.drain(..).map(|(_, x)| x));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            v.discard();
         }
     }
 }
@@ -224,11 +358,11 @@ impl Value {
     }
 
     pub fn list(items: Vec<Value>) -> Value {
-        Value::List(Rc::new(RefCell::new(items)))
+        Value::List(Rc::new(RefCell::new(Items(items))))
     }
 
     pub fn dict(map: DictMap) -> Value {
-        Value::Dict(Rc::new(RefCell::new(map)))
+        Value::Dict(Rc::new(RefCell::new(Entries(map))))
     }
 
     pub fn truthy(&self) -> bool {

@@ -12,24 +12,19 @@ type R = Result<Value, Box<ErrorObj>>;
 /// Structural equality; ints and floats compare by value.
 pub fn values_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
+        (Value::List(_), Value::List(_)) | (Value::Dict(_), Value::Dict(_)) => equal_in(a, b, &mut Walk::default()),
+        _ => scalars_equal(a, b),
+    }
+}
+
+fn scalars_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
         (Value::Nil, Value::Nil) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Int(x), Value::Int(y)) => x == y,
         (Value::Float(x), Value::Float(y)) => x == y,
         (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => (*x as f64) == *y,
         (Value::Str(x), Value::Str(y)) => x == y,
-        (Value::List(x), Value::List(y)) => {
-            Rc::ptr_eq(x, y) || {
-                let (x, y) = (x.borrow(), y.borrow());
-                x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| values_equal(a, b))
-            }
-        }
-        (Value::Dict(x), Value::Dict(y)) => {
-            Rc::ptr_eq(x, y) || {
-                let (x, y) = (x.borrow(), y.borrow());
-                x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
-            }
-        }
         (Value::Range(x), Value::Range(y)) => x == y,
         (Value::Func(x), Value::Func(y)) => Rc::ptr_eq(x, y),
         (Value::Native(x), Value::Native(y)) => Rc::ptr_eq(x, y),
@@ -39,9 +34,73 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// A walk through two nested values at once (equality, ordering). Deep
+/// nesting grows the native stack on the heap instead of overflowing it;
+/// a pair of containers met again inside itself is a cycle, taken as
+/// equal (so two self-containing lists of one shape are equal, where
+/// Python gives up with a RecursionError).
+#[derive(Default)]
+struct Walk {
+    depth: usize,
+    open: rustc_hash::FxHashSet<(usize, usize)>,
+}
+
+/// Cycles are looked for only below this depth: shallow values pay nothing.
+const TRACK_FROM: usize = 32;
+
+impl Walk {
+    /// Run `f` one level deeper for the pair `(x, y)`; `None` when the pair
+    /// is already being compared further up (a cycle).
+    fn enter<T>(&mut self, x: usize, y: usize, f: impl FnOnce(&mut Walk) -> T) -> Option<T> {
+        let tracked = self.depth >= TRACK_FROM;
+        if tracked && !self.open.insert((x, y)) {
+            return None;
+        }
+        self.depth += 1;
+        let r = stacker::maybe_grow(64 * 1024, 1024 * 1024, || f(self));
+        self.depth -= 1;
+        if tracked {
+            self.open.remove(&(x, y));
+        }
+        Some(r)
+    }
+}
+
+fn equal_in(a: &Value, b: &Value, w: &mut Walk) -> bool {
+    match (a, b) {
+        (Value::List(x), Value::List(y)) => {
+            if Rc::ptr_eq(x, y) {
+                return true;
+            }
+            let (xs, ys) = (x.borrow(), y.borrow());
+            xs.len() == ys.len()
+                && w.enter(Rc::as_ptr(x) as usize, Rc::as_ptr(y) as usize, |w| {
+                    xs.iter().zip(ys.iter()).all(|(a, b)| equal_in(a, b, w))
+                })
+                .unwrap_or(true)
+        }
+        (Value::Dict(x), Value::Dict(y)) => {
+            if Rc::ptr_eq(x, y) {
+                return true;
+            }
+            let (xs, ys) = (x.borrow(), y.borrow());
+            xs.len() == ys.len()
+                && w.enter(Rc::as_ptr(x) as usize, Rc::as_ptr(y) as usize, |w| {
+                    xs.iter().all(|(k, v)| ys.get(k).is_some_and(|u| equal_in(v, u, w)))
+                })
+                .unwrap_or(true)
+        }
+        _ => scalars_equal(a, b),
+    }
+}
+
 /// Ordering for `<`, `sorted`, `min`, `max`: numbers, strings, and lists of
 /// comparable items. `None` when the two cannot be ordered.
 pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
+    compare_in(a, b, &mut Walk::default())
+}
+
+fn compare_in(a: &Value, b: &Value, w: &mut Walk) -> Option<Ordering> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
         (Value::Float(x), Value::Float(y)) => x.partial_cmp(y),
@@ -50,14 +109,20 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
         (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
         (Value::List(x), Value::List(y)) => {
-            let (x, y) = (x.borrow(), y.borrow());
-            for (a, b) in x.iter().zip(y.iter()) {
-                match compare(a, b)? {
-                    Ordering::Equal => continue,
-                    other => return Some(other),
-                }
+            if Rc::ptr_eq(x, y) {
+                return Some(Ordering::Equal);
             }
-            Some(x.len().cmp(&y.len()))
+            let (xs, ys) = (x.borrow(), y.borrow());
+            w.enter(Rc::as_ptr(x) as usize, Rc::as_ptr(y) as usize, |w| {
+                for (a, b) in xs.iter().zip(ys.iter()) {
+                    match compare_in(a, b, w)? {
+                        Ordering::Equal => continue,
+                        other => return Some(other),
+                    }
+                }
+                Some(xs.len().cmp(&ys.len()))
+            })
+            .unwrap_or(Some(Ordering::Equal))
         }
         _ => None,
     }
@@ -113,21 +178,27 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> R {
         (Int(x), Float(y)) => float_arith(op, *x as f64, *y),
         (Float(x), Int(y)) => float_arith(op, *x, *y as f64),
         (Str(x), Str(y)) if op == BinOp::Add => {
-            let mut s = String::with_capacity(x.len() + y.len());
+            let mut s = String::with_capacity(super::check_str_size(x.len().checked_add(y.len()))?);
             s.push_str(x);
             s.push_str(y);
             Ok(Str(s.into()))
         }
         (List(x), List(y)) if op == BinOp::Add => {
-            let mut v = x.borrow().clone();
-            v.extend(y.borrow().iter().cloned());
+            let (x, y) = (x.borrow(), y.borrow());
+            let mut v = Vec::with_capacity(super::check_list_size(x.len().checked_add(y.len()))?);
+            v.extend(x.iter().cloned());
+            v.extend(y.iter().cloned());
             Ok(Value::list(v))
         }
-        (Str(s), Int(n)) | (Int(n), Str(s)) if op == BinOp::Mul => Ok(Str(s.repeat(repeat_count(*n, s.len())?).into())),
+        (Str(s), Int(n)) | (Int(n), Str(s)) if op == BinOp::Mul => {
+            let n = (*n).max(0) as usize;
+            super::check_str_size(n.checked_mul(s.len()))?;
+            Ok(Str(s.repeat(n).into()))
+        }
         (List(l), Int(n)) | (Int(n), List(l)) if op == BinOp::Mul => {
             let items = l.borrow();
-            let n = repeat_count(*n, items.len())?;
-            let mut v = Vec::with_capacity(items.len() * n);
+            let n = (*n).max(0) as usize;
+            let mut v = Vec::with_capacity(super::check_list_size(items.len().checked_mul(n))?);
             for _ in 0..n {
                 v.extend(items.iter().cloned());
             }
@@ -147,14 +218,6 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> R {
         }
         _ => Err(type_error(op, a, b)),
     }
-}
-
-fn repeat_count(n: i64, unit: usize) -> Result<usize, Box<ErrorObj>> {
-    let n = n.max(0) as usize;
-    if n.saturating_mul(unit) > (1 << 32) {
-        return Err(ErrorObj::new("ValueError", "repetition result is too large"));
-    }
-    Ok(n)
 }
 
 fn int_arith(op: BinOp, x: i64, y: i64) -> R {

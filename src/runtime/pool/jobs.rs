@@ -165,7 +165,7 @@ pub(super) fn submit(interp: &mut Interp, pool: &Rc<Pool>, work: Work, job: Rc<J
 /// The items of a list just decoded (taken, or copied if shared).
 pub(super) fn take_list(list: value::List) -> Vec<Value> {
     match Rc::try_unwrap(list) {
-        Ok(cell) => cell.into_inner(),
+        Ok(cell) => cell.into_inner().into(),
         Err(shared) => shared.borrow().clone(),
     }
 }
