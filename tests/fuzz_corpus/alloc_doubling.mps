@@ -1,0 +1,2 @@
+let s = "abcdefgh"
+while true { s = s + s }

@@ -1,0 +1,3 @@
+let a = []
+a.append(a)
+print(sorted([a, [a]]))

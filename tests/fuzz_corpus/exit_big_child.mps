@@ -1,0 +1,3 @@
+let p = spawn { exit(256) }
+p.join()
+print(p.exitcode)

@@ -1,0 +1,4 @@
+let head = nil
+for i in 0..300000 { head = [i, head] }
+head = nil
+print("dropped")

@@ -1,0 +1,3 @@
+let p = pipe()
+p[1].send(1)
+print(p[0].poll(1e300))

@@ -1,0 +1,2 @@
+queue q
+print(q.join(1e300))

@@ -1,0 +1,3 @@
+queue q
+q.put(2, timeout=1e300)
+print(q.get())
