@@ -300,3 +300,35 @@ fn short_label(err: &ErrorObj) -> String {
         _ => err.kind.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::span::SourceId;
+
+    /// A span that does not fit its source (past its end, inside a
+    /// character, backwards) still renders, pointing at what is there.
+    #[test]
+    fn spans_that_do_not_fit_their_source_render() {
+        let mut sources = SourceMap::default();
+        let id = sources.add("x.mps", "print(\"é中\")\nlet y = (\n");
+        for (start, end) in [(8, 9), (9, 12), (40, 90), (12, 3), (0, u32::MAX), (u32::MAX, u32::MAX)] {
+            let mut err = *ErrorObj::new("SyntaxError", "bad");
+            err.span = Some(Span { src: id, start, end });
+            err.labels.push((Span { src: id, start: end, end: start }, "other".into()));
+            err.trace.push(("f".into(), Span { src: id, start: 7, end: 10_000 }));
+            let text = render(&err, &sources);
+            assert!(text.contains("SyntaxError: bad"), "{start}..{end}: {text}");
+        }
+    }
+
+    #[test]
+    fn fit_clamps_to_length_and_char_boundaries() {
+        let text = "aé中b";
+        let span = |start, end| Span { src: SourceId(0), start, end };
+        assert_eq!(fit(text, span(2, 3)), (1, 2));
+        assert_eq!(fit(text, span(3, 4)), (3, 3));
+        assert_eq!(fit(text, span(50, 60)), (7, 0));
+        assert_eq!(fit(text, span(5, 1)), (3, 0));
+    }
+}
