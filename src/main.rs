@@ -67,7 +67,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
                 if !(t > 0.0 && t.is_finite()) {
                     return Err("--timeout needs a positive number of seconds".into());
                 }
-                o.timeout = Some(t);
+                // As every timeout: one of ~31 years or more means no limit.
+                o.timeout = (t < mpscript::runtime::wait::NO_LIMIT_SECS).then_some(t);
             }
             "--max-procs" => {
                 let n: usize = value("--max-procs")?.parse().map_err(|_| "--max-procs needs a whole number")?;

@@ -189,3 +189,9 @@ fn max_procs_out_of_range_is_a_usage_error() {
     let out = run_with(&["--max-procs", "65536"], "max_procs_top", "let p = spawn { }\np.join()\nprint(p.exitcode)\n");
     assert_eq!((out.code, out.stdout.as_str()), (Some(0), "0\n"), "{out:?}");
 }
+
+#[test]
+fn a_huge_timeout_option_means_no_limit() {
+    let out = run_with(&["--timeout", "1e300"], "timeout_option_huge", "sleep(0.01)\nprint(\"done\")\n");
+    assert_eq!((out.code, out.stdout.as_str()), (Some(0), "done\n"), "{out:?}");
+}

@@ -1,0 +1,5 @@
+
+shared s = {}
+s["b"] = s
+print(s.snapshot())
+print(s)

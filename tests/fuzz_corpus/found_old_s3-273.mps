@@ -1,0 +1,4 @@
+shared s = {}
+s["b"] = s
+print(s.snapshot())
+prin

@@ -1,0 +1,3 @@
+lock l
+l.acquire()
+try { l.acquire(timeout=1e19) } catch e { print() }

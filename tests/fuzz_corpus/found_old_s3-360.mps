@@ -1,0 +1,2 @@
+(spawn { }).join(1e300)
+print("joined")
