@@ -8,7 +8,12 @@ use std::fmt::Write;
 pub fn display(v: &Value) -> String {
     match v {
         Value::Str(s) => s.to_string(),
-        Value::Handle(crate::runtime::Handle::Shared(s)) => s.display(),
+        // A shared string prints as its raw text; anything else as below,
+        // where a shared object holding itself is seen as a cycle.
+        Value::Handle(crate::runtime::Handle::Shared(s)) => match s.snapshot() {
+            Ok(Value::Str(text)) => text.to_string(),
+            _ => repr(v),
+        },
         other => repr(other),
     }
 }
@@ -173,20 +178,17 @@ fn write_inner(out: &mut String, v: &Value, seen: &mut Seen) {
             let _ = write!(out, "{}: {}", e.kind, e.message);
         }
         Value::Handle(crate::runtime::Handle::Shared(d)) => {
-            // A shared object may hold itself (`s["b"] = s`): as with a list,
-            // the inner one prints as `<shared ...>`. An arena offset made
-            // odd never equals a container's (aligned) address.
+            // A shared object prints as its value. It may hold itself
+            // (`s["b"] = s`): the inner one prints as `{...}` or `[...]`, as
+            // in a list. An arena offset made odd never equals a container's
+            // (aligned) address.
             let key = (((d.0 .0 as usize) << 1) | 1) as *const ();
-            if seen.contains(key) {
-                out.push_str("<shared ...>");
-                return;
-            }
             match d.snapshot() {
-                Ok(v) => {
+                Ok(Value::List(_)) if seen.contains(key) => out.push_str("[...]"),
+                Ok(Value::Dict(_)) if seen.contains(key) => out.push_str("{...}"),
+                Ok(inner) => {
                     seen.push(key);
-                    out.push_str("<shared ");
-                    write_repr(out, &v, seen);
-                    out.push('>');
+                    write_repr(out, &inner, seen);
                     seen.pop();
                 }
                 Err(_) => out.push_str("<shared ?>"),
