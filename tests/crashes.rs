@@ -17,8 +17,12 @@ fn expect_output(hint: &str, code: &str, exit: i32, stdout: &str) {
 
 /// Runs `code`; it must fail with exit 1 and one `kind` diagnostic saying `message`.
 fn expect_error(hint: &str, code: &str, kind: &str, message: &str) {
+    expect_error_code(hint, code, 1, kind, message);
+}
+
+fn expect_error_code(hint: &str, code: &str, exit: i32, kind: &str, message: &str) {
     let out = run(hint, code);
-    assert_eq!(out.code, Some(1), "{hint}: {out:?}");
+    assert_eq!(out.code, Some(exit), "{hint}: {out:?}");
     assert_eq!(out.stderr.matches(" × ").count(), 1, "{hint}: one diagnostic\n{}", out.stderr);
     assert!(out.stderr.contains(&format!("× {kind}: ")), "{hint}: {}", out.stderr);
     assert!(out.stderr.contains(message), "{hint}: {}", out.stderr);
@@ -56,9 +60,9 @@ sleep(0)
 }
 
 #[test]
-fn a_lock_holder_waiting_without_limit_is_a_deadlock_error() {
+fn a_lock_holder_waiting_without_limit_is_a_deadlock() {
     let code = "lock l\nl.acquire()\nl.acquire(timeout=1e19)\n";
-    expect_error("holder_huge_timeout", code, "Deadlock", "this process already holds the lock");
+    expect_error_code("holder_huge_timeout", code, 3, "Deadlock", "this process already holds the lock");
 }
 
 #[test]
