@@ -279,14 +279,7 @@ impl<'g> Resolver<'g> {
             }
             StmtKind::Assign { target, value, .. } => {
                 self.expr(value);
-                match &mut **target {
-                    Target::Var(v) => self.lookup(v),
-                    Target::Index { obj, index } => {
-                        self.expr(obj);
-                        self.expr(index);
-                    }
-                    Target::Field { obj, .. } => self.expr(obj),
-                }
+                self.target(target);
             }
             StmtKind::Expr(e) | StmtKind::Throw(e) => self.expr(e),
             StmtKind::FnDecl { name, def } => {
@@ -306,11 +299,13 @@ impl<'g> Resolver<'g> {
                 self.expr(cond);
                 self.loop_body(body);
             }
-            StmtKind::For { var, iter, body } => {
+            StmtKind::For { vars, iter, body } => {
                 self.expr(iter);
                 *self.loops.last_mut().expect("loop stack") += 1;
                 self.push_block();
-                self.declare(var);
+                for v in vars {
+                    self.declare(v);
+                }
                 for s in &mut body.stmts {
                     self.stmt(s);
                 }
@@ -354,6 +349,18 @@ impl<'g> Resolver<'g> {
         }
     }
 
+    fn target(&mut self, t: &mut Target) {
+        match t {
+            Target::Var(v) => self.lookup(v),
+            Target::Index { obj, index } => {
+                self.expr(obj);
+                self.expr(index);
+            }
+            Target::Field { obj, .. } => self.expr(obj),
+            Target::Unpack(ts) => ts.iter_mut().for_each(|t| self.target(t)),
+        }
+    }
+
     fn args(&mut self, args: &mut [Arg]) {
         for a in args {
             self.expr(&mut a.value);
@@ -365,7 +372,7 @@ impl<'g> Resolver<'g> {
             ExprKind::Nil | ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => {}
             ExprKind::Interp(parts) => {
                 for p in parts {
-                    if let StrPart::Expr(e) = p {
+                    if let StrPart::Expr(e, _) = p {
                         self.expr(e);
                     }
                 }
@@ -386,6 +393,17 @@ impl<'g> Resolver<'g> {
             ExprKind::And(a, b) | ExprKind::Or(a, b) => {
                 self.expr(a);
                 self.expr(b);
+            }
+            ExprKind::Chain { first, rest } => {
+                self.expr(first);
+                rest.iter_mut().for_each(|(_, x)| self.expr(x));
+            }
+            ExprKind::Logic { items, .. } => items.iter_mut().for_each(|x| self.expr(x)),
+            ExprKind::Slice { obj, start, end, step } => {
+                self.expr(obj);
+                for x in [start, end, step].into_iter().flatten() {
+                    self.expr(x);
+                }
             }
             ExprKind::Binary { lhs, rhs, .. } => {
                 self.expr(lhs);
@@ -427,14 +445,7 @@ mod closures {
         match &s.kind {
             StmtKind::FnDecl { .. } => true,
             StmtKind::Let { value, .. } => in_expr(value),
-            StmtKind::Assign { target, value, .. } => {
-                in_expr(value)
-                    || match &**target {
-                        Target::Var(_) => false,
-                        Target::Index { obj, index } => in_expr(obj) || in_expr(index),
-                        Target::Field { obj, .. } => in_expr(obj),
-                    }
-            }
+            StmtKind::Assign { target, value, .. } => in_expr(value) || in_target(target),
             StmtKind::Expr(e) | StmtKind::Throw(e) => in_expr(e),
             StmtKind::Return(e) => e.as_ref().is_some_and(in_expr),
             StmtKind::If { branches, otherwise } => {
@@ -452,6 +463,15 @@ mod closures {
         }
     }
 
+    fn in_target(t: &Target) -> bool {
+        match t {
+            Target::Var(_) => false,
+            Target::Index { obj, index } => in_expr(obj) || in_expr(index),
+            Target::Field { obj, .. } => in_expr(obj),
+            Target::Unpack(ts) => ts.iter().any(in_target),
+        }
+    }
+
     fn in_args(args: &[Arg]) -> bool {
         args.iter().any(|a| in_expr(&a.value))
     }
@@ -463,13 +483,18 @@ mod closures {
             ExprKind::Spawn { body: SpawnBody::Call(call), .. } => in_expr(call),
             ExprKind::Nil | ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => false,
             ExprKind::Var(_) => false,
-            ExprKind::Interp(parts) => parts.iter().any(|p| matches!(p, StrPart::Expr(x) if in_expr(x))),
+            ExprKind::Interp(parts) => parts.iter().any(|p| matches!(p, StrPart::Expr(x, _) if in_expr(x))),
             ExprKind::List(items) => items.iter().any(in_expr),
             ExprKind::Dict(pairs) => pairs.iter().any(|(k, v)| in_expr(k) || in_expr(v)),
             ExprKind::Range { start, end, .. } => in_expr(start) || in_expr(end),
             ExprKind::Neg(x) | ExprKind::Not(x) => in_expr(x),
             ExprKind::And(a, b) | ExprKind::Or(a, b) => in_expr(a) || in_expr(b),
             ExprKind::Binary { lhs, rhs, .. } => in_expr(lhs) || in_expr(rhs),
+            ExprKind::Chain { first, rest } => in_expr(first) || rest.iter().any(|(_, x)| in_expr(x)),
+            ExprKind::Logic { items, .. } => items.iter().any(in_expr),
+            ExprKind::Slice { obj, start, end, step } => {
+                in_expr(obj) || [start, end, step].into_iter().flatten().any(|x| in_expr(x))
+            }
             ExprKind::Call { callee, args } => in_expr(callee) || in_args(args),
             ExprKind::Method { recv, args, .. } => in_expr(recv) || in_args(args),
             ExprKind::Index { obj, index } => in_expr(obj) || in_expr(index),
@@ -541,14 +566,7 @@ impl FreeVars {
             StmtKind::Let { value, .. } => self.expr(value, n),
             StmtKind::Assign { target, value, .. } => {
                 self.expr(value, n);
-                match &**target {
-                    Target::Var(v) => self.var(v, n),
-                    Target::Index { obj, index } => {
-                        self.expr(obj, n);
-                        self.expr(index, n);
-                    }
-                    Target::Field { obj, .. } => self.expr(obj, n),
-                }
+                self.target(target, n);
             }
             StmtKind::Expr(e) | StmtKind::Throw(e) | StmtKind::Return(Some(e)) => self.expr(e, n),
             StmtKind::FnDecl { def, .. } => self.function(def, n + 1),
@@ -582,12 +600,24 @@ impl FreeVars {
         }
     }
 
+    fn target(&mut self, t: &Target, n: u32) {
+        match t {
+            Target::Var(v) => self.var(v, n),
+            Target::Index { obj, index } => {
+                self.expr(obj, n);
+                self.expr(index, n);
+            }
+            Target::Field { obj, .. } => self.expr(obj, n),
+            Target::Unpack(ts) => ts.iter().for_each(|t| self.target(t, n)),
+        }
+    }
+
     fn expr(&mut self, e: &Expr, n: u32) {
         match &e.kind {
             ExprKind::Nil | ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => {}
             ExprKind::Interp(parts) => {
                 for p in parts {
-                    if let StrPart::Expr(x) = p {
+                    if let StrPart::Expr(x, _) = p {
                         self.expr(x, n);
                     }
                 }
@@ -609,6 +639,17 @@ impl FreeVars {
                 self.expr(b, n);
             }
             ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::Field { obj: x, .. } => self.expr(x, n),
+            ExprKind::Chain { first, rest } => {
+                self.expr(first, n);
+                rest.iter().for_each(|(_, x)| self.expr(x, n));
+            }
+            ExprKind::Logic { items, .. } => items.iter().for_each(|x| self.expr(x, n)),
+            ExprKind::Slice { obj, start, end, step } => {
+                self.expr(obj, n);
+                for x in [start, end, step].into_iter().flatten() {
+                    self.expr(x, n);
+                }
+            }
             ExprKind::Call { callee: x, args } | ExprKind::Method { recv: x, args, .. } => {
                 self.expr(x, n);
                 args.iter().for_each(|a| self.expr(&a.value, n));

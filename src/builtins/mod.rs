@@ -6,6 +6,8 @@ mod collections;
 mod core;
 pub(crate) use core::items_of;
 mod files;
+mod fmtspec;
+pub use fmtspec::format_spec;
 mod os;
 mod text;
 

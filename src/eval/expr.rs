@@ -84,12 +84,16 @@ impl Interp {
                 for p in parts {
                     match p {
                         StrPart::Text(t) => out.push_str(t),
-                        StrPart::Expr(x) => {
+                        StrPart::Expr(x, None) => {
                             let v = self.eval(x, env)?;
                             match &v {
                                 Value::Str(s) => out.push_str(s),
                                 other => out.push_str(&display(other)),
                             }
+                        }
+                        StrPart::Expr(x, Some(spec)) => {
+                            let v = self.eval(x, env)?;
+                            out.push_str(&crate::builtins::format_spec(&v, spec).at(x.span)?);
                         }
                     }
                 }
@@ -118,6 +122,45 @@ impl Interp {
                 let s = value::expect_int(&s, "range", "the start").at(start.span)?;
                 let t = value::expect_int(&t, "range", "the end").at(end.span)?;
                 Ok(Value::Range(Range { start: s, end: t, inclusive: *inclusive }))
+            }
+            ExprKind::Chain { first, rest } => {
+                let mut acc = self.eval(first, env)?;
+                for (op, x) in rest {
+                    let b = self.eval(x, env)?;
+                    let span = first.span.to(x.span);
+                    acc = value::binary_op(*op, &acc, &b).at(span)?;
+                }
+                Ok(acc)
+            }
+            ExprKind::Logic { or, items } => {
+                let mut last = Value::Nil;
+                for x in items {
+                    last = self.eval(x, env)?;
+                    if last.truthy() == *or {
+                        break;
+                    }
+                }
+                Ok(last)
+            }
+            ExprKind::Slice { obj, start, end, step } => {
+                let o = self.eval(obj, env)?;
+                let mut part = |x: &Option<Box<Expr>>| -> Result<Option<i64>, Flow> {
+                    let Some(x) = x else { return Ok(None) };
+                    match self.eval(x, env)? {
+                        Value::Nil => Ok(None),
+                        Value::Int(i) => Ok(Some(i)),
+                        Value::Bool(b) => Ok(Some(b as i64)),
+                        other => Err(Flow::Error(
+                            ErrorObj::new(
+                                "TypeError",
+                                format!("slice indices must be ints or nil, not {}", type_name(&other)),
+                            )
+                            .at(x.span),
+                        )),
+                    }
+                };
+                let (a, b, c) = (part(start)?, part(end)?, part(step)?);
+                value::slice::slice_value(&o, a, b, c).at(e.span)
             }
             ExprKind::Neg(x) => match self.eval(x, env)? {
                 Value::Int(i) => i

@@ -69,16 +69,7 @@ impl Interp {
                 if let [name] = names.as_slice() {
                     self.init_var(name, v, env);
                 } else {
-                    let items = match &v {
-                        Value::List(l) if l.borrow().len() == names.len() => l.borrow().clone(),
-                        other => {
-                            let e = ErrorObj::new(
-                                "TypeError",
-                                format!("expected a list of {} values, got {}", names.len(), type_name(other)),
-                            );
-                            return Err(Flow::Error(e.at(value.span)));
-                        }
-                    };
+                    let items = unpack(&v, names.len()).at(value.span)?;
                     for (n, item) in names.iter().zip(items) {
                         self.init_var(n, item, env);
                     }
@@ -89,9 +80,9 @@ impl Interp {
             | StmtKind::If { .. }
             | StmtKind::While { .. }
             | StmtKind::Return(_) => return self.exec(s, env),
-            StmtKind::For { var, iter, body } => {
+            StmtKind::For { vars, iter, body } => {
                 let it = self.eval(iter, env)?;
-                self.exec_for(var, &it, body, env).map_err(|f| match f {
+                self.exec_for(vars, &it, body, env).map_err(|f| match f {
                     Flow::Error(e) => Flow::Error(e.at(iter.span)),
                     other => other,
                 })?;
@@ -147,6 +138,14 @@ impl Interp {
         env: &Rc<crate::value::Frame>,
     ) -> SResult {
         match target {
+            Target::Unpack(targets) => {
+                let v = self.eval(value, env)?;
+                let items = unpack(&v, targets.len()).at(value.span)?;
+                for (t, item) in targets.iter().zip(items) {
+                    self.store(t, item, env)?;
+                }
+                Ok(())
+            }
             Target::Var(v) => {
                 // `i += 1` on an int local: change it in place.
                 if let (Some(bin), crate::syntax::ast::Slot::Stack(slot)) = (op.binary(), v.slot) {
@@ -205,6 +204,29 @@ impl Interp {
         }
     }
 
+    /// Store `v` into one target of an unpacking assignment.
+    fn store(&mut self, target: &Target, v: Value, env: &Rc<crate::value::Frame>) -> SResult {
+        match target {
+            Target::Var(var) => self.assign_var(var, v, env),
+            Target::Index { obj, index } => {
+                let o = self.eval(obj, env)?;
+                let i = self.eval(index, env)?;
+                self.index_set(&o, &i, v).at(index.span)
+            }
+            Target::Field { obj, name } => {
+                let o = self.eval(obj, env)?;
+                self.field_set(&o, &name.name, v).at(name.span)
+            }
+            Target::Unpack(targets) => {
+                let items = unpack(&v, targets.len()).map_err(Flow::Error)?;
+                for (t, item) in targets.iter().zip(items) {
+                    self.store(t, item, env)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     fn compound(
         &mut self,
         op: crate::syntax::ast::BinOp,
@@ -229,14 +251,21 @@ impl Interp {
 
     fn exec_for(
         &mut self,
-        var: &crate::syntax::ast::Var,
+        vars: &[crate::syntax::ast::Var],
         it: &Value,
         body: &Block,
         env: &Rc<crate::value::Frame>,
     ) -> SResult {
         macro_rules! body {
             ($v:expr) => {{
-                self.init_var(var, $v, env);
+                if let [var] = vars {
+                    self.init_var(var, $v, env);
+                } else {
+                    let items = unpack(&$v, vars.len()).map_err(Flow::Error)?;
+                    for (var, item) in vars.iter().zip(items) {
+                        self.init_var(var, item, env);
+                    }
+                }
                 match self.exec_block(body, env) {
                     Ok(()) | Err(Flow::Continue) => {}
                     Err(Flow::Break) => break,
@@ -290,4 +319,19 @@ impl Interp {
         }
         Ok(())
     }
+}
+
+/// The `n` items of `v` for `let a, b = v`, `a, b = v` and `for a, b in …`.
+pub(crate) fn unpack(v: &Value, n: usize) -> Result<Vec<Value>, Box<ErrorObj>> {
+    let items = match v {
+        Value::List(_) | Value::Str(_) | Value::Dict(_) | Value::Range(_) | Value::Handle(_) => {
+            crate::builtins::items_of(v, "unpack")?
+        }
+        other => return Err(ErrorObj::new("TypeError", format!("cannot unpack {} into {n} names", type_name(other)))),
+    };
+    if items.len() != n {
+        let how = if items.len() < n { "not enough" } else { "too many" };
+        return Err(ErrorObj::new("ValueError", format!("{how} values to unpack (expected {n}, got {})", items.len())));
+    }
+    Ok(items)
 }

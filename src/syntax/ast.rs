@@ -65,6 +65,7 @@ pub enum AssignOp {
     Div,
     FloorDiv,
     Mod,
+    Pow,
 }
 
 impl AssignOp {
@@ -78,6 +79,7 @@ impl AssignOp {
             AssignOp::Div => BinOp::Div,
             AssignOp::FloorDiv => BinOp::FloorDiv,
             AssignOp::Mod => BinOp::Mod,
+            AssignOp::Pow => BinOp::Pow,
         })
     }
 }
@@ -85,8 +87,16 @@ impl AssignOp {
 #[derive(Clone, Debug)]
 pub enum Target {
     Var(Var),
-    Index { obj: Expr, index: Expr },
-    Field { obj: Expr, name: Ident },
+    Index {
+        obj: Expr,
+        index: Expr,
+    },
+    Field {
+        obj: Expr,
+        name: Ident,
+    },
+    /// `a, b = …`: the items of the value, one per target.
+    Unpack(Vec<Target>),
 }
 
 /// The two guard keywords: `lock EXPR { }` and `sem EXPR { }`.
@@ -123,8 +133,9 @@ pub enum StmtKind {
         cond: Expr,
         body: Block,
     },
+    /// `for x in xs`, or `for k, v in pairs` (each item unpacked).
     For {
-        var: Var,
+        vars: Vec<Var>,
         iter: Expr,
         body: Block,
     },
@@ -152,6 +163,7 @@ pub enum BinOp {
     Div,
     FloorDiv,
     Mod,
+    Pow,
     Eq,
     Ne,
     Lt,
@@ -170,6 +182,7 @@ impl BinOp {
             BinOp::Div => "/",
             BinOp::FloorDiv => "//",
             BinOp::Mod => "%",
+            BinOp::Pow => "**",
             BinOp::Eq => "==",
             BinOp::Ne => "!=",
             BinOp::Lt => "<",
@@ -191,7 +204,8 @@ pub struct Arg {
 #[derive(Clone, Debug)]
 pub enum StrPart {
     Text(Name),
-    Expr(Expr),
+    /// `{expr}` or `{expr:spec}` (the spec without its colon).
+    Expr(Expr, Option<Name>),
 }
 
 #[derive(Clone, Debug)]
@@ -222,6 +236,18 @@ pub enum ExprKind {
         end: Box<Expr>,
         inclusive: bool,
     },
+    /// A long left-associative chain `a + b - c …` (more than
+    /// `CHAIN_MIN` operands), kept flat so that neither evaluating nor
+    /// dropping it recurses once per operand.
+    Chain {
+        first: Box<Expr>,
+        rest: Vec<(BinOp, Expr)>,
+    },
+    /// A long `a and b and …` (`or` when `or` is true), flat for the same reason.
+    Logic {
+        or: bool,
+        items: Vec<Expr>,
+    },
     Neg(Box<Expr>),
     Not(Box<Expr>),
     And(Box<Expr>, Box<Expr>),
@@ -249,6 +275,13 @@ pub enum ExprKind {
     Field {
         obj: Box<Expr>,
         name: Ident,
+    },
+    /// `obj[start:end:step]`, any part left out.
+    Slice {
+        obj: Box<Expr>,
+        start: Option<Box<Expr>>,
+        end: Option<Box<Expr>>,
+        step: Option<Box<Expr>>,
     },
     Fn(Rc<FnDef>),
     Spawn {

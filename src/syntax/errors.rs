@@ -230,6 +230,7 @@ const EXPRESSION_RULES: &[Rule] = &[
     Rule::add_expr,
     Rule::mul_expr,
     Rule::unary,
+    Rule::power,
     Rule::postfix,
 ];
 
@@ -243,8 +244,8 @@ fn wants_expression(f: &Failure) -> bool {
 /// with one: `+`, `//=`, `and`, `return`…
 fn previous_operator(text: &str, pos: usize) -> Option<&str> {
     const SYMBOLS: &[&str] = &[
-        "//=", "..=", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/=", "%=", "//", "..", "->", "+", "-", "*", "/", "%",
-        "<", ">", "=", ":",
+        "**=", "//=", "..=", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/=", "%=", "**", "//", "..", "->", "+", "-",
+        "*", "/", "%", "<", ">", "=", ":",
     ];
     const WORDS: &[&str] = &["and", "or", "not", "in", "return", "throw", "if", "while"];
     let before = text[..pos].trim_end_matches([' ', '\t', '\r', '\n']);
@@ -377,6 +378,7 @@ fn expected(rule: Rule) -> Option<&'static str> {
         | Rule::add_expr
         | Rule::mul_expr
         | Rule::unary
+        | Rule::power
         | Rule::postfix => "an expression",
         Rule::int
         | Rule::float
@@ -390,7 +392,9 @@ fn expected(rule: Rule) -> Option<&'static str> {
         | Rule::fn_literal
         | Rule::spawn_expr
         | Rule::constructor => "an expression",
-        Rule::op_or | Rule::op_and | Rule::cmp_op | Rule::range_op | Rule::add_op | Rule::mul_op => "an operator",
+        Rule::op_or | Rule::op_and | Rule::cmp_op | Rule::range_op | Rule::add_op | Rule::mul_op | Rule::op_pow => {
+            "an operator"
+        }
         Rule::call_args | Rule::index | Rule::field => "an operator",
         Rule::assign_op => "`=`",
         Rule::kwarg => "an argument",
@@ -399,7 +403,7 @@ fn expected(rule: Rule) -> Option<&'static str> {
         Rule::finally_clause => "`finally`",
         Rule::pipe_duplex | Rule::pipe_oneway => "`,` or `->` and a second name",
         Rule::pair => "a `key: value` pair",
-        Rule::str_text | Rule::str_escape | Rule::str_interp => "the closing quote `\"`",
+        Rule::str_text | Rule::str_interp => "the closing quote `\"`",
         Rule::daemon => "`daemon`",
         Rule::let_stmt
         | Rule::fn_decl
@@ -419,7 +423,6 @@ fn expected(rule: Rule) -> Option<&'static str> {
         | Rule::pipe_decl
         | Rule::pool_decl
         | Rule::shared_decl
-        | Rule::assign_stmt
         | Rule::expr_stmt => "a statement",
         Rule::kw_let
         | Rule::kw_fn

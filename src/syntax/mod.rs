@@ -2,6 +2,8 @@
 
 pub mod ast;
 mod errors;
+pub mod escapes;
+mod nesting;
 pub mod parse;
 pub mod span;
 

@@ -15,7 +15,18 @@ pub struct Grammar;
 
 type PResult<T> = Result<T, SyntaxError>;
 
+/// How deep brackets, blocks and strings may nest, and how many prefix
+/// operators (`-`, `not`), `**` or postfix operations (`.f`, `[i]`, `(…)`)
+/// one operand may carry: deeper code is a `SyntaxError`, so that neither
+/// the parser nor the evaluator can run out of native stack.
+pub const MAX_NESTING: usize = 200;
+
+/// Chains of `+ -`, `* / // %`, `and`, `or` with more operands than this are
+/// kept flat (`ExprKind::Chain`, `ExprKind::Logic`).
+pub const CHAIN_MIN: usize = 32;
+
 pub fn parse_program(text: &str, src: SourceId) -> PResult<Program> {
+    super::nesting::check(text, src)?;
     let mut pairs = match Grammar::parse(Rule::program, text) {
         Ok(pairs) => pairs,
         Err(_) => return Err(detailed_error(text, src)),
@@ -72,8 +83,10 @@ impl Builder {
         let mut it = p.kids();
         let kind = match rule {
             Rule::let_stmt => {
-                let name = self.var(next(&mut it));
-                StmtKind::Let { names: vec![name], value: self.expr(next(&mut it))? }
+                let kids: Vec<_> = it.collect();
+                let n = kids.iter().take_while(|k| k.as_rule() == Rule::ident).count();
+                let names = kids[..n].iter().map(|k| self.var(k.clone())).collect();
+                StmtKind::Let { names, value: self.expr_list(kids[n..].to_vec())? }
             }
             Rule::fn_decl => {
                 let name_pair = next(&mut it);
@@ -103,9 +116,11 @@ impl Builder {
                 StmtKind::While { cond, body: self.block(next(&mut it))? }
             }
             Rule::for_stmt => {
-                let var = self.var(next(&mut it));
-                let iter = self.expr(next(&mut it))?;
-                StmtKind::For { var, iter, body: self.block(next(&mut it))? }
+                let kids: Vec<_> = it.collect();
+                let n = kids.len() - 2;
+                let vars = kids[..n].iter().map(|k| self.var(k.clone())).collect();
+                let iter = self.expr(kids[n].clone())?;
+                StmtKind::For { vars, iter, body: self.block(kids[n + 1].clone())? }
             }
             Rule::try_stmt => {
                 let body = self.block(next(&mut it))?;
@@ -174,20 +189,39 @@ impl Builder {
                 let arg = Arg { name: None, value: Expr { kind: ExprKind::Bool(duplex), span } };
                 StmtKind::Let { names: vec![a, b], value: self.constructor_call("pipe", span, vec![arg]) }
             }
-            Rule::assign_stmt => {
-                let target = self.target(next(&mut it))?;
-                let op = match next(&mut it).as_str() {
+            Rule::expr_stmt => {
+                let kids: Vec<_> = it.collect();
+                let Some(at) = kids.iter().position(|k| k.as_rule() == Rule::assign_op) else {
+                    if kids.len() > 1 {
+                        return Err(err(self.span(&kids[1]), "a comma list needs `=` after it")
+                            .with_help("write `a, b = b, a` to assign several names at once"));
+                    }
+                    return Ok(Stmt { kind: StmtKind::Expr(self.expr(kids[0].clone())?), span });
+                };
+                let op = match kids[at].as_str() {
                     "=" => AssignOp::Set,
                     "+=" => AssignOp::Add,
                     "-=" => AssignOp::Sub,
                     "*=" => AssignOp::Mul,
+                    "**=" => AssignOp::Pow,
                     "/=" => AssignOp::Div,
                     "//=" => AssignOp::FloorDiv,
                     _ => AssignOp::Mod,
                 };
-                StmtKind::Assign { target: Box::new(target), op, value: self.expr(next(&mut it))? }
+                let mut targets = kids[..at].iter().map(|k| self.target(k.clone())).collect::<PResult<Vec<_>>>()?;
+                let target = if targets.len() == 1 {
+                    targets.pop().expect("one target")
+                } else if op != AssignOp::Set {
+                    return Err(err(
+                        self.span(&kids[at]),
+                        format!("`{}` cannot assign several targets", kids[at].as_str()),
+                    )
+                    .with_help("only `=` unpacks: `a, b = b, a`"));
+                } else {
+                    Target::Unpack(targets)
+                };
+                StmtKind::Assign { target: Box::new(target), op, value: self.expr_list(kids[at + 1..].to_vec())? }
             }
-            Rule::expr_stmt => StmtKind::Expr(self.expr(next(&mut it))?),
             other => unreachable!("not a statement: {other:?}"),
         };
         Ok(Stmt { kind, span })
@@ -198,9 +232,19 @@ impl Builder {
         Expr { kind: ExprKind::Call { callee: Box::new(callee), args }, span }
     }
 
+    /// One expression, or a comma list of them as a list.
+    fn expr_list(&self, kids: Vec<Pair<Rule>>) -> PResult<Expr> {
+        let mut items = kids.into_iter().map(|k| self.expr(k)).collect::<PResult<Vec<_>>>()?;
+        if items.len() == 1 {
+            return Ok(items.pop().expect("one item"));
+        }
+        let span = items[0].span.to(items[items.len() - 1].span);
+        Ok(Expr { kind: ExprKind::List(items), span })
+    }
+
     fn target(&self, p: Pair<Rule>) -> PResult<Target> {
         let span = self.span(&p);
-        let e = self.postfix(p)?;
+        let e = self.expr(p)?;
         match e.kind {
             ExprKind::Var(v) => Ok(Target::Var(v)),
             ExprKind::Index { obj, index } => Ok(Target::Index { obj: *obj, index: *index }),
@@ -254,30 +298,40 @@ impl Builder {
         match p.as_rule() {
             Rule::expr => self.expr(next(&mut p.kids())),
             Rule::or_expr | Rule::and_expr => {
-                let mut it = p.kids();
+                let or = p.as_rule() == Rule::or_expr;
+                let items = p.kids().filter(|q| !matches!(q.as_rule(), Rule::op_or | Rule::op_and)).collect::<Vec<_>>();
+                if items.len() > CHAIN_MIN {
+                    let items = items.into_iter().map(|q| self.expr(q)).collect::<PResult<Vec<_>>>()?;
+                    return Ok(Expr { kind: ExprKind::Logic { or, items }, span });
+                }
+                let mut it = items.into_iter();
                 let mut lhs = self.expr(next(&mut it))?;
-                while let Some(op) = it.next() {
-                    let rhs = self.expr(next(&mut it))?;
+                for q in it {
+                    let rhs = self.expr(q)?;
                     let span = lhs.span.to(rhs.span);
                     let (l, r) = (Box::new(lhs), Box::new(rhs));
-                    let kind = if op.as_rule() == Rule::op_or { ExprKind::Or(l, r) } else { ExprKind::And(l, r) };
+                    let kind = if or { ExprKind::Or(l, r) } else { ExprKind::And(l, r) };
                     lhs = Expr { kind, span };
                 }
                 Ok(lhs)
             }
             Rule::not_expr => {
-                let mut it = p.kids();
-                let first = next(&mut it);
-                if first.as_rule() == Rule::op_not {
-                    let inner = self.expr(next(&mut it))?;
-                    Ok(Expr { kind: ExprKind::Not(Box::new(inner)), span })
-                } else {
-                    self.expr(first)
+                let kids: Vec<_> = p.kids().collect();
+                let nots = kids.len() - 1;
+                if nots > MAX_NESTING {
+                    return Err(too_deep(span));
                 }
+                let mut e = self.expr(kids[nots].clone())?;
+                for q in kids[..nots].iter().rev() {
+                    let span = self.span(q).to(e.span);
+                    e = Expr { kind: ExprKind::Not(Box::new(e)), span };
+                }
+                Ok(e)
             }
             Rule::cmp_expr | Rule::add_expr | Rule::mul_expr => {
                 let mut it = p.kids();
                 let mut lhs = self.expr(next(&mut it))?;
+                let mut rest: Vec<(BinOp, Expr)> = Vec::new();
                 while let Some(op) = it.next() {
                     let rhs = self.expr(next(&mut it))?;
                     let op = match op.as_str() {
@@ -295,6 +349,12 @@ impl Builder {
                         ">=" => BinOp::Ge,
                         _ => BinOp::In,
                     };
+                    rest.push((op, rhs));
+                }
+                if rest.len() >= CHAIN_MIN {
+                    return Ok(Expr { kind: ExprKind::Chain { first: Box::new(lhs), rest }, span });
+                }
+                for (op, rhs) in rest {
                     let span = lhs.span.to(rhs.span);
                     lhs = Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span };
                 }
@@ -324,6 +384,9 @@ impl Builder {
                     }
                 }
                 let operand = inner.ok_or_else(|| err(span, "expected an expression after `-`"))?;
+                if negs > MAX_NESTING {
+                    return Err(too_deep(span));
+                }
                 // `-9223372036854775808` must be read as one literal.
                 if negs == 1 && operand.as_str().chars().all(|c| c.is_ascii_digit() || c == '_') {
                     let digits: String = operand.as_str().chars().filter(|c| *c != '_').collect();
@@ -337,15 +400,79 @@ impl Builder {
                 }
                 Ok(e)
             }
+            Rule::power => self.power(p),
             Rule::postfix => self.postfix(p),
             _ => self.primary(p),
         }
     }
 
+    /// `a ** b ** -c`: right-associative, each right operand with its own
+    /// unary minus (`2 ** -1`), binding tighter than a minus before `a`.
+    fn power(&self, p: Pair<Rule>) -> PResult<Expr> {
+        let span = self.span(&p);
+        let mut it = p.kids();
+        let base = self.expr(next(&mut it))?;
+        // The right operands, each with the number of `-` before it.
+        let mut operands: Vec<(usize, Expr, Span)> = Vec::new();
+        let mut negs = 0;
+        let mut op_span = span;
+        for q in it {
+            match q.as_rule() {
+                Rule::op_pow => op_span = self.span(&q),
+                Rule::op_neg => negs += 1,
+                _ => {
+                    operands.push((negs, self.expr(q)?, op_span));
+                    negs = 0;
+                }
+            }
+        }
+        if operands.len() > MAX_NESTING || operands.iter().any(|(n, _, _)| *n > MAX_NESTING) {
+            return Err(too_deep(span));
+        }
+        let negate = |mut e: Expr, n: usize, from: Span| {
+            for _ in 0..n {
+                let span = from.to(e.span);
+                e = Expr { kind: ExprKind::Neg(Box::new(e)), span };
+            }
+            e
+        };
+        // Fold from the right: u_i = -…-(p_i ** u_{i+1}).
+        let mut acc: Option<Expr> = None;
+        let mut prev_negs = 0;
+        let mut prev_op = span;
+        for (n, e, op) in operands.into_iter().rev() {
+            let power = match acc.take() {
+                None => e,
+                Some(right) => {
+                    let right = negate(right, prev_negs, prev_op);
+                    let span = e.span.to(right.span);
+                    Expr { kind: ExprKind::Binary { op: BinOp::Pow, lhs: Box::new(e), rhs: Box::new(right) }, span }
+                }
+            };
+            acc = Some(power);
+            prev_negs = n;
+            prev_op = op;
+        }
+        Ok(match acc {
+            None => base,
+            Some(right) => {
+                let right = negate(right, prev_negs, prev_op);
+                let span = base.span.to(right.span);
+                Expr { kind: ExprKind::Binary { op: BinOp::Pow, lhs: Box::new(base), rhs: Box::new(right) }, span }
+            }
+        })
+    }
+
     fn postfix(&self, p: Pair<Rule>) -> PResult<Expr> {
+        let span = self.span(&p);
         let mut it = p.kids();
         let mut e = self.expr(next(&mut it))?;
+        let mut count = 0;
         for op in it {
+            count += 1;
+            if count > MAX_NESTING {
+                return Err(too_deep(span));
+            }
             let span = e.span.to(self.span(&op));
             e = match op.as_rule() {
                 Rule::call_args => {
@@ -356,8 +483,24 @@ impl Builder {
                     }
                 }
                 Rule::index => {
-                    let index = self.expr(next(&mut op.kids()))?;
-                    ExprKind::Index { obj: Box::new(e), index: Box::new(index) }
+                    let kids: Vec<_> = op.kids().collect();
+                    if kids.len() == 1 {
+                        let index = self.expr(kids[0].clone())?;
+                        ExprKind::Index { obj: Box::new(e), index: Box::new(index) }
+                    } else {
+                        // The parts between the colons, each possibly empty.
+                        let mut parts: [Option<Box<Expr>>; 3] = [None, None, None];
+                        let mut i = 0;
+                        for k in kids {
+                            if k.as_rule() == Rule::slice_colon {
+                                i += 1;
+                            } else {
+                                parts[i] = Some(Box::new(self.expr(k)?));
+                            }
+                        }
+                        let [start, end, step] = parts;
+                        ExprKind::Slice { obj: Box::new(e), start, end, step }
+                    }
                 }
                 _ => ExprKind::Field { obj: Box::new(e), name: self.ident(next(&mut op.kids())) },
             }
@@ -368,16 +511,21 @@ impl Builder {
 
     fn args(&self, p: Pair<Rule>) -> PResult<Vec<Arg>> {
         let mut args: Vec<Arg> = Vec::new();
+        // The first keyword argument, and all their names (linear in the
+        // number of arguments: a call may have tens of thousands).
+        let mut first_kw: Option<Ident> = None;
+        let mut kw_names: std::collections::HashSet<Name> = Default::default();
         for a in p.kids() {
             if a.as_rule() == Rule::kwarg {
                 let mut it = a.kids();
                 let name = self.ident(next(&mut it));
-                if args.iter().any(|x| x.name.as_ref().is_some_and(|n| n.name == name.name)) {
+                if !kw_names.insert(name.name.clone()) {
                     return Err(err(name.span, format!("keyword argument `{}` is given twice", name.name)));
                 }
+                first_kw.get_or_insert_with(|| name.clone());
                 args.push(Arg { name: Some(name), value: self.expr(next(&mut it))? });
             } else {
-                if let Some(kw) = args.iter().find_map(|x| x.name.as_ref()) {
+                if let Some(kw) = &first_kw {
                     return Err(SyntaxError {
                         span: self.span(&a),
                         message: "a positional argument follows a keyword argument".into(),
@@ -418,7 +566,8 @@ impl Builder {
             Rule::raw_string => {
                 let s = p.as_str();
                 let body = &s[1..s.len() - 1];
-                ExprKind::Str(body.replace("\\'", "'").replace("\\\\", "\\").into())
+                let start = p.as_span().start() + 1;
+                ExprKind::Str(super::escapes::plain(body, |a, b| Span::new(self.src, start + a, start + b))?.into())
             }
             Rule::ident => ExprKind::Var(self.var(p)),
             Rule::constructor => ExprKind::Var(self.var(p)),
@@ -476,31 +625,19 @@ impl Builder {
         let mut text = String::new();
         for q in p.kids() {
             match q.as_rule() {
-                Rule::str_text => text.push_str(q.as_str()),
-                Rule::str_escape => text.push(match &q.as_str()[1..] {
-                    "n" => '\n',
-                    "t" => '\t',
-                    "r" => '\r',
-                    "0" => '\0',
-                    "\\" => '\\',
-                    "\"" => '"',
-                    "'" => '\'',
-                    "{" => '{',
-                    "}" => '}',
-                    other => {
-                        return Err(SyntaxError {
-                            span: self.span(&q),
-                            message: format!("unknown escape `\\{other}` in a string"),
-                            help: Some("known escapes: \\n \\t \\r \\0 \\\\ \\\" \\{ \\}".into()),
-                            labels: vec![],
-                        })
-                    }
-                }),
+                Rule::str_text => {
+                    let start = q.as_span().start();
+                    let at = |a: usize, b: usize| Span::new(self.src, start + a, start + b);
+                    super::escapes::decode(q.as_str(), &mut text, at)?;
+                }
                 _ => {
                     if !text.is_empty() {
                         parts.push(StrPart::Text(std::mem::take(&mut text).into()));
                     }
-                    parts.push(StrPart::Expr(self.expr(next(&mut q.kids()))?));
+                    let mut inner = q.kids();
+                    let e = self.expr(next(&mut inner))?;
+                    let spec = inner.next().map(|s| Name::from(&s.as_str()[1..]));
+                    parts.push(StrPart::Expr(e, spec));
                 }
             }
         }
@@ -512,6 +649,11 @@ impl Builder {
         }
         Ok(ExprKind::Interp(parts))
     }
+}
+
+fn too_deep(span: Span) -> SyntaxError {
+    err(span, format!("nesting too deep (more than {MAX_NESTING} levels)"))
+        .with_help("split the expression into several statements, or use a loop")
 }
 
 impl ExprKind {

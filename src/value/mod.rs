@@ -5,6 +5,7 @@
 mod display;
 mod key_hash;
 mod ops;
+pub mod slice;
 pub mod wire;
 
 pub use display::{display, repr, type_name};

@@ -254,13 +254,40 @@ fn int_arith(op: BinOp, x: i64, y: i64) -> R {
             }
             x.checked_rem(y).map(|r| if r != 0 && ((r < 0) != (y < 0)) { r + y } else { r })
         }
+        BinOp::Pow => return int_pow(x, y),
         _ => unreachable!("not arithmetic"),
     };
     v.map(Value::Int).ok_or_else(|| overflow(op))
 }
 
+/// `x ** y` on ints: an int, or a float for a negative exponent (as Python).
+fn int_pow(x: i64, y: i64) -> R {
+    if y < 0 {
+        return float_arith(BinOp::Pow, x as f64, y as f64);
+    }
+    let r = match x {
+        0 | 1 => Some(if y == 0 { 1 } else { x }),
+        -1 => Some(if y % 2 == 0 { 1 } else { -1 }),
+        _ => u32::try_from(y).ok().and_then(|y| x.checked_pow(y)),
+    };
+    r.map(Value::Int).ok_or_else(|| overflow(BinOp::Pow))
+}
+
 fn float_arith(op: BinOp, x: f64, y: f64) -> R {
     Ok(Value::Float(match op {
+        BinOp::Pow => {
+            if x == 0.0 && y < 0.0 {
+                return Err(ErrorObj::new("ZeroDivisionError", "0.0 cannot be raised to a negative power"));
+            }
+            if x < 0.0 && y.is_finite() && y.fract() != 0.0 {
+                return Err(ErrorObj::new("ValueError", "a negative number to a fractional power has no real result"));
+            }
+            let r = x.powf(y);
+            if r.is_infinite() && x.is_finite() && y.is_finite() {
+                return Err(ErrorObj::new("OverflowError", "float result of ** is too large"));
+            }
+            r
+        }
         BinOp::Add => x + y,
         BinOp::Sub => x - y,
         BinOp::Mul => x * y,
