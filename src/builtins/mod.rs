@@ -3,10 +3,12 @@
 //! dispatches `value.name(args)` by the receiver's type.
 
 mod collections;
+mod console;
 mod core;
 pub(crate) use core::items_of;
 mod files;
 mod fmtspec;
+mod iter;
 pub use fmtspec::format_spec;
 mod os;
 mod text;
@@ -18,8 +20,14 @@ use crate::value::{type_name, Args, BuiltinFn, NativeFn, Value};
 pub type BResult = Result<Value, Box<ErrorObj>>;
 
 pub fn install(interp: &mut Interp) {
-    let tables: [&[(&str, BuiltinFn)]; 4] =
-        [core::BUILTINS, files::BUILTINS, os::BUILTINS, crate::runtime::CONSTRUCTORS];
+    let tables: [&[(&str, BuiltinFn)]; 6] = [
+        core::BUILTINS,
+        files::BUILTINS,
+        os::BUILTINS,
+        iter::BUILTINS,
+        console::BUILTINS,
+        crate::runtime::CONSTRUCTORS,
+    ];
     for table in tables {
         for (name, f) in table {
             interp.define_native(name, NativeFn::Builtin(*f));

@@ -188,6 +188,7 @@ pub fn spawn(interp: &mut Interp, daemon: bool, run: impl FnOnce(&mut Interp) ->
             if nix::unistd::getppid().as_raw() != parent {
                 exit_now(1);
             }
+            stdin_from_dev_null();
             // A bug in the interpreter must never unwind a child back into its
             // parent's code: end the child instead.
             let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(interp))).unwrap_or(101);
@@ -268,6 +269,19 @@ fn fork_child(interp: &mut Interp, name: String, daemon: bool, what: &str) -> R<
             signals::restore_mask(&mask);
             trace::spawned(&name, child.as_raw());
             Ok(Forked::Parent { pid: child.as_raw(), slot })
+        }
+    }
+}
+
+/// A spawned child (or pool worker) reads its stdin from /dev/null, as
+/// in Python's multiprocessing: `input()` there sees the end of input.
+fn stdin_from_dev_null() {
+    // SAFETY: plain open/dup2/close on fds this process owns.
+    unsafe {
+        let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
+        if fd >= 0 {
+            libc::dup2(fd, 0);
+            libc::close(fd);
         }
     }
 }

@@ -335,6 +335,9 @@ fn generic(f: &Failure, pos: usize, at_end: bool) -> Described {
             .filter(|t| !matches!(t.as_str(), "#" | "\\" | "_"))
             .map(|t| format!("`{t}`"))
             .collect();
+        // `let x` could go on with `, y` (unpacking), but `=` is what was meant.
+        let punct: Vec<String> =
+            if punct.len() == 2 && punct.contains(&"`=`".to_string()) { vec!["`=`".to_string()] } else { punct };
         if (1..=3).contains(&punct.len()) {
             return Described::at(pos, format!("expected {}", join_words(&punct)));
         }

@@ -484,7 +484,7 @@ impl Builder {
                 }
                 Rule::index => {
                     let kids: Vec<_> = op.kids().collect();
-                    if kids.len() == 1 {
+                    if kids.iter().all(|k| k.as_rule() != Rule::slice_colon) {
                         let index = self.expr(kids[0].clone())?;
                         ExprKind::Index { obj: Box::new(e), index: Box::new(index) }
                     } else {
