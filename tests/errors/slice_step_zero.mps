@@ -1,0 +1,3 @@
+# exit: 1
+let xs = [1, 2, 3]
+print(xs[::0])

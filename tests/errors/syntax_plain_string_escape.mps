@@ -1,0 +1,3 @@
+# exit: 2
+print('tab:\t')
+print('newline:\n')

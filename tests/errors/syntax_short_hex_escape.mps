@@ -1,0 +1,2 @@
+# exit: 2
+print("\x1 is one hex digit short")

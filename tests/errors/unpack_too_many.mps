@@ -1,0 +1,2 @@
+# exit: 1
+let name, age = ["Ada", 36, "London"]
