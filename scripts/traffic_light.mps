@@ -1,4 +1,4 @@
-# traffic_light.mps — cars wait for a green light (LANGUAGE.md §1).
+# traffic_light.mps — cars wait for a green light.
 #
 # Lesson: an event is a flag every process can wait for. Cars that arrive on
 # red block in e.wait() (in the kernel, no polling); e.set() wakes all of
