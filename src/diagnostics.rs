@@ -16,11 +16,103 @@ pub struct ProcessLabel {
     pub pid: i32,
 }
 
+/// What kind of error: one variant per kind the interpreter raises, and
+/// `User` for a script's own `error("MyKind", …)` or `throw "msg"` (kind
+/// `Error`). Behaviour (exit codes, what `catch` stops) depends on the
+/// variant only, so a script's `error("Deadlock", …)` is a plain error that
+/// merely prints as `Deadlock`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ErrorKind {
+    SyntaxError,
+    NameError,
+    AttributeError,
+    TypeError,
+    ValueError,
+    IndexError,
+    KeyError,
+    ZeroDivisionError,
+    OverflowError,
+    AssertionError,
+    IOError,
+    EOFError,
+    Empty,
+    Full,
+    TimeoutError,
+    LockAbandoned,
+    ProcessError,
+    /// A lock taken twice by its holder (catchable; exit code 3 uncaught).
+    Deadlock,
+    /// Every process waits and none can be woken: found by the main
+    /// process's detection, ends the program (exit code 3). Named `Deadlock`.
+    ProgramDeadlock,
+    KeyboardInterrupt,
+    /// SIGTERM/SIGHUP in the main process (exit code 143).
+    Terminated,
+    SystemExit,
+    MemoryError,
+    RecursionError,
+    BrokenPipeError,
+    NotImplementedError,
+    User(Rc<str>),
+}
+
+impl ErrorKind {
+    /// A script's own kind.
+    pub fn user(name: &str) -> ErrorKind {
+        ErrorKind::User(name.into())
+    }
+
+    /// The kind's text: what diagnostics print and `e.kind` gives.
+    pub fn name(&self) -> &str {
+        use ErrorKind::*;
+        match self {
+            SyntaxError => "SyntaxError",
+            NameError => "NameError",
+            AttributeError => "AttributeError",
+            TypeError => "TypeError",
+            ValueError => "ValueError",
+            IndexError => "IndexError",
+            KeyError => "KeyError",
+            ZeroDivisionError => "ZeroDivisionError",
+            OverflowError => "OverflowError",
+            AssertionError => "AssertionError",
+            IOError => "IOError",
+            EOFError => "EOFError",
+            Empty => "Empty",
+            Full => "Full",
+            TimeoutError => "TimeoutError",
+            LockAbandoned => "LockAbandoned",
+            ProcessError => "ProcessError",
+            Deadlock | ProgramDeadlock => "Deadlock",
+            KeyboardInterrupt => "KeyboardInterrupt",
+            Terminated => "Terminated",
+            SystemExit => "SystemExit",
+            MemoryError => "MemoryError",
+            RecursionError => "RecursionError",
+            BrokenPipeError => "BrokenPipeError",
+            NotImplementedError => "NotImplementedError",
+            User(name) => name,
+        }
+    }
+}
+
+impl Default for ErrorKind {
+    fn default() -> ErrorKind {
+        ErrorKind::user("Error")
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// An error: raised by the runtime, by a builtin, or thrown by the script.
 /// The same object is the script's `error` value when caught.
 #[derive(Clone, Debug, Default)]
 pub struct ErrorObj {
-    pub kind: Rc<str>,
+    pub kind: ErrorKind,
     pub message: String,
     /// Where it was raised; filled in by the evaluator if a builtin raised it.
     pub span: Option<Span>,
@@ -37,31 +129,20 @@ pub struct ErrorObj {
     pub exit: Option<i32>,
     /// The text under the primary caret, when the kind alone says too little.
     pub label: Option<String>,
-    /// Found by the runtime's deadlock detection (a lock taken twice, every
-    /// process stuck): not a script's `error("Deadlock", …)`. Travels with
-    /// the error when it is caught and thrown again.
-    pub deadlock: bool,
 }
 
 impl ErrorObj {
-    pub fn new(kind: &str, message: impl Into<String>) -> Box<ErrorObj> {
-        Box::new(ErrorObj { kind: kind.into(), message: message.into(), ..Default::default() })
-    }
-
-    /// A deadlock the runtime found (see `deadlock`).
-    pub fn deadlock(message: impl Into<String>) -> Box<ErrorObj> {
-        let mut e = ErrorObj::new("Deadlock", message);
-        e.deadlock = true;
-        e
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Box<ErrorObj> {
+        Box::new(ErrorObj { kind, message: message.into(), ..Default::default() })
     }
 
     /// The exit code of a process this error ends, uncaught (the main
-    /// program or a child): 3 for a deadlock, 1 for any other error.
+    /// program or a child): 3 for a deadlock the runtime found, 1 for any
+    /// other error (Ctrl-C and SIGTERM are chosen by the caller).
     pub fn exit_code(&self) -> i32 {
-        if self.deadlock || self.ends_program() {
-            3
-        } else {
-            1
+        match self.kind {
+            ErrorKind::Deadlock | ErrorKind::ProgramDeadlock | ErrorKind::KeyboardInterrupt => 3,
+            _ => 1,
         }
     }
 
@@ -80,12 +161,11 @@ impl ErrorObj {
     /// Errors no `catch` can stop: Ctrl-C, and a deadlock report (the other
     /// processes are already gone).
     pub fn ends_program(&self) -> bool {
-        matches!(&*self.kind, "KeyboardInterrupt")
-            || (&*self.kind == "Deadlock" && self.message.starts_with("every process"))
+        matches!(self.kind, ErrorKind::KeyboardInterrupt | ErrorKind::ProgramDeadlock)
     }
 
     pub fn not_implemented(what: &str) -> Box<ErrorObj> {
-        ErrorObj::new("NotImplementedError", format!("{what} is not implemented yet"))
+        ErrorObj::new(ErrorKind::NotImplementedError, format!("{what} is not implemented yet"))
             .with_help("this part of mpscript is coming in a later release")
     }
 }
@@ -109,7 +189,7 @@ impl From<Box<ErrorObj>> for Flow {
 }
 
 pub fn syntax_error(e: SyntaxError) -> Box<ErrorObj> {
-    let mut err = ErrorObj::new("SyntaxError", e.message);
+    let mut err = ErrorObj::new(ErrorKind::SyntaxError, e.message);
     err.span = Some(e.span);
     err.help = e.help;
     err.labels = e.labels;
@@ -294,9 +374,9 @@ fn short_label(err: &ErrorObj) -> String {
     if let Some(l) = &err.label {
         return l.clone();
     }
-    match &*err.kind {
-        "SyntaxError" => "here".into(),
-        "NameError" => "not defined".into(),
+    match err.kind {
+        ErrorKind::SyntaxError => "here".into(),
+        ErrorKind::NameError => "not defined".into(),
         _ => err.kind.to_string(),
     }
 }
@@ -313,7 +393,7 @@ mod tests {
         let mut sources = SourceMap::default();
         let id = sources.add("x.mps", "print(\"é中\")\nlet y = (\n");
         for (start, end) in [(8, 9), (9, 12), (40, 90), (12, 3), (0, u32::MAX), (u32::MAX, u32::MAX)] {
-            let mut err = *ErrorObj::new("SyntaxError", "bad");
+            let mut err = *ErrorObj::new(ErrorKind::SyntaxError, "bad");
             err.span = Some(Span { src: id, start, end });
             err.labels.push((Span { src: id, start: end, end: start }, "other".into()));
             err.trace.push(("f".into(), Span { src: id, start: 7, end: 10_000 }));

@@ -10,6 +10,7 @@ pub mod runtime;
 pub mod syntax;
 pub mod value;
 
+pub use diagnostics::ErrorKind;
 pub use value::Value;
 
 mod api;

@@ -422,7 +422,7 @@ impl<'e> Session<'e> {
 
     /// Show an error; `Some(code)` when it was `exit(n)`.
     fn report(&mut self, e: crate::Error) -> Option<i32> {
-        if e.kind == "SystemExit" {
+        if e.kind == crate::ErrorKind::SystemExit {
             return Some(e.exit_code.clamp(0, 255));
         }
         if e.rendered.is_empty() {

@@ -4,7 +4,7 @@
 //! checks `mpscript check` reports: `break` outside a loop, `return` outside
 //! a function, and (for whole programs) names that are never defined.
 
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::syntax::ast::*;
 use crate::syntax::span::Span;
 use crate::syntax::SyntaxError;
@@ -136,7 +136,7 @@ impl<'g> Resolver<'g> {
         for (slot, span) in &self.global_refs {
             if !self.globals.declared[*slot as usize] {
                 let name = self.globals.name_of(*slot).map(|n| n.to_string()).unwrap_or_default();
-                let e = ErrorObj::new("NameError", format!("name `{name}` is not defined"))
+                let e = ErrorObj::new(ErrorKind::NameError, format!("name `{name}` is not defined"))
                     .with_help(format!("declare it first with `let {name} = …`"))
                     .at(*span);
                 return Err(e);

@@ -1,6 +1,6 @@
 //! The embedding API (LANGUAGE.md §13).
 
-use mpscript::{Engine, Value};
+use mpscript::{Engine, ErrorKind, Value};
 
 #[test]
 fn host_functions_are_callable_from_scripts() {
@@ -22,12 +22,12 @@ fn globals_persist_between_evals() {
 fn errors_come_back_as_diagnostics() {
     let mut engine = Engine::new();
     let err = engine.eval("1 / 0").unwrap_err();
-    assert_eq!(err.kind, "ZeroDivisionError");
+    assert_eq!(err.kind, ErrorKind::ZeroDivisionError);
     assert!(err.rendered.contains("division by zero"), "{}", err.rendered);
     // A host function's Err becomes an error value the script can throw.
     engine.register_fn("boom", |x: i64| -> Result<i64, String> { Err(format!("no {x}")) });
     let err = engine.eval("let e = boom(1)\nthrow e").unwrap_err();
-    assert_eq!((err.kind.as_str(), err.message.as_str()), ("Error", "no 1"));
+    assert_eq!((err.kind.name(), err.message.as_str()), ("Error", "no 1"));
 }
 
 /// The test harness runs tests on threads, so this process has several:
@@ -36,6 +36,6 @@ fn errors_come_back_as_diagnostics() {
 fn spawning_from_a_threaded_host_is_refused() {
     let mut engine = Engine::new();
     let err = engine.eval("let p = spawn { print(1) }").unwrap_err();
-    assert_eq!(err.kind, "ProcessError");
+    assert_eq!(err.kind, ErrorKind::ProcessError);
     assert!(err.message.contains("threads"), "{}", err.message);
 }

@@ -404,3 +404,22 @@ print(total)
 "#);
     assert_eq!(out, "[1, 2, 3, 4, 5]\n[0, 10, 20, 30, 40, 50, 60] [10, 20, 30, 40, 50]\n4950\n");
 }
+
+#[test]
+fn an_error_kind_stays_real_or_forged_across_processes() {
+    // A real Deadlock raised in a pool task is still real in the main
+    // process (uncaught: exit code 3); a script's own error("Deadlock", …)
+    // stays an ordinary error (exit code 1), through a pool and a queue.
+    let real = "pool p = 1\np.apply(fn() { lock m\n m.acquire()\n m.acquire() })\n";
+    let r = mps(&["-e", real]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("Deadlock"), "{}", r.stderr);
+    let forged = "pool p = 1\np.apply(fn() { throw error(\"Deadlock\", \"mine\") })\n";
+    let r = mps(&["-e", forged]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("Deadlock: mine"), "{}", r.stderr);
+    let queued = "queue q\nlet c = spawn { lock m\n try { m.acquire()\n m.acquire() } catch e { q.put(e) }\n q.put(error(\"Deadlock\", \"mine\")) }\nlet real = q.get()\nlet forged = q.get()\nc.join()\nprint(real.kind, forged.kind)\ntry { throw forged } catch e { print(\"caught\", e.message) }\nthrow real\n";
+    let r = mps(&["-e", queued]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(r.stdout, "Deadlock Deadlock\ncaught mine\n", "{}", r.stderr);
+}

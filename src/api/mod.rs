@@ -5,7 +5,7 @@ mod register;
 
 pub use register::{FromValue, HostFunction, IntoValue};
 
-use crate::diagnostics::{ErrorObj, Flow};
+use crate::diagnostics::{ErrorKind, ErrorObj, Flow};
 use crate::eval::Interp;
 use crate::value::{NativeFn, Value};
 use std::fmt;
@@ -158,20 +158,15 @@ impl Engine {
     }
 
     fn error(&self, e: Box<ErrorObj>, mut exit_code: i32) -> Error {
-        if &*e.kind == "KeyboardInterrupt" {
+        if e.kind == ErrorKind::KeyboardInterrupt {
             exit_code = 130;
-        } else if &*e.kind == "Terminated" {
+        } else if e.kind == ErrorKind::Terminated {
             exit_code = 143;
         } else if e.ends_program() {
             exit_code = 3;
         }
         let e = self.interp.own(e);
-        Error {
-            rendered: self.interp.render_error(&e),
-            kind: e.kind.to_string(),
-            message: e.message.clone(),
-            exit_code,
-        }
+        Error { rendered: self.interp.render_error(&e), kind: e.kind.clone(), message: e.message.clone(), exit_code }
     }
 
     pub(crate) fn flow_error(&self, f: Flow) -> Error {
@@ -181,14 +176,14 @@ impl Engine {
                 self.error(e, code)
             }
             Flow::Exit(code) => Error {
-                kind: "SystemExit".into(),
+                kind: ErrorKind::SystemExit,
                 message: format!("exit({code})"),
                 rendered: String::new(),
                 exit_code: code,
             },
             // The resolver rejects `break`/`return` outside loops and functions.
             _ => Error {
-                kind: "Error".into(),
+                kind: ErrorKind::user("Error"),
                 message: "misplaced control flow".into(),
                 rendered: String::new(),
                 exit_code: 1,
@@ -204,7 +199,7 @@ fn read_script(path: &Path) -> Result<String, Box<ErrorObj>> {
             std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
             _ => e.to_string(),
         };
-        ErrorObj::new("IOError", format!("cannot read script `{}`: {reason}", path.display()))
+        ErrorObj::new(ErrorKind::IOError, format!("cannot read script `{}`: {reason}", path.display()))
     })
 }
 
@@ -212,7 +207,7 @@ fn read_script(path: &Path) -> Result<String, Box<ErrorObj>> {
 /// line, plus the exit code the CLI uses for it.
 #[derive(Debug, Clone)]
 pub struct Error {
-    pub kind: String,
+    pub kind: ErrorKind,
     pub message: String,
     /// The full diagnostic as shown on stderr (empty for `exit(n)`).
     pub rendered: String,

@@ -100,7 +100,10 @@ impl<T: IntoValue, E: std::fmt::Display> IntoValue for Result<T, E> {
     fn into_value(self) -> Value {
         match self {
             Ok(v) => v.into_value(),
-            Err(e) => Value::Error(Rc::new(*crate::diagnostics::ErrorObj::new("Error", e.to_string()))),
+            Err(e) => Value::Error(Rc::new(*crate::diagnostics::ErrorObj::new(
+                crate::diagnostics::ErrorKind::user("Error"),
+                e.to_string(),
+            ))),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Methods of lists and dicts.
 
 use super::{no_method, BResult};
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::value::{self, display, values_equal, Args, Dict, Key, List, Value};
 
@@ -16,7 +16,7 @@ pub fn list_method(interp: &mut Interp, l: &List, name: &str, a: &mut Args) -> B
             a.check(0, 1, &[])?;
             let mut items = l.borrow_mut();
             if items.is_empty() {
-                return Err(ErrorObj::new("IndexError", "pop from an empty list"));
+                return Err(ErrorObj::new(ErrorKind::IndexError, "pop from an empty list"));
             }
             let i = match a.pos.first() {
                 Some(idx) => crate::eval::list_index(idx, items.len())?,
@@ -41,7 +41,10 @@ pub fn list_method(interp: &mut Interp, l: &List, name: &str, a: &mut Args) -> B
                     items.remove(i);
                 }
                 None => {
-                    return Err(ErrorObj::new("ValueError", format!("{} is not in the list", value::repr(&a.pos[0]))))
+                    return Err(ErrorObj::new(
+                        ErrorKind::ValueError,
+                        format!("{} is not in the list", value::repr(&a.pos[0])),
+                    ))
                 }
             }
             Value::Nil
@@ -55,7 +58,10 @@ pub fn list_method(interp: &mut Interp, l: &List, name: &str, a: &mut Args) -> B
             match l.borrow().iter().position(|v| values_equal(v, &a.pos[0])) {
                 Some(i) => Value::Int(i as i64),
                 None => {
-                    return Err(ErrorObj::new("ValueError", format!("{} is not in the list", value::repr(&a.pos[0]))))
+                    return Err(ErrorObj::new(
+                        ErrorKind::ValueError,
+                        format!("{} is not in the list", value::repr(&a.pos[0])),
+                    ))
                 }
             }
         }
@@ -135,7 +141,10 @@ pub fn dict_method(_: &mut Interp, d: &Dict, name: &str, a: &mut Args) -> BResul
                 Some(v) => v,
                 None if a.pos.len() == 2 => a.pos[1].clone(),
                 None => {
-                    return Err(ErrorObj::new("KeyError", format!("key {} is not in the dict", value::repr(&a.pos[0]))))
+                    return Err(ErrorObj::new(
+                        ErrorKind::KeyError,
+                        format!("key {} is not in the dict", value::repr(&a.pos[0])),
+                    ))
                 }
             }
         }

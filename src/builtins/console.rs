@@ -1,7 +1,7 @@
 //! `input(prompt)` and the local-time builtins `ctime` and `strftime`.
 
 use super::BResult;
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::value::{display, expect_float, expect_str, Args, BuiltinFn, Value};
 
@@ -44,7 +44,7 @@ fn input(interp: &mut Interp, a: &mut Args) -> BResult {
         }
         if n == 0 {
             if line.is_empty() {
-                return Err(ErrorObj::new("EOFError", "input(): end of input (EOF when reading a line)"));
+                return Err(ErrorObj::new(ErrorKind::EOFError, "input(): end of input (EOF when reading a line)"));
             }
             break;
         }
@@ -55,7 +55,7 @@ fn input(interp: &mut Interp, a: &mut Args) -> BResult {
             }
             continue;
         }
-        return Err(ErrorObj::new("IOError", format!("input(): cannot read stdin: {err}")));
+        return Err(ErrorObj::new(ErrorKind::IOError, format!("input(): cannot read stdin: {err}")));
     }
     if line.last() == Some(&b'\r') {
         line.pop();
@@ -72,7 +72,7 @@ fn local_time(v: Option<&Value>, func: &str) -> Result<libc::tm, Box<ErrorObj>> 
         Some(v) => expect_float(v, func, "the time")?,
     };
     let out_of_range =
-        || ErrorObj::new("OverflowError", format!("{func}(): timestamp out of range for the local time"));
+        || ErrorObj::new(ErrorKind::OverflowError, format!("{func}(): timestamp out of range for the local time"));
     if !secs.is_finite() || secs.abs() > 1e17 {
         return Err(out_of_range());
     }
@@ -88,7 +88,7 @@ fn local_time(v: Option<&Value>, func: &str) -> Result<libc::tm, Box<ErrorObj>> 
 /// libc's strftime of `fmt`, growing the buffer while the result may not fit.
 fn format_tm(fmt: &str, tm: &libc::tm, func: &str) -> Result<String, Box<ErrorObj>> {
     let cfmt = std::ffi::CString::new(fmt)
-        .map_err(|_| ErrorObj::new("ValueError", format!("{func}(): the format contains a NUL character")))?;
+        .map_err(|_| ErrorObj::new(ErrorKind::ValueError, format!("{func}(): the format contains a NUL character")))?;
     if fmt.is_empty() {
         return Ok(String::new());
     }

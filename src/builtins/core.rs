@@ -1,7 +1,7 @@
 //! Core builtins: printing, conversion, numbers, randomness, errors, time.
 
 use super::BResult;
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::value::{self, compare, display, type_name, Args, BuiltinFn, Range, Value};
 use std::cmp::Ordering;
@@ -64,7 +64,9 @@ fn len(_: &mut Interp, a: &mut Args) -> BResult {
         Value::Dict(d) => d.borrow().len(),
         Value::Range(r) => r.len(),
         Value::Handle(h) => return crate::runtime::len(h),
-        other => return Err(ErrorObj::new("TypeError", format!("len() of {} is not defined", type_name(other)))),
+        other => {
+            return Err(ErrorObj::new(ErrorKind::TypeError, format!("len() of {} is not defined", type_name(other))))
+        }
     };
     Ok(Value::Int(n as i64))
 }
@@ -80,10 +82,10 @@ fn int(_: &mut Interp, a: &mut Args) -> BResult {
         Some(b) => {
             let b = value::expect_int(b, "int", "base")?;
             if b != 0 && !(2..=36).contains(&b) {
-                return Err(ErrorObj::new("ValueError", "int() base must be >= 2 and <= 36, or 0"));
+                return Err(ErrorObj::new(ErrorKind::ValueError, "int() base must be >= 2 and <= 36, or 0"));
             }
             if !matches!(a.get(0), Value::Str(_)) {
-                return Err(ErrorObj::new("TypeError", "int() can't convert non-string with explicit base"));
+                return Err(ErrorObj::new(ErrorKind::TypeError, "int() can't convert non-string with explicit base"));
             }
             b as u32
         }
@@ -95,7 +97,7 @@ fn int(_: &mut Interp, a: &mut Args) -> BResult {
         Value::Float(f) => {
             if !f.is_finite() || f.abs() >= 9.2e18 {
                 return Err(ErrorObj::new(
-                    "ValueError",
+                    ErrorKind::ValueError,
                     format!("cannot convert {} to int", display(&Value::Float(*f))),
                 ));
             }
@@ -103,9 +105,9 @@ fn int(_: &mut Interp, a: &mut Args) -> BResult {
         }
         Value::Str(s) => parse_int(s, base).map(Value::Int).ok_or_else(|| {
             let within = if base == 10 { String::new() } else { format!(" in base {base}") };
-            ErrorObj::new("ValueError", format!("invalid int{within}: {}", value::repr(a.get(0))))
+            ErrorObj::new(ErrorKind::ValueError, format!("invalid int{within}: {}", value::repr(a.get(0))))
         }),
-        other => Err(ErrorObj::new("TypeError", format!("int() cannot convert {}", type_name(other)))),
+        other => Err(ErrorObj::new(ErrorKind::TypeError, format!("int() cannot convert {}", type_name(other)))),
     }
 }
 
@@ -165,8 +167,8 @@ fn float(_: &mut Interp, a: &mut Args) -> BResult {
             .trim()
             .parse::<f64>()
             .map(Value::Float)
-            .map_err(|_| ErrorObj::new("ValueError", format!("invalid float: {}", value::repr(a.get(0))))),
-        other => Err(ErrorObj::new("TypeError", format!("float() cannot convert {}", type_name(other)))),
+            .map_err(|_| ErrorObj::new(ErrorKind::ValueError, format!("invalid float: {}", value::repr(a.get(0))))),
+        other => Err(ErrorObj::new(ErrorKind::TypeError, format!("float() cannot convert {}", type_name(other)))),
     }
 }
 
@@ -187,7 +189,7 @@ fn range(_: &mut Interp, a: &mut Args) -> BResult {
     if a.pos.len() == 3 {
         let step = a.int(2, "the step")?;
         if step == 0 {
-            return Err(ErrorObj::new("ValueError", "range() step must not be zero"));
+            return Err(ErrorObj::new(ErrorKind::ValueError, "range() step must not be zero"));
         }
         let mut items = Vec::new();
         let mut i = start;
@@ -207,7 +209,7 @@ fn sleep(interp: &mut Interp, a: &mut Args) -> BResult {
     a.check(1, 1, &[])?;
     let secs = a.float(0, "seconds")?;
     if secs.is_nan() || secs < 0.0 {
-        return Err(ErrorObj::new("ValueError", "sleep() needs a non-negative number of seconds"));
+        return Err(ErrorObj::new(ErrorKind::ValueError, "sleep() needs a non-negative number of seconds"));
     }
     crate::runtime::sleep(interp, secs)?;
     Ok(Value::Nil)
@@ -228,7 +230,7 @@ fn rand_int(interp: &mut Interp, a: &mut Args) -> BResult {
     a.check(2, 2, &[])?;
     let (lo, hi) = (a.int(0, "low")?, a.int(1, "high")?);
     if lo > hi {
-        return Err(ErrorObj::new("ValueError", format!("rand_int(): low {lo} is above high {hi}")));
+        return Err(ErrorObj::new(ErrorKind::ValueError, format!("rand_int(): low {lo} is above high {hi}")));
     }
     Ok(Value::Int(interp.rng.i64(lo..=hi)))
 }
@@ -245,7 +247,7 @@ pub(crate) fn items_of(v: &Value, func: &str) -> Result<Vec<Value>, Box<ErrorObj
         Value::List(l) => l.borrow().clone(),
         Value::Range(r) => {
             if r.len() > 100_000_000 {
-                return Err(ErrorObj::new("ValueError", format!("{func}(): range is too large")));
+                return Err(ErrorObj::new(ErrorKind::ValueError, format!("{func}(): range is too large")));
             }
             (r.start..r.stop()).map(Value::Int).collect()
         }
@@ -254,7 +256,7 @@ pub(crate) fn items_of(v: &Value, func: &str) -> Result<Vec<Value>, Box<ErrorObj
         Value::Handle(h) => crate::runtime::iterate(h)?,
         other => {
             return Err(ErrorObj::new(
-                "TypeError",
+                ErrorKind::TypeError,
                 format!("{func}() needs a list, range, dict or str, not {}", type_name(other)),
             ))
         }
@@ -284,7 +286,7 @@ pub(crate) fn sort_values(
         })
     });
     if let Some((x, y)) = failed {
-        return Err(ErrorObj::new("TypeError", format!("cannot order {x} and {y}")));
+        return Err(ErrorObj::new(ErrorKind::TypeError, format!("cannot order {x} and {y}")));
     }
     if reverse {
         idx.reverse();
@@ -311,7 +313,7 @@ fn sum(_: &mut Interp, a: &mut Args) -> BResult {
             let s = (r.start as i128 * 2 + n - 1) * n / 2 + t as i128;
             return i64::try_from(s)
                 .map(Value::Int)
-                .map_err(|_| ErrorObj::new("OverflowError", "integer overflow in sum()"));
+                .map_err(|_| ErrorObj::new(ErrorKind::OverflowError, "integer overflow in sum()"));
         }
     }
     for v in items_of(a.get(0), "sum")? {
@@ -334,7 +336,7 @@ fn extreme(interp: &mut Interp, a: &mut Args, want: Ordering) -> BResult {
             None => true,
             Some((bk, _)) => {
                 compare(&k, bk).ok_or_else(|| {
-                    ErrorObj::new("TypeError", format!("cannot order {} and {}", type_name(&k), type_name(bk)))
+                    ErrorObj::new(ErrorKind::TypeError, format!("cannot order {} and {}", type_name(&k), type_name(bk)))
                 })? == want
             }
         };
@@ -347,7 +349,7 @@ fn extreme(interp: &mut Interp, a: &mut Args, want: Ordering) -> BResult {
         None => a
             .kw("default")
             .cloned()
-            .ok_or_else(|| ErrorObj::new("ValueError", format!("{}() of an empty sequence", a.func()))),
+            .ok_or_else(|| ErrorObj::new(ErrorKind::ValueError, format!("{}() of an empty sequence", a.func()))),
     }
 }
 
@@ -362,9 +364,10 @@ fn max(interp: &mut Interp, a: &mut Args) -> BResult {
 fn abs(_: &mut Interp, a: &mut Args) -> BResult {
     a.check(1, 1, &[])?;
     match a.get(0) {
-        Value::Int(i) => {
-            i.checked_abs().map(Value::Int).ok_or_else(|| ErrorObj::new("OverflowError", "integer overflow in abs()"))
-        }
+        Value::Int(i) => i
+            .checked_abs()
+            .map(Value::Int)
+            .ok_or_else(|| ErrorObj::new(ErrorKind::OverflowError, "integer overflow in abs()")),
         Value::Float(f) => Ok(Value::Float(f.abs())),
         other => Err(value::wrong_type("abs", "the argument", "a number", other)),
     }
@@ -380,7 +383,7 @@ fn round(_: &mut Interp, a: &mut Args) -> BResult {
             }
             let r = x.round_ties_even();
             if !r.is_finite() || r.abs() >= 9.2e18 {
-                return Err(ErrorObj::new("ValueError", "cannot round this number to an int"));
+                return Err(ErrorObj::new(ErrorKind::ValueError, "cannot round this number to an int"));
             }
             Ok(Value::Int(r as i64))
         }
@@ -401,14 +404,14 @@ fn assert(_: &mut Interp, a: &mut Args) -> BResult {
         Some(m) => display(m),
         None => "assertion failed".into(),
     };
-    Err(ErrorObj::new("AssertionError", msg))
+    Err(ErrorObj::new(ErrorKind::AssertionError, msg))
 }
 
 fn error(interp: &mut Interp, a: &mut Args) -> BResult {
     a.check(1, 2, &[])?;
     let (kind, message) =
         if a.pos.len() == 2 { (a.string(0, "kind")?, display(a.get(1))) } else { ("Error".into(), display(a.get(0))) };
-    let mut e = ErrorObj::new(&kind, message);
+    let mut e = ErrorObj::new(ErrorKind::user(&kind), message);
     e.process = Some(interp.process.clone());
     Ok(Value::Error(std::rc::Rc::new(*e)))
 }

@@ -1,7 +1,7 @@
 //! Files and JSON.
 
 use super::BResult;
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::value::{display, type_name, Args, BuiltinFn, DictMap, Key, Value};
 use std::io::Write;
@@ -22,7 +22,7 @@ fn io_error(what: &str, path: &str, e: std::io::Error) -> Box<ErrorObj> {
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
         _ => e.to_string(),
     };
-    ErrorObj::new("IOError", format!("cannot {what} `{path}`: {reason}"))
+    ErrorObj::new(ErrorKind::IOError, format!("cannot {what} `{path}`: {reason}"))
 }
 
 fn read_file(_: &mut Interp, a: &mut Args) -> BResult {
@@ -69,7 +69,7 @@ fn json_parse(_: &mut Interp, a: &mut Args) -> BResult {
     a.check(1, 1, &[])?;
     let text = a.string(0, "the text")?;
     let j: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        ErrorObj::new("ValueError", format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column()))
+        ErrorObj::new(ErrorKind::ValueError, format!("invalid JSON at line {}, column {}: {e}", e.line(), e.column()))
     })?;
     Ok(from_json(j))
 }
@@ -98,7 +98,7 @@ fn from_json(j: serde_json::Value) -> Value {
 fn to_json(v: &Value, depth: usize) -> Result<serde_json::Value, Box<ErrorObj>> {
     use serde_json::Value as J;
     if depth > 200 {
-        return Err(ErrorObj::new("ValueError", "json_str(): value is nested too deeply (a cycle?)"));
+        return Err(ErrorObj::new(ErrorKind::ValueError, "json_str(): value is nested too deeply (a cycle?)"));
     }
     Ok(match v {
         Value::Nil => J::Null,
@@ -106,7 +106,7 @@ fn to_json(v: &Value, depth: usize) -> Result<serde_json::Value, Box<ErrorObj>> 
         Value::Int(i) => J::from(*i),
         Value::Float(f) => serde_json::Number::from_f64(*f)
             .map(J::Number)
-            .ok_or_else(|| ErrorObj::new("ValueError", "json_str(): nan and inf have no JSON form"))?,
+            .ok_or_else(|| ErrorObj::new(ErrorKind::ValueError, "json_str(): nan and inf have no JSON form"))?,
         Value::Str(s) => J::String(s.to_string()),
         Value::List(items) => J::Array(items.borrow().iter().map(|x| to_json(x, depth + 1)).collect::<Result<_, _>>()?),
         Value::Range(r) => J::Array((r.start..r.stop()).map(J::from).collect()),
@@ -121,7 +121,12 @@ fn to_json(v: &Value, depth: usize) -> Result<serde_json::Value, Box<ErrorObj>> 
             }
             J::Object(out)
         }
-        other => return Err(ErrorObj::new("TypeError", format!("json_str(): {} has no JSON form", type_name(other)))),
+        other => {
+            return Err(ErrorObj::new(
+                ErrorKind::TypeError,
+                format!("json_str(): {} has no JSON form", type_name(other)),
+            ))
+        }
     })
 }
 
@@ -136,14 +141,15 @@ fn json_str(_: &mut Interp, a: &mut Args) -> BResult {
             let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
             serde::Serialize::serialize(&j, &mut ser).map_err(|e| match e.io_error_kind() {
                 Some(std::io::ErrorKind::OutOfMemory) => crate::value::check_str_size(None).unwrap_err(),
-                _ => ErrorObj::new("ValueError", e.to_string()),
+                _ => ErrorObj::new(ErrorKind::ValueError, e.to_string()),
             })?;
             String::from_utf8_lossy(&buf.0).into_owned()
         }
         _ => {
             let mut buf = Vec::new();
             let mut ser = serde_json::Serializer::with_formatter(&mut buf, SpacedFormatter);
-            serde::Serialize::serialize(&j, &mut ser).map_err(|e| ErrorObj::new("ValueError", e.to_string()))?;
+            serde::Serialize::serialize(&j, &mut ser)
+                .map_err(|e| ErrorObj::new(ErrorKind::ValueError, e.to_string()))?;
             String::from_utf8_lossy(&buf).into_owned()
         }
     };

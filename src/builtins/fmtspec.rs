@@ -5,7 +5,7 @@
 //! most `MAX_WIDTH` (a `ValueError` beyond, where Python would try to build
 //! the string and fail with `MemoryError`).
 
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::value::{display, type_name, Value};
 
 /// The largest width or precision a spec may ask for.
@@ -14,7 +14,7 @@ pub const MAX_WIDTH: usize = 1_000_000;
 type R<T> = Result<T, Box<ErrorObj>>;
 
 fn bad(msg: impl Into<String>) -> Box<ErrorObj> {
-    ErrorObj::new("ValueError", msg)
+    ErrorObj::new(ErrorKind::ValueError, msg)
 }
 
 #[derive(Default)]
@@ -155,7 +155,7 @@ pub fn format_spec(v: &Value, spec: &str) -> R<String> {
                 let c = u32::try_from(n)
                     .ok()
                     .and_then(char::from_u32)
-                    .ok_or_else(|| ErrorObj::new("OverflowError", "%c arg not in range(0x110000)"))?;
+                    .ok_or_else(|| ErrorObj::new(ErrorKind::OverflowError, "%c arg not in range(0x110000)"))?;
                 return Ok(pad(&s, "", &c.to_string(), '<'));
             }
             let m = n.unsigned_abs();

@@ -17,9 +17,12 @@ fn enumerate(_: &mut Interp, a: &mut Args) -> BResult {
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, x) in items.into_iter().enumerate() {
-        let n = start
-            .checked_add(i as i64)
-            .ok_or_else(|| crate::diagnostics::ErrorObj::new("OverflowError", "enumerate(): the count overflows"))?;
+        let n = start.checked_add(i as i64).ok_or_else(|| {
+            crate::diagnostics::ErrorObj::new(
+                crate::diagnostics::ErrorKind::OverflowError,
+                "enumerate(): the count overflows",
+            )
+        })?;
         out.push(Value::list(vec![Value::Int(n), x]));
     }
     Ok(Value::list(out))

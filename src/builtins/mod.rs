@@ -13,7 +13,7 @@ pub use fmtspec::format_spec;
 mod os;
 mod text;
 
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::value::{type_name, Args, BuiltinFn, NativeFn, Value};
 
@@ -49,5 +49,5 @@ pub fn call_method(interp: &mut Interp, obj: &Value, name: &str, args: &mut Args
 }
 
 pub(crate) fn no_method(obj: &Value, name: &str) -> Box<ErrorObj> {
-    ErrorObj::new("AttributeError", format!("{} has no method `{name}`", type_name(obj)))
+    ErrorObj::new(ErrorKind::AttributeError, format!("{} has no method `{name}`", type_name(obj)))
 }

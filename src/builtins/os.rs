@@ -2,7 +2,7 @@
 //! family for teaching, signals, and running external commands.
 
 use super::BResult;
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::runtime::{process, signals, table, Handle};
 use crate::value::{self, display, Args, BuiltinFn, DictMap, Key, Value};
@@ -109,7 +109,7 @@ fn signal_number(v: &Value, func: &str) -> Result<i32, Box<ErrorObj>> {
     match v {
         Value::Int(n) if (1..64).contains(n) => Ok(*n as i32),
         Value::Str(s) => signals::number(s).ok_or_else(|| {
-            ErrorObj::new("ValueError", format!("{func}(): unknown signal `{s}`"))
+            ErrorObj::new(ErrorKind::ValueError, format!("{func}(): unknown signal `{s}`"))
                 .with_help("use a name such as \"SIGTERM\", \"SIGUSR1\" or \"SIGINT\"")
         }),
         other => Err(value::wrong_type(func, "the signal", "a signal name or number", other)),
@@ -124,12 +124,12 @@ fn kill(_: &mut Interp, a: &mut Args) -> BResult {
         None => libc::SIGTERM,
     };
     if pid <= 0 {
-        return Err(ErrorObj::new("ValueError", "kill(): the pid must be positive"));
+        return Err(ErrorObj::new(ErrorKind::ValueError, "kill(): the pid must be positive"));
     }
     // SAFETY: plain kill(2).
     if unsafe { libc::kill(pid as i32, sig) } != 0 {
         let e = std::io::Error::last_os_error();
-        return Err(ErrorObj::new("ProcessError", format!("kill({pid}, {}): {e}", signals::name(sig))));
+        return Err(ErrorObj::new(ErrorKind::ProcessError, format!("kill({pid}, {}): {e}", signals::name(sig))));
     }
     Ok(Value::Nil)
 }
@@ -138,7 +138,7 @@ fn signal(interp: &mut Interp, a: &mut Args) -> BResult {
     a.check(2, 2, &[])?;
     let sig = signal_number(&a.pos[0], "signal")?;
     if sig == libc::SIGKILL || sig == libc::SIGSTOP {
-        return Err(ErrorObj::new("ValueError", format!("{} cannot be caught", signals::name(sig))));
+        return Err(ErrorObj::new(ErrorKind::ValueError, format!("{} cannot be caught", signals::name(sig))));
     }
     interp.rt.handlers.retain(|(s, _)| *s != sig);
     match &a.pos[1] {
@@ -151,7 +151,7 @@ fn signal(interp: &mut Interp, a: &mut Args) -> BResult {
         Value::Str(s) if &**s == "ignore" => signals::ignore(sig),
         Value::Str(s) => {
             return Err(ErrorObj::new(
-                "ValueError",
+                ErrorKind::ValueError,
                 format!(
                     "signal(): the handler must be a function, \"ignore\" or \"default\", not {}",
                     value::repr(&Value::Str(s.clone()))
@@ -191,7 +191,7 @@ fn run(interp: &mut Interp, a: &mut Args) -> BResult {
         Value::List(items) => {
             let argv: Vec<String> = items.borrow().iter().map(display).collect();
             let Some((prog, rest)) = argv.split_first() else {
-                return Err(ErrorObj::new("ValueError", "run(): the command list is empty"));
+                return Err(ErrorObj::new(ErrorKind::ValueError, "run(): the command list is empty"));
             };
             let mut c = std::process::Command::new(prog);
             c.args(rest);

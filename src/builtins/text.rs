@@ -1,7 +1,7 @@
 //! Methods of strings, and `format` with Python-style `{}` fields.
 
 use super::{no_method, BResult};
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::value::{self, display, Args, Str, Value};
 
@@ -63,7 +63,7 @@ pub fn str_method(_: &mut Interp, s: &Str, name: &str, a: &mut Args) -> BResult 
                 Some(sep) => {
                     let sep = value::expect_str(sep, &a.func(), "sep")?;
                     if sep.is_empty() {
-                        return Err(ErrorObj::new("ValueError", "split(): empty separator"));
+                        return Err(ErrorObj::new(ErrorKind::ValueError, "split(): empty separator"));
                     }
                     if max < 0 {
                         text.split(&*sep).map(Value::str).collect()
@@ -104,7 +104,10 @@ pub fn str_method(_: &mut Interp, s: &Str, name: &str, a: &mut Args) -> BResult 
                 Some(byte) => Value::Int(text[..byte].chars().count() as i64),
                 None if name == "find" => Value::Int(-1),
                 None => {
-                    return Err(ErrorObj::new("ValueError", format!("{} is not in the string", value::repr(a.get(0)))))
+                    return Err(ErrorObj::new(
+                        ErrorKind::ValueError,
+                        format!("{} is not in the string", value::repr(a.get(0))),
+                    ))
                 }
             }
         }
@@ -143,7 +146,7 @@ fn format(template: &str, a: &Args) -> Result<String, Box<ErrorObj>> {
                     match chars.next() {
                         Some('}') => break,
                         Some(ch) => field.push(ch),
-                        None => return Err(ErrorObj::new("ValueError", "format(): a `{` is never closed")),
+                        None => return Err(ErrorObj::new(ErrorKind::ValueError, "format(): a `{` is never closed")),
                     }
                 }
                 let (name, spec) = field.split_once(':').unwrap_or((&field, ""));
@@ -155,8 +158,9 @@ fn format(template: &str, a: &Args) -> Result<String, Box<ErrorObj>> {
                 } else {
                     a.kw(name)
                 };
-                let v =
-                    v.ok_or_else(|| ErrorObj::new("IndexError", format!("format(): no value for field {{{name}}}")))?;
+                let v = v.ok_or_else(|| {
+                    ErrorObj::new(ErrorKind::IndexError, format!("format(): no value for field {{{name}}}"))
+                })?;
                 out.push_str(&apply_spec(v, spec)?);
             }
             c => out.push(c),

@@ -3,7 +3,7 @@
 
 use super::expr::At;
 use super::{Interp, MAX_CALL_DEPTH};
-use crate::diagnostics::{ErrorObj, Flow};
+use crate::diagnostics::{ErrorKind, ErrorObj, Flow};
 use crate::syntax::ast::{Arg, Expr, ExprKind, FnDef, Ident, SpawnBody};
 use crate::syntax::span::Span;
 use crate::value::{type_name, Args, Closure, Frame, NativeFn, Slots, Str, Value};
@@ -105,15 +105,16 @@ impl Interp {
                     }),
                     NativeFn::Host(h) => {
                         if !args.kw.is_empty() {
-                            let e = ErrorObj::new("TypeError", format!("{}() takes no keyword arguments", n.name));
+                            let e =
+                                ErrorObj::new(ErrorKind::TypeError, format!("{}() takes no keyword arguments", n.name));
                             return Err(Flow::Error(e.at(span)));
                         }
-                        h(&args.pos).map_err(|m| Flow::Error(ErrorObj::new("Error", m).at(span)))
+                        h(&args.pos).map_err(|m| Flow::Error(ErrorObj::new(ErrorKind::user("Error"), m).at(span)))
                     }
                 }
             }
             other => {
-                let e = ErrorObj::new("TypeError", format!("{} is not callable", type_name(other)));
+                let e = ErrorObj::new(ErrorKind::TypeError, format!("{} is not callable", type_name(other)));
                 Err(Flow::Error(e.at(span)))
             }
         }
@@ -142,7 +143,7 @@ impl Interp {
         let name = || def.name.clone().unwrap_or_else(|| "<fn>".into());
         if slots.len() > nparams {
             let e = ErrorObj::new(
-                "TypeError",
+                ErrorKind::TypeError,
                 format!("{}() takes {} argument{} but {} were given", name(), nparams, plural(nparams), slots.len()),
             );
             return Err(Flow::Error(e.at(span)));
@@ -157,7 +158,8 @@ impl Interp {
         for (k, v) in kw {
             match def.params.iter().position(|p| p.var.name == k) {
                 Some(i) if set[i] => {
-                    let e = ErrorObj::new("TypeError", format!("{}() got two values for argument `{k}`", name()));
+                    let e =
+                        ErrorObj::new(ErrorKind::TypeError, format!("{}() got two values for argument `{k}`", name()));
                     return Err(Flow::Error(e.at(span)));
                 }
                 Some(i) => {
@@ -165,13 +167,13 @@ impl Interp {
                     set[i] = true;
                 }
                 None => {
-                    let e = ErrorObj::new("TypeError", format!("{}() has no parameter `{k}`", name()));
+                    let e = ErrorObj::new(ErrorKind::TypeError, format!("{}() has no parameter `{k}`", name()));
                     return Err(Flow::Error(e.at(span)));
                 }
             }
         }
         if let Some(p) = def.params.iter().enumerate().find(|(i, p)| !set[*i] && p.default.is_none()).map(|(_, p)| p) {
-            let e = ErrorObj::new("TypeError", format!("{}() is missing argument `{}`", name(), p.var.name));
+            let e = ErrorObj::new(ErrorKind::TypeError, format!("{}() is missing argument `{}`", name(), p.var.name));
             return Err(Flow::Error(e.at(span)));
         }
         // Defaults are evaluated at call time, among the new locals (so a
@@ -221,7 +223,7 @@ impl Interp {
     fn enter(&mut self, c: &Rc<Closure>, locals: Locals, span: Span) -> Result<Value, Flow> {
         let def = &c.def;
         let result = if self.depth >= MAX_CALL_DEPTH {
-            let e = ErrorObj::new("RecursionError", format!("calls nested deeper than {MAX_CALL_DEPTH}"))
+            let e = ErrorObj::new(ErrorKind::RecursionError, format!("calls nested deeper than {MAX_CALL_DEPTH}"))
                 .with_help("look for a recursive function that never reaches its base case");
             Err(Flow::Error(e.at(span)))
         } else {
@@ -333,7 +335,11 @@ impl Interp {
                     let (pos, kw) = self.eval_args(args, env)?;
                     Task::Method(obj, name.name.clone(), pos, kw)
                 }
-                _ => return Err(Flow::Error(ErrorObj::new("TypeError", "`spawn` needs a call or a block").at(span))),
+                _ => {
+                    return Err(Flow::Error(
+                        ErrorObj::new(ErrorKind::TypeError, "`spawn` needs a call or a block").at(span),
+                    ))
+                }
             },
         };
         let run = move |interp: &mut Interp| {
@@ -376,7 +382,7 @@ fn plural(n: usize) -> &'static str {
 /// `exit()` inside a callback cannot unwind as `Flow::Exit` through a
 /// builtin; it travels as this error and becomes `Flow::Exit` again.
 pub fn exit_error(code: i32) -> Box<ErrorObj> {
-    let mut e = ErrorObj::new("SystemExit", format!("exit({code})"));
+    let mut e = ErrorObj::new(ErrorKind::SystemExit, format!("exit({code})"));
     e.exit = Some(code);
     e
 }

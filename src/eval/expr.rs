@@ -1,7 +1,7 @@
 //! Expressions: literals, variables, operators, indexing, fields.
 
 use super::Interp;
-use crate::diagnostics::{ErrorObj, Flow};
+use crate::diagnostics::{ErrorKind, ErrorObj, Flow};
 use crate::syntax::ast::{Expr, ExprKind, Slot, StrPart, Var};
 use crate::syntax::span::Span;
 use crate::value::{self, display, type_name, Closure, DictMap, Frame, Key, Range, Value};
@@ -152,7 +152,7 @@ impl Interp {
                         Value::Bool(b) => Ok(Some(b as i64)),
                         other => Err(Flow::Error(
                             ErrorObj::new(
-                                "TypeError",
+                                ErrorKind::TypeError,
                                 format!("slice indices must be ints or nil, not {}", type_name(&other)),
                             )
                             .at(x.span),
@@ -163,14 +163,13 @@ impl Interp {
                 value::slice::slice_value(&o, a, b, c).at(e.span)
             }
             ExprKind::Neg(x) => match self.eval(x, env)? {
-                Value::Int(i) => i
-                    .checked_neg()
-                    .map(Value::Int)
-                    .ok_or_else(|| Flow::Error(ErrorObj::new("OverflowError", "integer overflow in -").at(e.span))),
+                Value::Int(i) => i.checked_neg().map(Value::Int).ok_or_else(|| {
+                    Flow::Error(ErrorObj::new(ErrorKind::OverflowError, "integer overflow in -").at(e.span))
+                }),
                 Value::Float(f) => Ok(Value::Float(-f)),
                 Value::Bool(b) => Ok(Value::Int(-(b as i64))),
                 other => Err(Flow::Error(
-                    ErrorObj::new("TypeError", format!("cannot negate {}", type_name(&other))).at(e.span),
+                    ErrorObj::new(ErrorKind::TypeError, format!("cannot negate {}", type_name(&other))).at(e.span),
                 )),
             },
             ExprKind::Field { obj, name } => {
@@ -270,7 +269,7 @@ impl Interp {
     }
 
     fn undefined(&self, v: &Var) -> Flow {
-        let e = ErrorObj::new("NameError", format!("name `{}` is not defined", v.name))
+        let e = ErrorObj::new(ErrorKind::NameError, format!("name `{}` is not defined", v.name))
             .with_help(format!("declare it first with `let {} = …`", v.name))
             .at(v.span);
         Flow::Error(e)
@@ -295,9 +294,12 @@ impl Interp {
     pub(crate) fn assign_var(&mut self, v: &Var, value: Value, env: &Rc<Frame>) -> Result<(), Flow> {
         if let Slot::Global(s) = v.slot {
             if self.globals[s as usize].is_none() {
-                let e = ErrorObj::new("NameError", format!("cannot assign to `{}`: it was never declared", v.name))
-                    .with_help(format!("declare it with `let {} = …`", v.name))
-                    .at(v.span);
+                let e = ErrorObj::new(
+                    ErrorKind::NameError,
+                    format!("cannot assign to `{}`: it was never declared", v.name),
+                )
+                .with_help(format!("declare it with `let {} = …`", v.name))
+                .at(v.span);
                 return Err(Flow::Error(e));
             }
         }
@@ -315,7 +317,7 @@ impl Interp {
             Value::Dict(map) => {
                 let key = Key::from_value(index)?;
                 map.borrow().get(&key).cloned().ok_or_else(|| {
-                    ErrorObj::new("KeyError", format!("key {} is not in the dict", value::repr(index)))
+                    ErrorObj::new(ErrorKind::KeyError, format!("key {} is not in the dict", value::repr(index)))
                         .with_help("use d.get(key, default) to read a key that may be missing")
                 })
             }
@@ -329,7 +331,7 @@ impl Interp {
                 Ok(Value::Int(r.start + i as i64))
             }
             Value::Handle(h) => crate::runtime::index_get(h, index),
-            other => Err(ErrorObj::new("TypeError", format!("{} cannot be indexed", type_name(other)))),
+            other => Err(ErrorObj::new(ErrorKind::TypeError, format!("{} cannot be indexed", type_name(other)))),
         }
     }
 
@@ -356,15 +358,18 @@ impl Interp {
                 Ok(())
             }
             Value::Handle(h) => crate::runtime::index_set(h, index, v),
-            Value::Str(_) => Err(ErrorObj::new("TypeError", "strings cannot be changed in place")
+            Value::Str(_) => Err(ErrorObj::new(ErrorKind::TypeError, "strings cannot be changed in place")
                 .with_help("build a new string instead, e.g. with + or replace()")),
-            other => Err(ErrorObj::new("TypeError", format!("{} does not support item assignment", type_name(other)))),
+            other => Err(ErrorObj::new(
+                ErrorKind::TypeError,
+                format!("{} does not support item assignment", type_name(other)),
+            )),
         }
     }
 
     pub(crate) fn field_get(&mut self, obj: &Value, name: &str) -> Result<Value, Box<ErrorObj>> {
         match (obj, name) {
-            (Value::Error(e), "kind") => Ok(Value::Str(e.kind.clone())),
+            (Value::Error(e), "kind") => Ok(Value::str(e.kind.name())),
             (Value::Error(e), "message") => Ok(Value::str(&e.message)),
             (Value::Error(e), "line") => Ok(e
                 .span
@@ -374,14 +379,17 @@ impl Interp {
             (Value::Range(r), "start") => Ok(Value::Int(r.start)),
             (Value::Range(r), "end") => Ok(Value::Int(r.end)),
             (Value::Handle(h), _) => crate::runtime::field_get(self, h, name),
-            _ => Err(ErrorObj::new("AttributeError", format!("{} has no field `{name}`", type_name(obj)))),
+            _ => Err(ErrorObj::new(ErrorKind::AttributeError, format!("{} has no field `{name}`", type_name(obj)))),
         }
     }
 
     pub(crate) fn field_set(&mut self, obj: &Value, name: &str, v: Value) -> Result<(), Box<ErrorObj>> {
         match obj {
             Value::Handle(h) => crate::runtime::field_set(self, h, name, v),
-            _ => Err(ErrorObj::new("AttributeError", format!("cannot set field `{name}` of {}", type_name(obj)))),
+            _ => Err(ErrorObj::new(
+                ErrorKind::AttributeError,
+                format!("cannot set field `{name}` of {}", type_name(obj)),
+            )),
         }
     }
 }
@@ -437,11 +445,16 @@ pub fn list_index(index: &Value, len: usize) -> Result<usize, Box<ErrorObj>> {
     let i = match index {
         Value::Int(i) => *i,
         Value::Bool(b) => *b as i64,
-        other => return Err(ErrorObj::new("TypeError", format!("an index must be an int, not {}", type_name(other)))),
+        other => {
+            return Err(ErrorObj::new(
+                ErrorKind::TypeError,
+                format!("an index must be an int, not {}", type_name(other)),
+            ))
+        }
     };
     let j = if i < 0 { i + len as i64 } else { i };
     if j < 0 || j >= len as i64 {
-        return Err(ErrorObj::new("IndexError", format!("index {i} is out of range for length {len}")));
+        return Err(ErrorObj::new(ErrorKind::IndexError, format!("index {i} is out of range for length {len}")));
     }
     Ok(j as usize)
 }

@@ -8,7 +8,7 @@ pub use expr::list_index;
 mod expr;
 mod stmt;
 
-use crate::diagnostics::{syntax_error, ErrorObj, Flow, ProcessLabel};
+use crate::diagnostics::{syntax_error, ErrorKind, ErrorObj, Flow, ProcessLabel};
 use crate::resolve::{GlobalTable, Resolver};
 use crate::syntax::ast::{ExprKind, FnDef, Name, Program, Stmt, StmtKind};
 use crate::syntax::span::{SourceId, SourceMap};
@@ -141,9 +141,9 @@ impl Interp {
             Some(StmtKind::FnDecl { def, .. }) => def,
             Some(StmtKind::Expr(e)) => match e.kind {
                 ExprKind::Fn(def) => def,
-                _ => return Err(ErrorObj::new("ValueError", "received function text is not a function")),
+                _ => return Err(ErrorObj::new(ErrorKind::ValueError, "received function text is not a function")),
             },
-            _ => return Err(ErrorObj::new("ValueError", "received function text is not a function")),
+            _ => return Err(ErrorObj::new(ErrorKind::ValueError, "received function text is not a function")),
         };
         Resolver::with_captures(&mut self.global_names, captured).resolve_fn(&mut def).map_err(syntax_error)?;
         if self.globals.len() < self.global_names.len() {

@@ -2,7 +2,7 @@
 
 use super::expr::{int_arith, At};
 use super::Interp;
-use crate::diagnostics::{ErrorObj, Flow};
+use crate::diagnostics::{ErrorKind, ErrorObj, Flow};
 use crate::syntax::ast::{AssignOp, Block, Stmt, StmtKind, Target};
 use crate::value::{self, type_name, Closure, Value};
 use std::rc::Rc;
@@ -93,8 +93,8 @@ impl Interp {
                 let v = self.eval(e, env)?;
                 let err = match v {
                     Value::Error(obj) => Box::new((*obj).clone()),
-                    Value::Str(s) => ErrorObj::new("Error", s.to_string()),
-                    other => ErrorObj::new("Error", value::display(&other)),
+                    Value::Str(s) => ErrorObj::new(ErrorKind::user("Error"), s.to_string()),
+                    other => ErrorObj::new(ErrorKind::user("Error"), value::display(&other)),
                 };
                 return Err(Flow::Error(self.own(err.at(s.span))));
             }
@@ -314,7 +314,10 @@ impl Interp {
                 }
             }
             other => {
-                return Err(Flow::Error(ErrorObj::new("TypeError", format!("cannot loop over {}", type_name(other)))))
+                return Err(Flow::Error(ErrorObj::new(
+                    ErrorKind::TypeError,
+                    format!("cannot loop over {}", type_name(other)),
+                )))
             }
         }
         Ok(())
@@ -327,11 +330,19 @@ pub(crate) fn unpack(v: &Value, n: usize) -> Result<Vec<Value>, Box<ErrorObj>> {
         Value::List(_) | Value::Str(_) | Value::Dict(_) | Value::Range(_) | Value::Handle(_) => {
             crate::builtins::items_of(v, "unpack")?
         }
-        other => return Err(ErrorObj::new("TypeError", format!("cannot unpack {} into {n} names", type_name(other)))),
+        other => {
+            return Err(ErrorObj::new(
+                ErrorKind::TypeError,
+                format!("cannot unpack {} into {n} names", type_name(other)),
+            ))
+        }
     };
     if items.len() != n {
         let how = if items.len() < n { "not enough" } else { "too many" };
-        return Err(ErrorObj::new("ValueError", format!("{how} values to unpack (expected {n}, got {})", items.len())));
+        return Err(ErrorObj::new(
+            ErrorKind::ValueError,
+            format!("{how} values to unpack (expected {n}, got {})", items.len()),
+        ));
     }
     Ok(items)
 }

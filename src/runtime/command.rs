@@ -11,7 +11,7 @@ use super::process::GRACE;
 use super::table::{self, WaitKind};
 use super::wait::Recorded;
 use super::{safe_point, signals};
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::syntax::span::Span;
 use std::os::fd::AsRawFd;
@@ -72,7 +72,7 @@ pub fn run(interp: &mut Interp, mut cmd: Command, input: Option<String>, span: S
         let text = e.to_string();
         let reason = text.split(" (os error").next().unwrap_or(&text);
         let prog = cmd.get_program().to_string_lossy();
-        ErrorObj::new("IOError", format!("run(): cannot start the command: {reason}: '{prog}'"))
+        ErrorObj::new(ErrorKind::IOError, format!("run(): cannot start the command: {reason}: '{prog}'"))
     })?;
     let pid = child.id() as i32;
     let streams = Streams {
@@ -136,7 +136,7 @@ fn collect(interp: &mut Interp, mut s: Streams) -> R<(Vec<u8>, Vec<u8>)> {
         let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 100) };
         if r < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
             let e = std::io::Error::last_os_error();
-            return Err(ErrorObj::new("IOError", format!("run(): poll() failed: {e}")));
+            return Err(ErrorObj::new(ErrorKind::IOError, format!("run(): poll() failed: {e}")));
         }
         if signals::ANY_PENDING.load(Relaxed) {
             safe_point(interp)?;
@@ -198,7 +198,7 @@ fn wait_exit(interp: &mut Interp, pid: i32) -> R<i32> {
             return Ok(decode(status));
         }
         if r < 0 {
-            return Err(ErrorObj::new("IOError", format!("run(): {}", std::io::Error::last_os_error())));
+            return Err(ErrorObj::new(ErrorKind::IOError, format!("run(): {}", std::io::Error::last_os_error())));
         }
         if signals::ANY_PENDING.load(Relaxed) {
             if let Err(e) = safe_point(interp) {

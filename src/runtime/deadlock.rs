@@ -13,7 +13,7 @@
 //! others wait.
 
 use super::table::{self, EntryView, State, WaitKind};
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::syntax::span::Span;
 use std::cell::Cell;
@@ -216,7 +216,7 @@ fn report(interp: &Interp, live: &[EntryView]) -> Box<ErrorObj> {
         lines.push(format!("{name} (pid {pid}) {}", how(*code)));
     }
     let mut err = ErrorObj::new(
-        "Deadlock",
+        ErrorKind::ProgramDeadlock,
         format!("every process is waiting and none can ever be woken:\n  {}", lines.join("\n  ")),
     )
     .with_help(advice(live, &died));

@@ -16,7 +16,7 @@ use super::shm::{self, Offset};
 use super::table::{self, WaitKind};
 use super::trace::{self, Hold};
 use super::wait;
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::syntax::span::{SourceId, Span};
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering::*};
@@ -132,7 +132,7 @@ impl Lock {
                 libc::ETIMEDOUT => super::deadlock::tick(interp)?,
                 e => {
                     let msg = std::io::Error::from_raw_os_error(e);
-                    return Err(ErrorObj::new("ProcessError", format!("lock wait failed: {msg}")));
+                    return Err(ErrorObj::new(ErrorKind::ProcessError, format!("lock wait failed: {msg}")));
                 }
             }
             if super::signals::ANY_PENDING.load(Relaxed) {
@@ -161,10 +161,10 @@ impl Lock {
         let me = interp.process.pid;
         match self.owner() {
             Some(p) if p == me => {}
-            None => return Err(ErrorObj::new("ValueError", "release() of a lock that is not held")),
+            None => return Err(ErrorObj::new(ErrorKind::ValueError, "release() of a lock that is not held")),
             Some(p) => {
                 return Err(ErrorObj::new(
-                    "ValueError",
+                    ErrorKind::ValueError,
                     format!("release() of a lock this process does not hold: {} holds it", describe_pid(p)),
                 )
                 .with_help("only the process that acquired a lock can release it"))
@@ -182,11 +182,14 @@ impl Lock {
     fn self_deadlock(&self, interp: &Interp, span: Span) -> Box<ErrorObj> {
         let c = self.cell();
         let first = Span { src: SourceId(c.src.load(Relaxed)), start: c.start.load(Relaxed), end: c.end.load(Relaxed) };
-        let mut e = ErrorObj::deadlock(format!(
-            "this process already holds the lock (taken at {}); acquiring it again at {} would wait forever",
-            interp.sources.location(first),
-            interp.sources.location(span)
-        ))
+        let mut e = ErrorObj::new(
+            ErrorKind::Deadlock,
+            format!(
+                "this process already holds the lock (taken at {}); acquiring it again at {} would wait forever",
+                interp.sources.location(first),
+                interp.sources.location(span)
+            ),
+        )
         .with_help("release it first, or restructure so the lock is taken once");
         e.span = Some(span);
         e.labels.push((first, "first taken here".into()));
@@ -203,7 +206,7 @@ impl Lock {
             libc::pthread_mutex_unlock(self.mutex());
         }
         let who = if dead == 0 { "a process".to_string() } else { describe_pid(dead) };
-        ErrorObj::new("LockAbandoned", format!("{who} died while holding this lock; the lock is free again"))
+        ErrorObj::new(ErrorKind::LockAbandoned, format!("{who} died while holding this lock; the lock is free again"))
             .with_help("the data it protected may be half-updated; check it before going on")
     }
 }

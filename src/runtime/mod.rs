@@ -22,7 +22,7 @@ pub mod timeline;
 pub mod trace;
 pub mod wait;
 
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::syntax::ast::GuardKind;
 use crate::syntax::span::Span;
@@ -131,7 +131,10 @@ fn new_pool(interp: &mut Interp, a: &mut Args) -> R<Value> {
         Some(v) => value::expect_int(v, &a.func(), "the number of processes")?,
     };
     if !(1..=1024).contains(&n) {
-        return Err(ErrorObj::new("ValueError", format!("pool(): the number of processes must be 1 to 1024, not {n}")));
+        return Err(ErrorObj::new(
+            ErrorKind::ValueError,
+            format!("pool(): the number of processes must be 1 to 1024, not {n}"),
+        ));
     }
     Ok(Value::Handle(Handle::Pool(pool::new(interp, n as usize)?)))
 }
@@ -149,7 +152,10 @@ fn new_sem(interp: &mut Interp, a: &mut Args) -> R<Value> {
         Some(v) => value::expect_int(v, &a.func(), "the initial value")?,
     };
     let n = u32::try_from(n).map_err(|_| {
-        ErrorObj::new("ValueError", format!("sem(): the initial value must be between 0 and {}, not {n}", u32::MAX))
+        ErrorObj::new(
+            ErrorKind::ValueError,
+            format!("sem(): the initial value must be between 0 and {}, not {n}", u32::MAX),
+        )
     })?;
     process::start(interp);
     Ok(Value::Handle(Handle::Sem(Sem::new(n)?)))
@@ -169,7 +175,7 @@ fn new_queue(interp: &mut Interp, a: &mut Args) -> R<Value> {
     };
     // Python: maxsize <= 0 means unbounded.
     let max = u32::try_from(max.max(0)).map_err(|_| {
-        ErrorObj::new("ValueError", format!("queue(): maxsize must be at most {}, not {max}", u32::MAX))
+        ErrorObj::new(ErrorKind::ValueError, format!("queue(): maxsize must be at most {}, not {max}", u32::MAX))
     })?;
     process::start(interp);
     Ok(Value::Handle(Handle::Queue(Queue::new(max)?)))
@@ -214,7 +220,10 @@ pub fn guard_enter(interp: &mut Interp, kind: GuardKind, obj: &Value, span: Span
         }
         _ => {
             let what = if kind == GuardKind::Lock { "lock" } else { "sem" };
-            Err(ErrorObj::new("TypeError", format!("`{what} … {{ }}` needs a {what}, not {}", value::type_name(obj))))
+            Err(ErrorObj::new(
+                ErrorKind::TypeError,
+                format!("`{what} … {{ }}` needs a {what}, not {}", value::type_name(obj)),
+            ))
         }
     }
 }
@@ -249,10 +258,10 @@ fn fields_of(h: &Handle) -> &'static [&'static str] {
 pub fn no_method(h: &Handle, name: &str) -> Box<ErrorObj> {
     let what = h.type_name();
     if fields_of(h).contains(&name) {
-        return ErrorObj::new("TypeError", format!("`{name}` is a field of a {what}, not a method"))
+        return ErrorObj::new(ErrorKind::TypeError, format!("`{name}` is a field of a {what}, not a method"))
             .with_help(format!("read it without parentheses: `.{name}`"));
     }
-    ErrorObj::new("AttributeError", format!("{what} has no method `{name}`"))
+    ErrorObj::new(ErrorKind::AttributeError, format!("{what} has no method `{name}`"))
 }
 
 pub fn call_method(interp: &mut Interp, h: &Handle, name: &str, a: &mut Args) -> R<Value> {
@@ -387,10 +396,11 @@ fn queue_closed_here(q: &Queue) -> bool {
 fn queue_method(interp: &mut Interp, q: &Queue, name: &str, a: &mut Args) -> R<Value> {
     let nowait = name.ends_with("_nowait");
     match name {
-        "put" | "put_nowait" if queue_closed_here(q) => {
-            Err(ErrorObj::new("ValueError", "the queue is closed: this process called close() and can put no more")
-                .with_help("close() means this process is done putting; other processes can still use the queue"))
-        }
+        "put" | "put_nowait" if queue_closed_here(q) => Err(ErrorObj::new(
+            ErrorKind::ValueError,
+            "the queue is closed: this process called close() and can put no more",
+        )
+        .with_help("close() means this process is done putting; other processes can still use the queue")),
         // Python's close(): this process puts no more. There is no feeder
         // thread here (put has written the item when it returns), so
         // join_thread() has nothing to wait for and cancel_join_thread()
@@ -409,7 +419,7 @@ fn queue_method(interp: &mut Interp, q: &Queue, name: &str, a: &mut Args) -> R<V
         "join_thread" => {
             a.check(0, 0, &[])?;
             if !queue_closed_here(q) {
-                return Err(ErrorObj::new("ValueError", "join_thread() of a queue that is not closed")
+                return Err(ErrorObj::new(ErrorKind::ValueError, "join_thread() of a queue that is not closed")
                     .with_help("call q.close() first, as in Python"));
             }
             Ok(Value::Nil)
@@ -540,7 +550,7 @@ pub fn no_field(h: &Handle, name: &str) -> Box<ErrorObj> {
         Handle::AsyncResult(_) => &["get", "wait", "ready", "successful"],
         Handle::Shared(_) => &["snapshot", "keys", "values", "items"],
     };
-    let e = ErrorObj::new("AttributeError", format!("{} has no field `{name}`", h.type_name()));
+    let e = ErrorObj::new(ErrorKind::AttributeError, format!("{} has no field `{name}`", h.type_name()));
     match methods.contains(&name) {
         true => e.with_help(format!("`{name}` is a method: call it, `.{name}()`")),
         false => e,
@@ -566,12 +576,12 @@ pub fn field_set(interp: &mut Interp, h: &Handle, name: &str, v: Value) -> R<()>
                 Ok(())
             }
             "pid" | "exitcode" | "daemon" => {
-                Err(ErrorObj::new("AttributeError", format!("process.{name} is read-only")))
+                Err(ErrorObj::new(ErrorKind::AttributeError, format!("process.{name} is read-only")))
             }
-            _ => Err(ErrorObj::new("AttributeError", format!("process has no field `{name}`"))),
+            _ => Err(ErrorObj::new(ErrorKind::AttributeError, format!("process has no field `{name}`"))),
         },
         Handle::Shared(d) if name == "value" => d.set(&v),
-        _ => Err(ErrorObj::new("AttributeError", format!("cannot set field `{name}` of {}", h.type_name()))),
+        _ => Err(ErrorObj::new(ErrorKind::AttributeError, format!("cannot set field `{name}` of {}", h.type_name()))),
     }
 }
 
@@ -579,35 +589,38 @@ pub fn index_get(h: &Handle, index: &Value) -> R<Value> {
     if let Handle::Shared(d) = h {
         return d.index_get(index);
     }
-    Err(ErrorObj::new("TypeError", format!("{} cannot be indexed", h.type_name())))
+    Err(ErrorObj::new(ErrorKind::TypeError, format!("{} cannot be indexed", h.type_name())))
 }
 
 pub fn index_set(h: &Handle, index: &Value, v: Value) -> R<()> {
     if let Handle::Shared(d) = h {
         return d.index_set(index, v);
     }
-    Err(ErrorObj::new("TypeError", format!("{} does not support item assignment", h.type_name())))
+    Err(ErrorObj::new(ErrorKind::TypeError, format!("{} does not support item assignment", h.type_name())))
 }
 
 pub fn iterate(h: &Handle) -> R<Vec<Value>> {
     if let Handle::Shared(d) = h {
         return d.items();
     }
-    Err(ErrorObj::new("TypeError", format!("cannot loop over {}", h.type_name())))
+    Err(ErrorObj::new(ErrorKind::TypeError, format!("cannot loop over {}", h.type_name())))
 }
 
 pub fn len(h: &Handle) -> R<Value> {
     if let Handle::Shared(d) = h {
         return Ok(Value::Int(d.length()? as i64));
     }
-    Err(ErrorObj::new("TypeError", format!("len() of {} is not defined", h.type_name())))
+    Err(ErrorObj::new(ErrorKind::TypeError, format!("len() of {} is not defined", h.type_name())))
 }
 
 /// `needle in h`.
 pub fn contains(h: &Handle, needle: &Value) -> R<bool> {
     match h {
         Handle::Shared(d) => d.contains(needle),
-        _ => Err(ErrorObj::new("TypeError", format!("`in` needs a list, dict, str or range, not {}", h.type_name()))),
+        _ => Err(ErrorObj::new(
+            ErrorKind::TypeError,
+            format!("`in` needs a list, dict, str or range, not {}", h.type_name()),
+        )),
     }
 }
 
@@ -647,10 +660,10 @@ pub fn safe_point(interp: &mut Interp) -> R<()> {
                     libc::SIGINT => "interrupted (Ctrl-C)".to_string(),
                     other => format!("ended by {}", signals::name(other)),
                 };
-                let mut e = ErrorObj::new("KeyboardInterrupt", message);
+                let mut e = ErrorObj::new(ErrorKind::KeyboardInterrupt, message);
                 if sig != libc::SIGINT {
                     e.exit = None;
-                    e.kind = "Terminated".into();
+                    e.kind = ErrorKind::Terminated;
                 }
                 return Err(e);
             }

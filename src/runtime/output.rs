@@ -3,7 +3,7 @@
 //! processes never interleave mid-line and nothing is printed twice after a
 //! fork.
 
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 
 /// Write all of `bytes` to `fd`, retrying on partial writes and EINTR.
@@ -36,7 +36,7 @@ pub fn print_line(interp: &mut Interp, line: &str) -> Result<(), Box<ErrorObj>> 
         Ok(()) => Ok(()),
         // The reader went away (`mpscript x | head`): end by SIGPIPE, like `cat`.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => crate::runtime::process::die_of_broken_pipe(interp),
-        Err(e) => Err(ErrorObj::new("IOError", format!("cannot write to standard output: {e}"))),
+        Err(e) => Err(ErrorObj::new(ErrorKind::IOError, format!("cannot write to standard output: {e}"))),
     }
 }
 

@@ -25,7 +25,7 @@
 
 use super::table::WaitKind;
 use super::wait;
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::syntax::span::Span;
 use serde::{Deserialize, Serialize};
@@ -76,7 +76,7 @@ thread_local! {
 }
 
 fn os_error(what: &str) -> Box<ErrorObj> {
-    ErrorObj::new("IOError", format!("{what}: {}", std::io::Error::last_os_error()))
+    ErrorObj::new(ErrorKind::IOError, format!("{what}: {}", std::io::Error::last_os_error()))
 }
 
 fn stat_of(fd: i32) -> Option<(u64, u64)> {
@@ -172,18 +172,18 @@ impl PipeEnd {
     fn usable(&self, want_read: bool) -> R<i32> {
         let s = &self.0;
         if let Some(why) = &s.unusable {
-            return Err(ErrorObj::new("IOError", why.clone())
+            return Err(ErrorObj::new(ErrorKind::IOError, why.clone())
                 .with_help("create the pipe before spawning the processes that use it, or send data through a queue"));
         }
         if s.closed.get() {
-            return Err(ErrorObj::new("IOError", "this pipe end is closed"));
+            return Err(ErrorObj::new(ErrorKind::IOError, "this pipe end is closed"));
         }
         match (want_read, s.id.readable, s.id.writable) {
             (true, false, _) => {
-                Err(ErrorObj::new("IOError", "this is the write end of a one-way pipe: it cannot recv"))
+                Err(ErrorObj::new(ErrorKind::IOError, "this is the write end of a one-way pipe: it cannot recv"))
             }
             (false, _, false) => {
-                Err(ErrorObj::new("IOError", "this is the read end of a one-way pipe: it cannot send"))
+                Err(ErrorObj::new(ErrorKind::IOError, "this is the read end of a one-way pipe: it cannot send"))
             }
             _ => Ok(s.id.fd),
         }
@@ -194,8 +194,8 @@ impl PipeEnd {
     /// recorded wait (a writer nobody reads from is part of a deadlock).
     pub fn send(&self, interp: &mut Interp, payload: &[u8], span: Span) -> R<()> {
         let fd = self.usable(false)?;
-        let len =
-            u32::try_from(payload.len()).map_err(|_| ErrorObj::new("ValueError", "value too large for a pipe"))?;
+        let len = u32::try_from(payload.len())
+            .map_err(|_| ErrorObj::new(ErrorKind::ValueError, "value too large for a pipe"))?;
         let mut frame = Vec::with_capacity(4 + payload.len());
         frame.extend_from_slice(&len.to_le_bytes());
         frame.extend_from_slice(payload);
@@ -226,7 +226,10 @@ impl PipeEnd {
                 }
                 Some(libc::EINTR) => super::safe_point(interp)?,
                 Some(libc::EPIPE) => {
-                    return Err(ErrorObj::new("BrokenPipeError", "send() on a pipe whose every read end is closed"))
+                    return Err(ErrorObj::new(
+                        ErrorKind::BrokenPipeError,
+                        "send() on a pipe whose every read end is closed",
+                    ))
                 }
                 _ => return Err(os_error("send() failed")),
             }
@@ -293,7 +296,7 @@ impl PipeEnd {
                     } else {
                         "the pipe was closed in the middle of a message"
                     };
-                    return Err(ErrorObj::new("EOFError", msg)
+                    return Err(ErrorObj::new(ErrorKind::EOFError, msg)
                         .with_help("every process must close the write ends it does not use, or recv waits forever"));
                 }
             }

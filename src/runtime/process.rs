@@ -16,7 +16,7 @@
 
 use super::table::{self, State, WaitKind};
 use super::{signals, trace, wait, Handle};
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::syntax::span::Span;
 use crate::value::Value;
@@ -173,7 +173,7 @@ pub fn spawn(interp: &mut Interp, daemon: bool, run: impl FnOnce(&mut Interp) ->
     if interp.rt.daemon {
         // Python's rule: a daemon is ended with its parent's code, so
         // children of its own would be orphaned.
-        return Err(ErrorObj::new("ProcessError", "daemonic processes are not allowed to have children")
+        return Err(ErrorObj::new(ErrorKind::ProcessError, "daemonic processes are not allowed to have children")
             .with_help("spawn the workers from a process that is not a daemon"));
     }
     reap_finished(interp);
@@ -226,7 +226,7 @@ fn fork_child(interp: &mut Interp, name: String, daemon: bool, what: &str) -> R<
         // A child would inherit locks held by threads that do not exist in
         // it and could hang on its first print: refuse (LANGUAGE.md §13).
         return Err(ErrorObj::new(
-            "ProcessError",
+            ErrorKind::ProcessError,
             format!("cannot {what}: the process has {threads} threads, and fork is only safe with one"),
         )
         .with_help("a host program must not run other threads while a script spawns"));
@@ -234,13 +234,13 @@ fn fork_child(interp: &mut Interp, name: String, daemon: bool, what: &str) -> R<
     let alive = table::live_count().saturating_sub(1);
     if alive >= interp.rt.max_procs {
         return Err(ErrorObj::new(
-            "ProcessError",
+            ErrorKind::ProcessError,
             format!("cannot {what}: {alive} processes are already alive (--max-procs {})", interp.rt.max_procs),
         )
         .with_help("join finished processes first, or raise the limit with --max-procs N"));
     }
     let slot = table::reserve(&name, daemon).ok_or_else(|| {
-        ErrorObj::new("ProcessError", format!("cannot {what}: the process table is full"))
+        ErrorObj::new(ErrorKind::ProcessError, format!("cannot {what}: the process table is full"))
             .with_help("raise the limit with --max-procs N")
     })?;
     let child_seed = interp.rng.u64(..);
@@ -257,7 +257,7 @@ fn fork_child(interp: &mut Interp, name: String, daemon: bool, what: &str) -> R<
         Err(e) => {
             signals::restore_mask(&mask);
             table::free(slot);
-            Err(ErrorObj::new("ProcessError", format!("{what} failed: {e}")))
+            Err(ErrorObj::new(ErrorKind::ProcessError, format!("{what} failed: {e}")))
         }
         Ok(ForkResult::Child) => {
             become_child(interp, slot, name, child_seed, daemon);
@@ -476,7 +476,7 @@ fn wait_child_as(interp: &mut Interp, pid: i32, timeout: Option<f64>, kind: Wait
 fn own_child(interp: &Interp, h: &ProcessHandle) -> R<()> {
     if h.parent != my_pid() || !interp.rt.children.iter().any(|c| c.pid == h.pid) && h.exitcode.get().is_none() {
         return Err(ErrorObj::new(
-            "ProcessError",
+            ErrorKind::ProcessError,
             format!("can only join a child process ({} was started by pid {})", h.name.borrow(), h.parent),
         ));
     }
@@ -489,7 +489,7 @@ pub fn join(interp: &mut Interp, h: &ProcessHandle, timeout: Option<f64>, span: 
     }
     own_child(interp, h)?;
     if h.pid == my_pid() {
-        return Err(ErrorObj::new("ProcessError", "a process cannot join itself"));
+        return Err(ErrorObj::new(ErrorKind::ProcessError, "a process cannot join itself"));
     }
     wait_child(interp, h.pid, timeout, span)?;
     Ok(())
@@ -522,7 +522,7 @@ pub fn send_signal(h: &ProcessHandle, sig: i32) -> R<()> {
     let r = unsafe { libc::kill(h.pid, sig) };
     if r != 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH) {
         return Err(ErrorObj::new(
-            "ProcessError",
+            ErrorKind::ProcessError,
             format!("cannot signal pid {}: {}", h.pid, std::io::Error::last_os_error()),
         ));
     }
@@ -731,12 +731,15 @@ pub fn fork_builtin(interp: &mut Interp) -> R<Value> {
 pub fn wait_builtin(interp: &mut Interp, pid: Option<i32>, span: Span) -> R<Value> {
     let target = pid.unwrap_or(-1);
     if target > 0 && Some(target) == super::guardian::pid() {
-        return Err(ErrorObj::new("ProcessError", format!("waitpid(): {target} is not a child of this process")));
+        return Err(ErrorObj::new(
+            ErrorKind::ProcessError,
+            format!("waitpid(): {target} is not a child of this process"),
+        ));
     }
     let known =
         if target > 0 { interp.rt.children.iter().any(|c| c.pid == target) } else { !interp.rt.children.is_empty() };
     if !known && target <= 0 && !has_children_besides_guardian() {
-        return Err(ErrorObj::new("ProcessError", "wait(): this process has no children to wait for"));
+        return Err(ErrorObj::new(ErrorKind::ProcessError, "wait(): this process has no children to wait for"));
     }
     // The main process is a subreaper: orphans it adopted are its children
     // too, though it never forked them. Ask the OS (reaping one that ended).
@@ -747,11 +750,13 @@ pub fn wait_builtin(interp: &mut Interp, pid: Option<i32>, span: Span) -> R<Valu
             Ok(_) => None,
             Err(_) if target > 0 => {
                 return Err(ErrorObj::new(
-                    "ProcessError",
+                    ErrorKind::ProcessError,
                     format!("waitpid(): {target} is not a child of this process"),
                 ))
             }
-            Err(_) => return Err(ErrorObj::new("ProcessError", "wait(): this process has no children to wait for")),
+            Err(_) => {
+                return Err(ErrorObj::new(ErrorKind::ProcessError, "wait(): this process has no children to wait for"))
+            }
         },
     };
     let status = match status {
@@ -761,12 +766,12 @@ pub fn wait_builtin(interp: &mut Interp, pid: Option<i32>, span: Span) -> R<Valu
     match status {
         Some(st) => {
             let (Some(p), Some(code)) = (st.pid(), exitcode_of(st)) else {
-                return Err(ErrorObj::new("ProcessError", "wait(): unexpected child status"));
+                return Err(ErrorObj::new(ErrorKind::ProcessError, "wait(): unexpected child status"));
             };
             record(interp, p.as_raw(), code);
             Ok(Value::list(vec![Value::Int(p.as_raw() as i64), Value::Int(code as i64)]))
         }
-        None => Err(ErrorObj::new("ProcessError", "wait(): interrupted")),
+        None => Err(ErrorObj::new(ErrorKind::ProcessError, "wait(): interrupted")),
     }
 }
 

@@ -45,7 +45,7 @@ use super::futex;
 use super::shm::{self, MutexGuard, Offset};
 use super::table::WaitKind;
 use super::wait::{self, Recorded};
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::syntax::span::Span;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
@@ -215,7 +215,8 @@ impl Queue {
         let c = self.cell();
         let tt = c.tail_todo.load(Acquire);
         let (tail, todo) = (low(tt), high(tt));
-        let todo = todo.checked_add(1).ok_or_else(|| ErrorObj::new("OverflowError", "too many unfinished tasks"))?;
+        let todo =
+            todo.checked_add(1).ok_or_else(|| ErrorObj::new(ErrorKind::OverflowError, "too many unfinished tasks"))?;
         if tail.wrapping_sub(c.head.load(Acquire)) >= high(c.ring.load(Acquire)) {
             self.grow()?;
         }
@@ -251,7 +252,8 @@ impl Queue {
     fn grow(&self) -> R<()> {
         let c = self.cell();
         let (old, cap) = split(c.ring.load(Acquire));
-        let new_cap = cap.checked_mul(2).ok_or_else(|| ErrorObj::new("MemoryError", "the queue is too long"))?;
+        let new_cap =
+            cap.checked_mul(2).ok_or_else(|| ErrorObj::new(ErrorKind::MemoryError, "the queue is too long"))?;
         let size = std::mem::size_of::<Slot>();
         let new = shm::alloc_owned(new_cap as usize * size, true)?;
         let (head, tail) = (c.head.load(Acquire), low(c.tail_todo.load(Acquire)));
@@ -320,7 +322,7 @@ impl Queue {
                 Ok(true) => {}
                 // Timed out: one last look before giving up.
                 Ok(false) if block => block = false,
-                Ok(false) => return Err(ErrorObj::new("Empty", "the queue is empty")),
+                Ok(false) => return Err(ErrorObj::new(ErrorKind::Empty, "the queue is empty")),
                 Err(e) => return Err(e),
             }
         }
@@ -371,8 +373,11 @@ impl Queue {
         let g = self.locked();
         let tt = c.tail_todo.load(Acquire);
         if high(tt) == 0 {
-            return Err(ErrorObj::new("ValueError", "task_done() called more times than there were items put")
-                .with_help("call task_done() once for each item taken with get()"));
+            return Err(ErrorObj::new(
+                ErrorKind::ValueError,
+                "task_done() called more times than there were items put",
+            )
+            .with_help("call task_done() once for each item taken with get()"));
         }
         c.tail_todo.store(pack(low(tt), high(tt) - 1), Release);
         let finished = high(tt) == 1;
@@ -507,7 +512,7 @@ impl Drop for Item {
 }
 
 fn full_error(max: u32) -> Box<ErrorObj> {
-    ErrorObj::new("Full", format!("the queue is full ({max} items)"))
+    ErrorObj::new(ErrorKind::Full, format!("the queue is full ({max} items)"))
 }
 
 fn pack(lo: u32, hi: u32) -> u64 {

@@ -18,7 +18,7 @@ use super::shm::{self, Offset};
 use super::table::WaitKind;
 use super::trace::{self, Hold};
 use super::wait;
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::syntax::span::Span;
 use std::sync::atomic::{AtomicU32, Ordering::*};
@@ -153,7 +153,7 @@ impl Sem {
         let c = self.cell();
         if c.count.fetch_add(1, SeqCst) == u32::MAX {
             c.count.fetch_sub(1, SeqCst);
-            return Err(ErrorObj::new("ValueError", "semaphore released too many times"));
+            return Err(ErrorObj::new(ErrorKind::ValueError, "semaphore released too many times"));
         }
         self.signal();
         Ok(())

@@ -27,7 +27,7 @@
 
 use super::lock::Lock;
 use super::shm::{self, MutexGuard, Offset};
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::{list_index, Interp};
 use crate::value::{self, wire, Args, Key, Value};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
@@ -133,7 +133,7 @@ impl Shared {
     /// Replace the stored bytes (see the module comment). Call with `inner` held.
     fn store(&self, bytes: &[u8]) -> R<()> {
         let len = u32::try_from(bytes.len())
-            .map_err(|_| ErrorObj::new("MemoryError", "a shared object's value is larger than 4 GiB"))?;
+            .map_err(|_| ErrorObj::new(ErrorKind::MemoryError, "a shared object's value is larger than 4 GiB"))?;
         let c = self.cell_ref();
         let new = shm::alloc_into(bytes.len(), false, &c.fresh)?;
         // SAFETY: a fresh block of at least `len` bytes that no one reads
@@ -179,7 +179,7 @@ impl Shared {
             Value::Dict(map) => {
                 let key = Key::from_value(index)?;
                 map.borrow().get(&key).cloned().ok_or_else(|| {
-                    ErrorObj::new("KeyError", format!("key {} is not in the shared dict", value::repr(index)))
+                    ErrorObj::new(ErrorKind::KeyError, format!("key {} is not in the shared dict", value::repr(index)))
                 })
             }
             Value::List(items) => {
@@ -250,7 +250,7 @@ impl Shared {
                 return crate::builtins::call_method(interp, &snap, name, a);
             }
         }
-        Err(ErrorObj::new("AttributeError", format!("shared has no method `{name}`"))
+        Err(ErrorObj::new(ErrorKind::AttributeError, format!("shared has no method `{name}`"))
             .with_help("take a plain copy with snapshot() and call the method on it"))
     }
 
@@ -273,6 +273,6 @@ impl Shared {
 }
 
 fn not_container(v: &Value, what: &str) -> Box<ErrorObj> {
-    ErrorObj::new("TypeError", format!("a shared {} cannot be {what}", value::type_name(v)))
+    ErrorObj::new(ErrorKind::TypeError, format!("a shared {} cannot be {what}", value::type_name(v)))
         .with_help("a shared scalar is read and written through .value")
 }

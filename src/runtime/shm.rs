@@ -37,7 +37,7 @@
 //!
 //! Also here: the robust process-shared pthread mutex every primitive uses.
 
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering::*};
 
 type R<T> = Result<T, Box<ErrorObj>>;
@@ -209,7 +209,10 @@ pub fn used() -> usize {
 fn base() -> R<*mut u8> {
     let b = BASE.load(Acquire);
     if b.is_null() {
-        return Err(ErrorObj::new("ProcessError", "the shared-memory arena is not mapped (mmap failed at start)"));
+        return Err(ErrorObj::new(
+            ErrorKind::ProcessError,
+            "the shared-memory arena is not mapped (mmap failed at start)",
+        ));
     }
     Ok(b)
 }
@@ -252,7 +255,7 @@ fn alloc_block(bytes: usize, zeroed: bool, word: Option<&AtomicU32>) -> R<Offset
     let b = base()?;
     let class = class_of(bytes);
     let full = || {
-        ErrorObj::new("MemoryError", format!("the shared-memory arena ({} MiB) is full", ARENA_SIZE >> 20))
+        ErrorObj::new(ErrorKind::MemoryError, format!("the shared-memory arena ({} MiB) is full", ARENA_SIZE >> 20))
             .with_help("shared objects and primitives live until the program ends; make fewer or smaller ones")
     };
     if class as usize >= CLASSES {

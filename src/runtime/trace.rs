@@ -45,7 +45,7 @@ mod model;
 pub use model::{Mark, Model, Slice, Track};
 
 use super::table::WaitKind;
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::syntax::span::{line_col, Span};
 use rustc_hash::FxHashMap;
@@ -120,8 +120,8 @@ pub enum Output {
 /// Ask for an output at the end of the run, and turn tracing on. Must be
 /// called in the main process before the first fork.
 pub fn output_to(interp: &mut Interp, what: Output, path: &Path) -> R<()> {
-    let file =
-        File::create(path).map_err(|e| ErrorObj::new("IOError", format!("cannot create `{}`: {e}", path.display())))?;
+    let file = File::create(path)
+        .map_err(|e| ErrorObj::new(ErrorKind::IOError, format!("cannot create `{}`: {e}", path.display())))?;
     let slot = match what {
         Output::Trace => &mut interp.rt.trace.trace,
         Output::Timeline => &mut interp.rt.trace.timeline,
@@ -152,7 +152,7 @@ fn enable(interp: &Interp) -> R<()> {
     };
     if p == libc::MAP_FAILED {
         let e = std::io::Error::last_os_error();
-        return Err(ErrorObj::new("IOError", format!("cannot make the trace buffer: {e}")));
+        return Err(ErrorObj::new(ErrorKind::IOError, format!("cannot make the trace buffer: {e}")));
     }
     BUF.store(p.cast(), Release);
     PID.store(interp.process.pid, Relaxed);

@@ -5,7 +5,7 @@
 
 use super::table::{self, State, WaitKind};
 use super::trace;
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::syntax::span::Span;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
@@ -70,7 +70,7 @@ pub fn timeout_secs(secs: f64, func: &str) -> R<Option<f64>> {
         let shown = crate::value::repr(&crate::value::Value::Float(secs));
         let shown = shown.strip_suffix(".0").unwrap_or(&shown);
         return Err(ErrorObj::new(
-            "ValueError",
+            ErrorKind::ValueError,
             format!("{func}(): timeout must be a non-negative number, not {shown}"),
         ));
     }
@@ -100,7 +100,9 @@ pub fn pid(interp: &mut Interp, pid: i32, timeout: Option<f64>, kind: WaitKind, 
                 Ok(st) if matches!(st, WaitStatus::Exited(..) | WaitStatus::Signaled(..)) => return Ok(Some(st)),
                 Ok(_) => continue,
                 Err(nix::errno::Errno::EINTR) => super::safe_point(interp)?,
-                Err(e) => return Err(ErrorObj::new("ProcessError", format!("waiting for pid {pid} failed: {e}"))),
+                Err(e) => {
+                    return Err(ErrorObj::new(ErrorKind::ProcessError, format!("waiting for pid {pid} failed: {e}")))
+                }
             }
         }
     }
@@ -112,7 +114,7 @@ pub fn pid(interp: &mut Interp, pid: i32, timeout: Option<f64>, kind: WaitKind, 
         match waitpid(target, Some(WaitPidFlag::WNOHANG)) {
             Ok(st @ (WaitStatus::Exited(..) | WaitStatus::Signaled(..))) => break Ok(Some(st)),
             Ok(_) => {}
-            Err(e) => break Err(ErrorObj::new("ProcessError", format!("waiting for pid {pid} failed: {e}"))),
+            Err(e) => break Err(ErrorObj::new(ErrorKind::ProcessError, format!("waiting for pid {pid} failed: {e}"))),
         }
         if let Err(e) = super::deadlock::tick(interp) {
             break Err(e);
@@ -182,7 +184,7 @@ fn ready(interp: &mut Interp, fd: i32, events: libc::c_short, deadline: Option<I
                 Some(libc::EINTR) => super::safe_point(interp)?,
                 _ => {
                     let e = std::io::Error::last_os_error();
-                    return Err(ErrorObj::new("IOError", format!("poll() failed: {e}")));
+                    return Err(ErrorObj::new(ErrorKind::IOError, format!("poll() failed: {e}")));
                 }
             }
             continue;

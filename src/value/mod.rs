@@ -11,7 +11,7 @@ pub mod wire;
 pub use display::{display, repr, type_name};
 pub use ops::{binary as binary_op, compare, contains, values_equal};
 
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::runtime::Handle;
 use crate::syntax::ast::FnDef;
@@ -96,7 +96,7 @@ pub const MAX_LIST_ITEMS: usize = 1 << 27;
 pub fn check_str_size(bytes: Option<usize>) -> Result<usize, Box<ErrorObj>> {
     match bytes {
         Some(n) if n <= MAX_STR_BYTES => Ok(n),
-        _ => Err(ErrorObj::new("MemoryError", "the string would be larger than 1 GiB")
+        _ => Err(ErrorObj::new(ErrorKind::MemoryError, "the string would be larger than 1 GiB")
             .with_help("mpscript caps one string at 1 GiB (2^30 bytes)")),
     }
 }
@@ -105,7 +105,7 @@ pub fn check_str_size(bytes: Option<usize>) -> Result<usize, Box<ErrorObj>> {
 pub fn check_list_size(items: Option<usize>) -> Result<usize, Box<ErrorObj>> {
     match items {
         Some(n) if n <= MAX_LIST_ITEMS => Ok(n),
-        _ => Err(ErrorObj::new("MemoryError", "the list would have more than 2^27 items")
+        _ => Err(ErrorObj::new(ErrorKind::MemoryError, "the list would have more than 2^27 items")
             .with_help("mpscript caps one list at 134,217,728 items (2 GiB)")),
     }
 }
@@ -336,7 +336,7 @@ impl Key {
             Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Key::Int(*f as i64),
             other => {
                 return Err(ErrorObj::new(
-                    "TypeError",
+                    ErrorKind::TypeError,
                     format!("a dict key must be a str, int, bool or nil, not {}", type_name(other)),
                 ))
             }
@@ -405,10 +405,13 @@ impl Args {
                 (a, usize::MAX) => format!("at least {a} argument{}", if a == 1 { "" } else { "s" }),
                 (a, b) => format!("{a} to {b} arguments"),
             };
-            return Err(ErrorObj::new("TypeError", format!("{}() takes {want}, got {n}", self.func())));
+            return Err(ErrorObj::new(ErrorKind::TypeError, format!("{}() takes {want}, got {n}", self.func())));
         }
         if let Some((k, _)) = self.kw.iter().find(|(k, _)| !known.contains(&&**k)) {
-            return Err(ErrorObj::new("TypeError", format!("{}() has no keyword argument `{k}`", self.func())));
+            return Err(ErrorObj::new(
+                ErrorKind::TypeError,
+                format!("{}() has no keyword argument `{k}`", self.func()),
+            ));
         }
         Ok(())
     }
@@ -472,5 +475,5 @@ pub fn expect_str(v: &Value, func: &str, what: &str) -> Result<Str, Box<ErrorObj
 }
 
 pub fn wrong_type(func: &str, what: &str, want: &str, got: &Value) -> Box<ErrorObj> {
-    ErrorObj::new("TypeError", format!("{func}(): {what} must be {want}, not {}", type_name(got)))
+    ErrorObj::new(ErrorKind::TypeError, format!("{func}(): {what} must be {want}, not {}", type_name(got)))
 }

@@ -2,7 +2,7 @@
 //! membership — the semantics of LANGUAGE.md §4, independent of evaluation.
 
 use super::{display::type_name, Key, Value};
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::syntax::ast::BinOp;
 use std::cmp::Ordering;
 use std::rc::Rc;
@@ -28,7 +28,9 @@ fn scalars_equal(a: &Value, b: &Value) -> bool {
         (Value::Range(x), Value::Range(y)) => x == y,
         (Value::Func(x), Value::Func(y)) => Rc::ptr_eq(x, y),
         (Value::Native(x), Value::Native(y)) => Rc::ptr_eq(x, y),
-        (Value::Error(x), Value::Error(y)) => Rc::ptr_eq(x, y) || (x.kind == y.kind && x.message == y.message),
+        (Value::Error(x), Value::Error(y)) => {
+            Rc::ptr_eq(x, y) || (x.kind.name() == y.kind.name() && x.message == y.message)
+        }
         (Value::Handle(x), Value::Handle(y)) => x == y,
         _ => false,
     }
@@ -130,7 +132,7 @@ fn compare_in(a: &Value, b: &Value, w: &mut Walk) -> Option<Ordering> {
 
 fn type_error(op: BinOp, a: &Value, b: &Value) -> Box<ErrorObj> {
     let mut e = ErrorObj::new(
-        "TypeError",
+        ErrorKind::TypeError,
         format!("unsupported operand types for {}: {} and {}", op.symbol(), type_name(a), type_name(b)),
     );
     if op == BinOp::Add && (matches!(a, Value::Str(_)) || matches!(b, Value::Str(_))) {
@@ -140,7 +142,7 @@ fn type_error(op: BinOp, a: &Value, b: &Value) -> Box<ErrorObj> {
 }
 
 fn overflow(op: BinOp) -> Box<ErrorObj> {
-    ErrorObj::new("OverflowError", format!("integer overflow in {}", op.symbol()))
+    ErrorObj::new(ErrorKind::OverflowError, format!("integer overflow in {}", op.symbol()))
 }
 
 fn zero_division(op: BinOp) -> Box<ErrorObj> {
@@ -149,7 +151,7 @@ fn zero_division(op: BinOp) -> Box<ErrorObj> {
         BinOp::FloorDiv => "integer division by zero",
         _ => "division by zero",
     };
-    ErrorObj::new("ZeroDivisionError", what)
+    ErrorObj::new(ErrorKind::ZeroDivisionError, what)
 }
 
 /// Every binary operator except `and`/`or` (which short-circuit).
@@ -160,7 +162,10 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> R {
         BinOp::Ne => return Ok(Bool(!values_equal(a, b))),
         BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
             let ord = compare(a, b).ok_or_else(|| {
-                ErrorObj::new("TypeError", format!("cannot compare {} {} {}", type_name(a), op.symbol(), type_name(b)))
+                ErrorObj::new(
+                    ErrorKind::TypeError,
+                    format!("cannot compare {} {} {}", type_name(a), op.symbol(), type_name(b)),
+                )
             })?;
             return Ok(Bool(match op {
                 BinOp::Lt => ord == Ordering::Less,
@@ -277,14 +282,17 @@ fn float_arith(op: BinOp, x: f64, y: f64) -> R {
     Ok(Value::Float(match op {
         BinOp::Pow => {
             if x == 0.0 && y < 0.0 {
-                return Err(ErrorObj::new("ZeroDivisionError", "0.0 cannot be raised to a negative power"));
+                return Err(ErrorObj::new(ErrorKind::ZeroDivisionError, "0.0 cannot be raised to a negative power"));
             }
             if x < 0.0 && y.is_finite() && y.fract() != 0.0 {
-                return Err(ErrorObj::new("ValueError", "a negative number to a fractional power has no real result"));
+                return Err(ErrorObj::new(
+                    ErrorKind::ValueError,
+                    "a negative number to a fractional power has no real result",
+                ));
             }
             let r = x.powf(y);
             if r.is_infinite() && x.is_finite() && y.is_finite() {
-                return Err(ErrorObj::new("OverflowError", "float result of ** is too large"));
+                return Err(ErrorObj::new(ErrorKind::OverflowError, "float result of ** is too large"));
             }
             r
         }
@@ -318,7 +326,7 @@ pub fn contains(haystack: &Value, needle: &Value) -> Result<bool, Box<ErrorObj>>
             Value::Str(n) => s.contains(&**n),
             other => {
                 return Err(ErrorObj::new(
-                    "TypeError",
+                    ErrorKind::TypeError,
                     format!("`in <str>` needs a str on the left, not {}", type_name(other)),
                 ))
             }
@@ -331,7 +339,7 @@ pub fn contains(haystack: &Value, needle: &Value) -> Result<bool, Box<ErrorObj>>
         Value::Handle(h) => return crate::runtime::contains(h, needle),
         other => {
             return Err(ErrorObj::new(
-                "TypeError",
+                ErrorKind::TypeError,
                 format!("`in` needs a list, dict, str or range, not {}", type_name(other)),
             ))
         }

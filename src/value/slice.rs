@@ -4,7 +4,7 @@
 //! lists, strings (by character) and bytes share one implementation.
 
 use super::{display::type_name, Value};
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 
 /// The positions `start:stop:step` selects in a sequence of `len` items.
 pub fn indices(
@@ -15,7 +15,7 @@ pub fn indices(
 ) -> Result<impl Iterator<Item = usize>, Box<ErrorObj>> {
     let step = step.unwrap_or(1);
     if step == 0 {
-        return Err(ErrorObj::new("ValueError", "slice step cannot be zero"));
+        return Err(ErrorObj::new(ErrorKind::ValueError, "slice step cannot be zero"));
     }
     let len = len as i64;
     // CPython's PySlice_AdjustIndices.
@@ -91,6 +91,6 @@ pub fn slice_value(
             let picked = indices(r.len(), start, stop, step)?.map(|i| Value::Int(r.start + i as i64)).collect();
             Ok(Value::list(picked))
         }
-        other => Err(ErrorObj::new("TypeError", format!("{} cannot be sliced", type_name(other)))),
+        other => Err(ErrorObj::new(ErrorKind::TypeError, format!("{} cannot be sliced", type_name(other)))),
     }
 }

@@ -3,7 +3,7 @@
 //! waiting points.
 
 use super::{check_open, check_owner, process, spawn_worker, Pool, Status, R, SLICE, TASK_HEADER};
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::syntax::span::Span;
 use crate::value::{self, wire, Value};
@@ -135,7 +135,10 @@ pub(super) fn submit(interp: &mut Interp, pool: &Rc<Pool>, work: Work, job: Rc<J
     let Work { f, mode, items: calls, chunksize } = work;
     check_open(pool)?;
     if !matches!(f, Value::Func(_) | Value::Native(_)) {
-        return Err(ErrorObj::new("TypeError", format!("a pool task must be a function, not {}", value::type_name(f))));
+        return Err(ErrorObj::new(
+            ErrorKind::TypeError,
+            format!("a pool task must be a function, not {}", value::type_name(f)),
+        ));
     }
     let size = chunksize.unwrap_or_else(|| calls.len().div_ceil(4 * pool.size)).max(1);
     // The function is encoded once for all the chunks.
@@ -196,7 +199,7 @@ pub(super) fn accept(interp: &mut Interp, pool: &Pool, bytes: &[u8]) -> R<()> {
     };
     let mut parts = parts.into_iter();
     let (Some(Value::List(values)), Some(Value::List(failures))) = (parts.next(), parts.next()) else {
-        fail(pool, &job, ErrorObj::new("ValueError", "a pool result arrived damaged"));
+        fail(pool, &job, ErrorObj::new(ErrorKind::ValueError, "a pool result arrived damaged"));
         return Ok(());
     };
     let values = take_list(values);
@@ -213,13 +216,14 @@ pub(super) fn accept(interp: &mut Interp, pool: &Pool, bytes: &[u8]) -> R<()> {
     }
     if let Some(Value::List(first)) = failures.borrow().first() {
         let first = first.borrow();
-        let text = |k: usize| match first.get(k) {
-            Some(Value::Str(s)) => s.to_string(),
-            _ => String::new(),
+        let mut e = match first.get(1) {
+            Some(Value::Error(e)) => ErrorObj::new(e.kind.clone(), e.message.clone()),
+            _ => ErrorObj::new(ErrorKind::ValueError, "a pool worker sent a damaged result"),
         };
-        let mut e = ErrorObj::new(&text(1), text(2));
-        e.cause = Some(text(3));
-        e.deadlock = matches!(first.get(4), Some(Value::Bool(true)));
+        e.cause = match first.get(2) {
+            Some(Value::Str(s)) => Some(s.to_string()),
+            _ => None,
+        };
         fail(pool, &job, e);
     }
     job.left.set(job.left.get().saturating_sub(count));
@@ -245,7 +249,7 @@ pub(super) fn drain(interp: &mut Interp, pool: &Pool) -> R<()> {
     loop {
         match pool.results.get(interp, false, None, Span::default()) {
             Ok(bytes) => accept(interp, pool, &bytes)?,
-            Err(e) if &*e.kind == "Empty" => return Ok(()),
+            Err(e) if e.kind == ErrorKind::Empty => return Ok(()),
             Err(e) => return Err(e),
         }
     }
@@ -269,7 +273,7 @@ pub(super) fn check_workers(interp: &mut Interp, pool: &Pool) -> R<()> {
         let held = pool.chunks.borrow_mut().remove(&id);
         if let Some((job, _)) = held {
             let e = ErrorObj::new(
-                "ProcessError",
+                ErrorKind::ProcessError,
                 format!(
                     "pool worker {} (pid {}) died with exitcode {code} while running this task",
                     w.name.borrow(),
@@ -302,7 +306,7 @@ pub(super) fn wait_slice(interp: &mut Interp, pool: &Pool, deadline: Option<Inst
             accept(interp, pool, &bytes)?;
             drain(interp, pool)?;
         }
-        Err(e) if &*e.kind == "Empty" => check_workers(interp, pool)?,
+        Err(e) if e.kind == ErrorKind::Empty => check_workers(interp, pool)?,
         Err(e) => return Err(e),
     }
     if pool.last_check.get().elapsed() > Duration::from_millis(200) {
@@ -374,7 +378,7 @@ pub(super) fn wait_job(interp: &mut Interp, pool: &Pool, job: &Job, timeout: Opt
     run_callbacks(interp, span)?;
     while !job.done.get() {
         if matches!(pool.status.get(), Status::Terminated | Status::Joined) {
-            return Err(ErrorObj::new("ProcessError", "the pool ended before this task's result arrived"));
+            return Err(ErrorObj::new(ErrorKind::ProcessError, "the pool ended before this task's result arrived"));
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
             return Ok(false);

@@ -2,7 +2,7 @@
 
 use super::jobs::{check_workers, drain, submit, wait_job, AsyncResult, Job, Mode, Work};
 use super::{close, join, process, terminate, Handle, Pool, Status, R};
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::value::{self, Args, Value};
 use std::rc::Rc;
@@ -10,7 +10,10 @@ use std::rc::Rc;
 fn check_kw(a: &Args, known: &[&str]) -> R<()> {
     for (k, _) in &a.kw {
         if !known.contains(&&**k) {
-            return Err(ErrorObj::new("TypeError", format!("{}() got an unexpected keyword argument `{k}`", a.func())));
+            return Err(ErrorObj::new(
+                ErrorKind::TypeError,
+                format!("{}() got an unexpected keyword argument `{k}`", a.func()),
+            ));
         }
     }
     Ok(())
@@ -32,7 +35,7 @@ fn calls_of(a: &Args, items: &Value, star: bool) -> R<Vec<Value>> {
     let items = crate::builtins::items_of(items, &a.func())?;
     if let Some(other) = items.iter().find(|x| star && !matches!(x, Value::List(_))) {
         return Err(ErrorObj::new(
-            "TypeError",
+            ErrorKind::TypeError,
             format!("starmap() needs a list of argument lists, not a list of {}", value::type_name(other)),
         ));
     }
@@ -42,13 +45,12 @@ fn calls_of(a: &Args, items: &Value, star: bool) -> R<Vec<Value>> {
 /// The task: the first argument or `func=` (Python's keyword form).
 fn func_of(a: &Args) -> R<Value> {
     match (a.pos.first(), a.kw("func")) {
-        (Some(_), Some(_)) => Err(ErrorObj::new("TypeError", format!("{}() got the function twice", a.func()))),
+        (Some(_), Some(_)) => {
+            Err(ErrorObj::new(ErrorKind::TypeError, format!("{}() got the function twice", a.func())))
+        }
         (Some(f), None) | (None, Some(f)) => Ok(f.clone()),
-        (None, None) => Err(ErrorObj::new("TypeError", format!("{}() needs a function", a.func())).with_help(format!(
-            "{}(f, …) or {}(func=f, …)",
-            a.func(),
-            a.func()
-        ))),
+        (None, None) => Err(ErrorObj::new(ErrorKind::TypeError, format!("{}() needs a function", a.func()))
+            .with_help(format!("{}(f, …) or {}(func=f, …)", a.func(), a.func()))),
     }
 }
 
@@ -59,7 +61,7 @@ fn apply_args(a: &Args) -> R<(Value, Option<Value>)> {
     let args = match a.kw("args") {
         Some(_) if extra > 0 => {
             return Err(ErrorObj::new(
-                "TypeError",
+                ErrorKind::TypeError,
                 format!("{}() got arguments both after the function and as args=", a.func()),
             ))
         }
@@ -67,7 +69,7 @@ fn apply_args(a: &Args) -> R<(Value, Option<Value>)> {
         Some(v @ Value::List(_)) => v.clone(),
         Some(other) => {
             return Err(ErrorObj::new(
-                "TypeError",
+                ErrorKind::TypeError,
                 format!("{}(): args= must be a list, not {}", a.func(), value::type_name(other)),
             ))
         }
@@ -77,7 +79,7 @@ fn apply_args(a: &Args) -> R<(Value, Option<Value>)> {
         Some(Value::Dict(d)) => {
             if let Some(k) = d.borrow().keys().find(|k| !matches!(k, value::Key::Str(_))) {
                 return Err(ErrorObj::new(
-                    "TypeError",
+                    ErrorKind::TypeError,
                     format!("{}(): the keys of kwds= must be strings, not {}", a.func(), value::repr(&k.to_value())),
                 ));
             }
@@ -85,7 +87,7 @@ fn apply_args(a: &Args) -> R<(Value, Option<Value>)> {
         }
         Some(other) => {
             return Err(ErrorObj::new(
-                "TypeError",
+                ErrorKind::TypeError,
                 format!("{}(): kwds= must be a dict, not {}", a.func(), value::type_name(other)),
             ))
         }
@@ -109,7 +111,7 @@ pub fn method(interp: &mut Interp, pool: &Rc<Pool>, name: &str, a: &mut Args) ->
             let given = a.pos.len() + ["func", "iterable", "chunksize"].iter().filter(|k| a.kw(k).is_some()).count();
             let items = a.pos.get(1).or(a.kw("iterable"));
             let (Some(items), true) = (items, (2..=3).contains(&given) && a.pos.len() <= 3) else {
-                return Err(ErrorObj::new("TypeError", format!("{}() takes a function and a list", a.func()))
+                return Err(ErrorObj::new(ErrorKind::TypeError, format!("{}() takes a function and a list", a.func()))
                     .with_help(format!("{}(f, xs) or {}(func=f, iterable=xs, chunksize=n)", a.func(), a.func())));
             };
             let known: &[&str] = match is_async {
@@ -180,7 +182,7 @@ pub fn field(pool: &Pool, name: &str) -> R<Value> {
     match name {
         "size" => Ok(Value::Int(pool.size as i64)),
         "pids" => Ok(pool.pids()),
-        _ => Err(ErrorObj::new("AttributeError", format!("pool has no field `{name}`"))),
+        _ => Err(ErrorObj::new(ErrorKind::AttributeError, format!("pool has no field `{name}`"))),
     }
 }
 
@@ -198,7 +200,7 @@ pub fn result_method(interp: &mut Interp, r: &Rc<AsyncResult>, name: &str, a: &m
         "get" => {
             let timeout = timeout_of(a)?;
             if !wait_job(interp, pool, job, timeout, a.span)? {
-                return Err(ErrorObj::new("TimeoutError", "the result did not arrive in time"));
+                return Err(ErrorObj::new(ErrorKind::TimeoutError, "the result did not arrive in time"));
             }
             job.outcome()
         }
@@ -215,7 +217,7 @@ pub fn result_method(interp: &mut Interp, r: &Rc<AsyncResult>, name: &str, a: &m
             }
             match (name, job.done.get()) {
                 ("ready", done) => Ok(Value::Bool(done)),
-                (_, false) => Err(ErrorObj::new("ValueError", "the result is not ready yet")),
+                (_, false) => Err(ErrorObj::new(ErrorKind::ValueError, "the result is not ready yet")),
                 (_, true) => Ok(Value::Bool(job.error.borrow().is_none())),
             }
         }

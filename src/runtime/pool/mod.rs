@@ -12,7 +12,7 @@
 //!          (an item is, by mode, the one argument (0), the argument list
 //!          (1), or [argument list, {keyword: value}] (2);
 //!          the fn bytes are the same for every chunk of a job)
-//! result   chunk id u32 | wire [[value, …], [[index, kind, message, diagnostic, deadlock], …]]
+//! result   chunk id u32 | wire [[value, …], [[index, error, diagnostic], …]]
 //! exit     empty bytes: the worker leaves
 //! ```
 //! A job (one map, one apply_async…) is split into chunks; results are put
@@ -47,7 +47,7 @@ use super::process::{self, ProcessHandle};
 use super::queue::Queue;
 use super::shm::{self, Offset};
 use super::{table, Handle};
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::syntax::span::Span;
 use crate::value::Value;
@@ -158,14 +158,14 @@ fn spawn_worker(interp: &mut Interp, pool: &Pool, index: usize) -> R<Rc<ProcessH
             *h.name.borrow_mut() = format!("PoolWorker-{}", index + 1);
             Ok(h)
         }
-        _ => Err(ErrorObj::new("ProcessError", "could not start a pool worker")),
+        _ => Err(ErrorObj::new(ErrorKind::ProcessError, "could not start a pool worker")),
     }
 }
 
 pub(super) fn check_owner(pool: &Pool) -> R<()> {
     if pool.owner != process::my_pid() {
         return Err(ErrorObj::new(
-            "ProcessError",
+            ErrorKind::ProcessError,
             format!("a pool can only be used by the process that created it (pid {})", pool.owner),
         ));
     }
@@ -175,7 +175,7 @@ pub(super) fn check_owner(pool: &Pool) -> R<()> {
 pub(super) fn check_open(pool: &Pool) -> R<()> {
     check_owner(pool)?;
     if pool.status.get() != Status::Open {
-        return Err(ErrorObj::new("ValueError", "the pool is not running (it was closed or terminated)"));
+        return Err(ErrorObj::new(ErrorKind::ValueError, "the pool is not running (it was closed or terminated)"));
     }
     Ok(())
 }
@@ -199,7 +199,7 @@ pub fn join(interp: &mut Interp, pool: &Pool, span: Span) -> R<()> {
     check_owner(pool)?;
     match pool.status.get() {
         Status::Open => {
-            return Err(ErrorObj::new("ValueError", "join() needs a closed pool")
+            return Err(ErrorObj::new(ErrorKind::ValueError, "join() needs a closed pool")
                 .with_help("call close() (no more tasks) or terminate() first"))
         }
         Status::Joined => return Ok(()),
@@ -246,7 +246,7 @@ pub fn terminate(interp: &mut Interp, pool: &Pool) -> R<()> {
     }
     let pending: Vec<_> = pool.chunks.borrow_mut().drain().map(|(_, (job, _))| job).collect();
     for job in pending {
-        fail(pool, &job, ErrorObj::new("ProcessError", "the pool was terminated before this task finished"));
+        fail(pool, &job, ErrorObj::new(ErrorKind::ProcessError, "the pool was terminated before this task finished"));
     }
     pool.ready.borrow_mut().clear();
     Ok(())

@@ -3,11 +3,12 @@
 
 use super::jobs::take_list;
 use super::{busy_word, table, Queue, R, TASK_HEADER};
-use crate::diagnostics::{ErrorObj, Flow};
+use crate::diagnostics::{ErrorKind, ErrorObj, Flow};
 use crate::eval::Interp;
 use crate::runtime::shm::Offset;
 use crate::syntax::span::Span;
 use crate::value::{wire, Value};
+use std::rc::Rc;
 use std::sync::atomic::Ordering::SeqCst;
 
 pub(super) fn worker_main(interp: &mut Interp, index: usize, tasks: Queue, results: Queue, word: Offset) -> i32 {
@@ -84,8 +85,8 @@ impl LastFn {
 }
 
 /// Run every call of a chunk; append the encoded outcomes to `out`:
-/// `[values, failures]`, a failure being `[index, kind, message,
-/// diagnostic, deadlock]` (its value is nil).
+/// `[values, failures]`, a failure being `[index, error (kind and
+/// message), diagnostic]` (its value is nil).
 fn run_chunk(interp: &mut Interp, last: &mut LastFn, bytes: &[u8], count: usize, out: &mut Vec<u8>) {
     let mut values = Vec::with_capacity(count);
     let mut failures = Vec::new();
@@ -157,7 +158,7 @@ fn args_and_keywords(pair: crate::value::List) -> (Vec<Value>, Vec<(crate::value
 /// A task after its chunk id and count: the function, what its items are
 /// (`jobs::Mode` as a byte), the items.
 fn decode_chunk(interp: &mut Interp, last: &mut LastFn, bytes: &[u8]) -> R<(Value, u8, Vec<Value>)> {
-    let bad = || ErrorObj::new("ValueError", "a pool task arrived damaged");
+    let bad = || ErrorObj::new(ErrorKind::ValueError, "a pool task arrived damaged");
     let (&star, rest) = bytes.split_first().ok_or_else(bad)?;
     let (len, rest) = rest.split_first_chunk::<4>().ok_or_else(bad)?;
     let len = u32::from_le_bytes(*len) as usize;
@@ -174,7 +175,7 @@ fn run_one(interp: &mut Interp, f: &Value, args: Vec<Value>, kw: Vec<(crate::val
     match interp.call_value(f, args, kw, Span::default()) {
         Ok(v) => Ok(v),
         Err(Flow::Error(e)) => Err(e),
-        Err(Flow::Exit(code)) => Err(ErrorObj::new("SystemExit", format!("a pool task called exit({code})"))),
+        Err(Flow::Exit(code)) => Err(ErrorObj::new(ErrorKind::SystemExit, format!("a pool task called exit({code})"))),
         Err(_) => Ok(Value::Nil),
     }
 }
@@ -187,9 +188,8 @@ fn failure(interp: &Interp, index: usize, mut e: Box<ErrorObj>) -> Value {
     let diagnostic = interp.render_error(&e);
     Value::list(vec![
         Value::Int(index as i64),
-        Value::str(&e.kind),
-        Value::str(&e.message),
+        // Kind and message as an error value: the wire keeps the kind's variant.
+        Value::Error(Rc::new(*ErrorObj::new(e.kind.clone(), e.message.clone()))),
         Value::str(&diagnostic),
-        Value::Bool(e.deadlock),
     ])
 }

@@ -10,7 +10,7 @@
 //! (functions, builtins, errors, handles) goes through serde as before.
 
 use super::{too_deep, Decoder, Encoder, WireValue, MAX_DEPTH};
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::value::{DictMap, Key, Range, Value};
 
 type R<T> = Result<T, Box<ErrorObj>>;
@@ -106,11 +106,11 @@ impl Encoder<'_> {
 }
 
 fn encode_error(e: postcard::Error) -> Box<ErrorObj> {
-    ErrorObj::new("ValueError", format!("cannot encode value: {e}"))
+    ErrorObj::new(ErrorKind::ValueError, format!("cannot encode value: {e}"))
 }
 
 fn damaged() -> Box<ErrorObj> {
-    ErrorObj::new("ValueError", "cannot decode value: the bytes are damaged")
+    ErrorObj::new(ErrorKind::ValueError, "cannot decode value: the bytes are damaged")
 }
 
 /// Reading postcard bytes from the front of a slice.
@@ -218,7 +218,7 @@ impl Decoder<'_> {
             }
             _ => {
                 let (w, rest) = postcard::take_from_bytes::<WireValue>(start)
-                    .map_err(|e| ErrorObj::new("ValueError", format!("cannot decode value: {e}")))?;
+                    .map_err(|e| ErrorObj::new(ErrorKind::ValueError, format!("cannot decode value: {e}")))?;
                 input.0 = rest;
                 self.value(w)?
             }
@@ -248,7 +248,8 @@ mod tests {
         map.insert(Key::Str("k".into()), Value::Int(1));
         map.insert(Key::Int(-3), Value::list(vec![Value::Nil]));
         map.insert(Key::Nil, Value::Bool(false));
-        let err = Value::Error(Rc::new(*crate::diagnostics::ErrorObj::new("ValueError", "bad")));
+        let err =
+            Value::Error(Rc::new(*crate::diagnostics::ErrorObj::new(crate::diagnostics::ErrorKind::ValueError, "bad")));
         vec![
             Value::Nil,
             Value::Bool(true),

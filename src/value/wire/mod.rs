@@ -19,7 +19,7 @@
 //! Anything else is a clear `TypeError` at the sender, never a silent copy.
 
 use super::{Closure, Frame, Key, Range, Value};
-use crate::diagnostics::ErrorObj;
+use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::resolve::{free_vars, Captured};
 use crate::runtime::{self, Handle};
@@ -50,7 +50,7 @@ pub enum WireValue {
     Func(u32),
     Builtin(String),
     Error {
-        kind: String,
+        kind: ErrorKind,
         message: String,
     },
     Handle(WireHandle),
@@ -94,7 +94,7 @@ impl WireValue {
 
 fn too_deep() -> Box<ErrorObj> {
     ErrorObj::new(
-        "ValueError",
+        ErrorKind::ValueError,
         format!("cannot send a value nested more than {MAX_DEPTH} deep (does a list contain itself?)"),
     )
 }
@@ -121,7 +121,7 @@ impl Encoder<'_> {
                     .collect::<R<_>>()?,
             ),
             Value::Native(n) => WireValue::Builtin(n.name.to_string()),
-            Value::Error(e) => WireValue::Error { kind: e.kind.to_string(), message: e.message.clone() },
+            Value::Error(e) => WireValue::Error { kind: e.kind.clone(), message: e.message.clone() },
             Value::Handle(h) => WireValue::Handle(handle_to_wire(h)?),
             Value::Func(c) => WireValue::Func(self.func(c, depth)?),
         })
@@ -132,17 +132,17 @@ impl Encoder<'_> {
             return Ok(id);
         }
         let Some(interp) = self.interp else {
-            return Err(ErrorObj::new("TypeError", "a function cannot be stored in a shared object")
+            return Err(ErrorObj::new(ErrorKind::TypeError, "a function cannot be stored in a shared object")
                 .with_help("shared objects hold data and handles; send functions through a queue or a pipe"));
         };
         let def = &c.def;
         let src = interp
             .sources
             .get(def.span.src)
-            .ok_or_else(|| ErrorObj::new("TypeError", "cannot send a function whose source is unknown"))?;
+            .ok_or_else(|| ErrorObj::new(ErrorKind::TypeError, "cannot send a function whose source is unknown"))?;
         let text = src.text.get(def.span.start as usize..def.span.end as usize).unwrap_or_default();
         if !text.starts_with("fn") {
-            return Err(ErrorObj::new("TypeError", "a `spawn { }` block cannot be sent to another process"));
+            return Err(ErrorObj::new(ErrorKind::TypeError, "a `spawn { }` block cannot be sent to another process"));
         }
         let (line, col) = crate::syntax::span::line_col(&src.text, def.span.start as usize);
         let id = self.funcs.len() as u32;
@@ -202,13 +202,13 @@ fn handle_to_wire(h: &Handle) -> R<WireHandle> {
         Handle::Queue(q) => WireHandle::Queue(q.0 .0),
         Handle::Pipe(p) => {
             if p.is_closed() {
-                return Err(ErrorObj::new("IOError", "cannot send a closed pipe end"));
+                return Err(ErrorObj::new(ErrorKind::IOError, "cannot send a closed pipe end"));
             }
             WireHandle::Pipe(p.id())
         }
         Handle::Pool(_) | Handle::AsyncResult(_) => {
             return Err(ErrorObj::new(
-                "TypeError",
+                ErrorKind::TypeError,
                 format!("a {} belongs to the process that made it and cannot be sent to another one", h.type_name()),
             ))
         }
@@ -256,8 +256,8 @@ fn message_into(
     }
     let funcs: Vec<WireFn> =
         enc.funcs.into_iter().map(|f| f.expect("every function is filled in after its captures")).collect();
-    let head =
-        postcard::to_allocvec(&funcs).map_err(|e| ErrorObj::new("ValueError", format!("cannot encode value: {e}")))?;
+    let head = postcard::to_allocvec(&funcs)
+        .map_err(|e| ErrorObj::new(ErrorKind::ValueError, format!("cannot encode value: {e}")))?;
     out.splice(start..start + 1, head);
     Ok(())
 }
@@ -306,7 +306,7 @@ pub fn decode_data(bytes: &[u8]) -> R<Value> {
 /// A message: its function list (through serde), then its value.
 fn decode_with(interp: Option<&mut Interp>, bytes: &[u8]) -> R<Value> {
     let (funcs, mut rest) = postcard::take_from_bytes::<Vec<WireFn>>(bytes)
-        .map_err(|e| ErrorObj::new("ValueError", format!("cannot decode value: {e}")))?;
+        .map_err(|e| ErrorObj::new(ErrorKind::ValueError, format!("cannot decode value: {e}")))?;
     Decoder::new(interp, funcs)?.read(&mut rest, 0)
 }
 
@@ -323,7 +323,7 @@ impl<'a> Decoder<'a> {
             return Ok(Decoder { interp, funcs: Vec::new() });
         }
         let Some(it) = interp.as_deref_mut() else {
-            return Err(ErrorObj::new("TypeError", "a function cannot be decoded here"));
+            return Err(ErrorObj::new(ErrorKind::TypeError, "a function cannot be decoded here"));
         };
         let mut funcs = Vec::with_capacity(wire_fns.len());
         for f in &wire_fns {
@@ -360,7 +360,10 @@ impl<'a> Decoder<'a> {
             }
             WireValue::Range(start, end, inclusive) => Value::Range(Range { start, end, inclusive }),
             WireValue::Func(i) => Value::Func(
-                self.funcs.get(i as usize).cloned().ok_or_else(|| ErrorObj::new("ValueError", "bad function index"))?,
+                self.funcs
+                    .get(i as usize)
+                    .cloned()
+                    .ok_or_else(|| ErrorObj::new(ErrorKind::ValueError, "bad function index"))?,
             ),
             WireValue::Builtin(name) => {
                 let found = self.interp.as_deref().and_then(|it| {
@@ -369,10 +372,15 @@ impl<'a> Decoder<'a> {
                 });
                 match found {
                     Some(v @ Value::Native(_)) => v,
-                    _ => return Err(ErrorObj::new("NameError", format!("builtin `{name}` does not exist here"))),
+                    _ => {
+                        return Err(ErrorObj::new(
+                            ErrorKind::NameError,
+                            format!("builtin `{name}` does not exist here"),
+                        ))
+                    }
                 }
             }
-            WireValue::Error { kind, message } => Value::Error(Rc::new(*ErrorObj::new(&kind, message))),
+            WireValue::Error { kind, message } => Value::Error(Rc::new(*ErrorObj::new(kind, message))),
             WireValue::Handle(h) => Value::Handle(self.handle(h)),
         })
     }
@@ -467,9 +475,9 @@ mod tests {
 
     #[test]
     fn errors_round_trip_as_kind_and_message() {
-        let e = Value::Error(Rc::new(*ErrorObj::new("ValueError", "bad")));
+        let e = Value::Error(Rc::new(*ErrorObj::new(ErrorKind::ValueError, "bad")));
         match decode_data(&encode_data(&e).unwrap()).unwrap() {
-            Value::Error(back) => assert_eq!((&*back.kind, back.message.as_str()), ("ValueError", "bad")),
+            Value::Error(back) => assert_eq!((&back.kind, back.message.as_str()), (&ErrorKind::ValueError, "bad")),
             other => panic!("{other:?}"),
         }
     }
