@@ -158,10 +158,10 @@ impl ErrorObj {
         self
     }
 
-    /// Errors no `catch` can stop: Ctrl-C, and a deadlock report (the other
-    /// processes are already gone).
+    /// Errors no `catch` can stop: Ctrl-C, SIGTERM/SIGHUP to main, and a
+    /// deadlock report (the other processes are already gone).
     pub fn ends_program(&self) -> bool {
-        matches!(self.kind, ErrorKind::KeyboardInterrupt | ErrorKind::ProgramDeadlock)
+        matches!(self.kind, ErrorKind::KeyboardInterrupt | ErrorKind::Terminated | ErrorKind::ProgramDeadlock)
     }
 
     pub fn not_implemented(what: &str) -> Box<ErrorObj> {

@@ -87,6 +87,11 @@ const WAITS: &[(&str, &str)] = &[
     ),
     ("sleep", "let p = spawn { sleep(60) }\nprint(\"ready\")\nsleep(60)\nprint(\"after\")\n"),
     ("recv", "pipe a, b\nlet p = spawn { sleep(60) }\nprint(\"ready\")\nb.recv()\nprint(\"after\")\n"),
+    // Neither Ctrl-C nor SIGTERM is an error a `catch` can stop.
+    (
+        "catch",
+        "let p = spawn { sleep(60) }\nprint(\"ready\")\ntry { sleep(60) } catch e { print(\"after\", e.kind) }\nprint(\"after\")\n",
+    ),
 ];
 
 /// Send `sig` (to the group, or to the main process only) during each wait.
