@@ -163,11 +163,6 @@ impl ErrorObj {
     pub fn ends_program(&self) -> bool {
         matches!(self.kind, ErrorKind::KeyboardInterrupt | ErrorKind::Terminated | ErrorKind::ProgramDeadlock)
     }
-
-    pub fn not_implemented(what: &str) -> Box<ErrorObj> {
-        ErrorObj::new(ErrorKind::NotImplementedError, format!("{what} is not implemented yet"))
-            .with_help("this part of mpscript is coming in a later release")
-    }
 }
 
 /// Why evaluation stopped going forward.

@@ -1,14 +1,14 @@
 //! mpscript: a small scripting language whose concurrency keywords run on
 //! real forked processes. See `Engine` for embedding.
 
-pub mod builtins;
-pub mod diagnostics;
-pub mod eval;
-pub mod repl;
-pub mod resolve;
-pub mod runtime;
-pub mod syntax;
-pub mod value;
+pub(crate) mod builtins;
+pub(crate) mod diagnostics;
+pub(crate) mod eval;
+pub(crate) mod repl;
+pub(crate) mod resolve;
+pub(crate) mod runtime;
+pub(crate) mod syntax;
+pub(crate) mod value;
 
 pub use diagnostics::ErrorKind;
 pub use value::Value;

@@ -1,6 +1,5 @@
 //! The `mpscript` command: arguments → Engine. No language logic here.
 
-use mpscript::runtime::output::eprint;
 use mpscript::Engine;
 use std::process::ExitCode;
 
@@ -46,7 +45,7 @@ struct Options {
 }
 
 fn usage_error(msg: &str) -> ExitCode {
-    eprint(&format!("mpscript: {msg}\n\n{USAGE}"));
+    Engine::eprint(&format!("mpscript: {msg}\n\n{USAGE}"));
     ExitCode::from(2)
 }
 
@@ -67,8 +66,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
                 if !(t > 0.0 && t.is_finite()) {
                     return Err("--timeout needs a positive number of seconds".into());
                 }
-                // As every timeout: one of ~31 years or more means no limit.
-                o.timeout = (t < mpscript::runtime::wait::NO_LIMIT_SECS).then_some(t);
+                o.timeout = Some(t);
             }
             "--max-procs" => {
                 let n: usize = value("--max-procs")?.parse().map_err(|_| "--max-procs needs a whole number")?;
@@ -123,7 +121,7 @@ fn main() -> ExitCode {
         let mut code = 0;
         for file in &opts.check {
             if let Err(e) = Engine::new().check_file(file) {
-                eprint(&e.rendered);
+                Engine::eprint(&e.rendered);
                 code = 2;
             }
         }
@@ -132,18 +130,18 @@ fn main() -> ExitCode {
     let traced = opts.trace.as_ref().map(|p| engine.set_trace(p));
     let drawn = opts.timeline.as_ref().map(|p| engine.set_timeline(p));
     if let Some(Err(e)) = traced.into_iter().chain(drawn).find(|r| r.is_err()) {
-        eprint(&format!("mpscript: {}\n", e.message));
+        Engine::eprint(&format!("mpscript: {}\n", e.message));
         return ExitCode::from(2);
     }
     engine.start_runtime();
     if let Some(secs) = opts.timeout {
-        mpscript::runtime::signals::arm_timeout(secs);
+        engine.set_timeout(secs);
     }
     let result = match (&opts.code, &opts.script) {
         (Some(code), _) => engine.eval_named("<-e>", code).map(|_| ()),
         (None, Some(script)) => engine.run_file(script),
         (None, None) => {
-            let code = mpscript::repl::run(&mut engine);
+            let code = engine.repl();
             engine.exit(code)
         }
     };
@@ -151,7 +149,7 @@ fn main() -> ExitCode {
         Ok(()) => 0,
         Err(e) => {
             if !e.rendered.is_empty() {
-                eprint(&e.rendered);
+                Engine::eprint(&e.rendered);
             }
             e.exit_code.clamp(0, 255)
         }

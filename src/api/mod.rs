@@ -152,9 +152,31 @@ impl Engine {
         crate::runtime::process::exit_now(code)
     }
 
-    /// The interpreter itself, for the CLI and REPL.
-    pub fn interp(&mut self) -> &mut Interp {
+    /// The interpreter itself, for the REPL.
+    pub(crate) fn interp(&mut self) -> &mut Interp {
         &mut self.interp
+    }
+
+    /// End the whole program after `secs` seconds (`--timeout`): every
+    /// process is killed and reaped, a message goes to stderr and the exit
+    /// code is 124. Call after `start_runtime`. A limit of ~31 years or more
+    /// means no limit, as for every timeout in the language.
+    pub fn set_timeout(&mut self, secs: f64) {
+        if secs < crate::runtime::wait::NO_LIMIT_SECS {
+            crate::runtime::signals::arm_timeout(secs);
+        }
+    }
+
+    /// Run the interactive REPL on stdin until `:quit`, `exit(n)` or end of
+    /// input; returns the exit code.
+    pub fn repl(&mut self) -> i32 {
+        crate::repl::run(self)
+    }
+
+    /// Write `text` to stderr in one write (as diagnostics are), so it does
+    /// not interleave with lines from other processes of the program.
+    pub fn eprint(text: &str) {
+        crate::runtime::output::eprint(text);
     }
 
     fn error(&self, e: Box<ErrorObj>, mut exit_code: i32) -> Error {

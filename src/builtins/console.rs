@@ -22,6 +22,7 @@ fn input(interp: &mut Interp, a: &mut Args) -> BResult {
         }
     }
     let mut line: Vec<u8> = Vec::new();
+    // SAFETY: lseek only queries fd 0's position; on a pipe it just fails.
     let seekable = unsafe { libc::lseek(0, 0, libc::SEEK_CUR) } >= 0;
     let mut chunk = [0u8; 4096];
     loop {
@@ -79,6 +80,7 @@ fn local_time(v: Option<&Value>, func: &str) -> Result<libc::tm, Box<ErrorObj>> 
     let t = secs.floor() as libc::time_t;
     // SAFETY: localtime_r writes into the `tm` we own; a zeroed tm is valid.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: both pointers are to live locals; localtime_r is reentrant.
     if unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
         return Err(out_of_range());
     }

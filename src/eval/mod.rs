@@ -10,7 +10,7 @@ mod stmt;
 
 use crate::diagnostics::{syntax_error, ErrorKind, ErrorObj, Flow, ProcessLabel};
 use crate::resolve::{GlobalTable, Resolver};
-use crate::syntax::ast::{ExprKind, FnDef, Name, Program, Stmt, StmtKind};
+use crate::syntax::ast::{ExprKind, FnDef, Name, Program, StmtKind};
 use crate::syntax::span::{SourceId, SourceMap};
 use crate::value::{Frame, Native, NativeFn, Value};
 use std::rc::Rc;
@@ -168,11 +168,6 @@ impl Interp {
             }
         }
         Ok(last)
-    }
-
-    pub fn run_stmt(&mut self, stmt: &Stmt) -> Result<(), Flow> {
-        let root = self.root.clone();
-        self.exec(stmt, &root)
     }
 
     /// Stamp an error with the process that raised it.

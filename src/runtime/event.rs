@@ -29,7 +29,7 @@ struct EventCell {
 
 /// A handle to an event in the arena.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Event(pub Offset);
+pub struct Event(pub(crate) Offset);
 
 impl Event {
     pub fn new() -> R<Event> {

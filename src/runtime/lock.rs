@@ -41,7 +41,7 @@ pub struct LockCell {
 
 /// A handle to a lock in the arena.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Lock(pub Offset);
+pub struct Lock(pub(crate) Offset);
 
 impl Lock {
     pub fn new() -> R<Lock> {

@@ -82,6 +82,7 @@ fn os_error(what: &str) -> Box<ErrorObj> {
 fn stat_of(fd: i32) -> Option<(u64, u64)> {
     // SAFETY: fstat fills a zeroed stat; an invalid fd just fails.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is a live, writable stat; a bad fd only makes fstat fail.
     (unsafe { libc::fstat(fd, &mut st) } == 0).then_some((st.st_dev, st.st_ino))
 }
 

@@ -86,7 +86,7 @@ const SLICE: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// A handle to a queue in the arena.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Queue(pub Offset);
+pub struct Queue(pub(crate) Offset);
 
 /// What a blocked call sleeps on until it may try again.
 #[derive(Clone, Copy)]

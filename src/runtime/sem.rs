@@ -39,7 +39,7 @@ const SLICE: Duration = Duration::from_millis(50);
 
 /// A handle to a semaphore in the arena.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Sem(pub Offset);
+pub struct Sem(pub(crate) Offset);
 
 impl Sem {
     pub fn new(value: u32) -> R<Sem> {

@@ -45,7 +45,7 @@ struct SharedCell {
 
 /// A handle to a shared object in the arena.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shared(pub Offset);
+pub struct Shared(pub(crate) Offset);
 
 /// List and dict methods that change the value: run on the decoded value
 /// under the internal mutex, then stored back (one atomic operation).

@@ -50,7 +50,7 @@ const HEADER_SIZE: usize = 4096;
 
 /// Where an object lives in the arena: valid in every process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Offset(pub u32);
+pub struct Offset(pub(crate) u32);
 
 #[repr(C)]
 struct Header {

@@ -210,10 +210,6 @@ pub fn set_handlers(slot: u32, n: u32) {
     bump();
 }
 
-pub fn capacity() -> usize {
-    entries().len()
-}
-
 /// Number of entries in use (live or not yet reaped processes).
 pub fn live_count() -> usize {
     entries().iter().filter(|e| e.pid.load(Relaxed) != 0).count()
@@ -394,6 +390,7 @@ pub fn signal_all_others(sig: i32) {
     for e in entries() {
         let pid = e.pid.load(Relaxed);
         if pid > 0 && pid != me {
+            // SAFETY: kill is async-signal-safe and touches no memory of ours.
             unsafe { libc::kill(pid, sig) };
         }
         let group = e.command.load(Relaxed);

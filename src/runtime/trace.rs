@@ -42,7 +42,7 @@
 
 mod model;
 
-pub use model::{Mark, Model, Slice, Track};
+pub use model::{Model, Slice, Track};
 
 use super::table::WaitKind;
 use crate::diagnostics::{ErrorKind, ErrorObj};
