@@ -165,6 +165,9 @@ impl ErrorObj {
     }
 }
 
+/// The result of anything that can fail with a script-visible error.
+pub(crate) type R<T> = Result<T, Box<ErrorObj>>;
+
 /// Why evaluation stopped going forward.
 #[derive(Debug)]
 pub enum Flow {

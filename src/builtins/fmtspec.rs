@@ -11,7 +11,7 @@ use crate::value::{display, type_name, Value};
 /// The largest width or precision a spec may ask for.
 pub const MAX_WIDTH: usize = 1_000_000;
 
-type R<T> = Result<T, Box<ErrorObj>>;
+use crate::diagnostics::R;
 
 fn bad(msg: impl Into<String>) -> Box<ErrorObj> {
     ErrorObj::new(ErrorKind::ValueError, msg)

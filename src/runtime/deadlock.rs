@@ -19,7 +19,7 @@ use crate::syntax::span::Span;
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
-type R<T> = Result<T, Box<ErrorObj>>;
+use crate::diagnostics::R;
 
 /// How long the table must stand still before a deadlock is declared.
 const SETTLE: Duration = Duration::from_millis(400);

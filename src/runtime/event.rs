@@ -14,12 +14,11 @@ use super::futex;
 use super::shm::{self, Offset};
 use super::table::WaitKind;
 use super::wait;
-use crate::diagnostics::ErrorObj;
 use crate::eval::Interp;
 use crate::syntax::span::Span;
 use std::sync::atomic::{AtomicU32, Ordering::*};
 
-type R<T> = Result<T, Box<ErrorObj>>;
+use crate::diagnostics::R;
 
 #[repr(C)]
 struct EventCell {

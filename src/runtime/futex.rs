@@ -2,12 +2,11 @@
 //! variant: waiters live in different processes). `sem` and `event` block
 //! here, through `wait_until`, which honours timeouts and signals.
 
-use crate::diagnostics::ErrorObj;
 use crate::eval::Interp;
 use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
 
-type R<T> = Result<T, Box<ErrorObj>>;
+use crate::diagnostics::R;
 
 /// Why one `FUTEX_WAIT` returned.
 enum Woke {
@@ -37,6 +36,21 @@ fn wait_once(word: &AtomicU32, expected: u32, left: Option<Duration>) -> Woke {
 pub fn wake(word: &AtomicU32, n: i32) -> i64 {
     // SAFETY: plain FUTEX_WAKE on a valid shared word.
     unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, n) }
+}
+
+/// Wake one process sleeping on `word`, unless one was woken already and
+/// has not run yet (`woken` is 1): that one will look at the changed state
+/// and pass the wake on if it leaves more behind. A fast producer then makes
+/// one wake-up call per consumer nap, not one per change (each is a system
+/// call, useless while the woken process waits for a CPU). `sleepers` counts
+/// the registered waiters.
+pub fn wake_one_coalesced(word: &AtomicU32, sleepers: &AtomicU32, woken: &AtomicU32) {
+    use std::sync::atomic::Ordering::SeqCst;
+    if sleepers.load(SeqCst) > 0 && woken.swap(1, SeqCst) == 0 && wake(word, 1) <= 0 {
+        // Nobody was asleep in the kernel: a registered waiter has not
+        // slept yet and will see the changed word by itself.
+        woken.store(0, SeqCst);
+    }
 }
 
 /// Block while `*word == expected`, at most until `deadline`. Signals are

@@ -22,10 +22,9 @@ use crate::syntax::span::{SourceId, Span};
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering::*};
 use std::time::{Duration, Instant};
 
-type R<T> = Result<T, Box<ErrorObj>>;
+use crate::diagnostics::R;
 
-/// How long one blocking slice lasts before pending signals are checked.
-const SLICE: Duration = Duration::from_millis(50);
+use super::wait::SLICE;
 
 /// How many more times a blocking acquire tries the lock before sleeping.
 const SPINS: u32 = 200;

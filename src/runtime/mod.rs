@@ -38,7 +38,7 @@ use std::rc::Rc;
 
 pub use process::Runtime;
 
-type R<T> = Result<T, Box<ErrorObj>>;
+use crate::diagnostics::R;
 
 /// A value that names an OS-level object shared by every process of the
 /// program (a process, lock, queue…). Compared by identity.

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 /// How long a process has to end after SIGTERM before it gets SIGKILL.
 pub const GRACE: Duration = Duration::from_secs(1);
 
-type R<T> = Result<T, Box<ErrorObj>>;
+use crate::diagnostics::R;
 
 /// A process of the program, as seen by the process that holds the handle.
 #[derive(Debug)]

@@ -50,7 +50,7 @@ use crate::eval::Interp;
 use crate::syntax::span::Span;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
 
-type R<T> = Result<T, Box<ErrorObj>>;
+use crate::diagnostics::R;
 
 /// Item bytes stored in the ring slot itself (a slot is 64 bytes).
 const INLINE: usize = 56;
@@ -81,8 +81,7 @@ struct QueueCell {
     room_woken: AtomicU32,
 }
 
-/// The longest single sleep before a waiter looks again by itself.
-const SLICE: std::time::Duration = std::time::Duration::from_millis(50);
+use super::wait::SLICE;
 
 /// A handle to a queue in the arena.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -469,11 +468,7 @@ impl Queue {
             Await::Room => (&c.get_seq, &c.putters, &c.room_woken),
             Await::Done => return,
         };
-        if sleepers.load(SeqCst) > 0 && woken.swap(1, SeqCst) == 0 && futex::wake(word, 1) <= 0 {
-            // Nobody was asleep in the kernel: any registered waiter has not
-            // slept yet and will see the changed word by itself.
-            woken.store(0, SeqCst);
-        }
+        futex::wake_one_coalesced(word, sleepers, woken);
     }
 
     pub fn describe(&self) -> String {

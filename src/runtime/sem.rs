@@ -22,9 +22,9 @@ use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
 use crate::syntax::span::Span;
 use std::sync::atomic::{AtomicU32, Ordering::*};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-type R<T> = Result<T, Box<ErrorObj>>;
+use crate::diagnostics::R;
 
 #[repr(C)]
 struct SemCell {
@@ -33,9 +33,7 @@ struct SemCell {
     woken: AtomicU32,
 }
 
-/// The longest single sleep before a waiter looks again by itself: bounds
-/// the delay if a woken process is killed before it could pass a wake on.
-const SLICE: Duration = Duration::from_millis(50);
+use super::wait::SLICE;
 
 /// A handle to a semaphore in the arena.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,17 +132,10 @@ impl Sem {
     }
 
     /// Wake one sleeper, unless one was woken and has not run yet: that one
-    /// takes a permit, and passes the wake on if it leaves more behind. A
-    /// fast releaser then makes one wake-up call per nap, not one per
-    /// release (each is a system call, useless while the woken process
-    /// waits for a CPU).
+    /// takes a permit, and passes the wake on if it leaves more behind.
     fn signal(&self) {
         let c = self.cell();
-        if c.waiters.load(SeqCst) > 0 && c.woken.swap(1, SeqCst) == 0 && futex::wake(&c.count, 1) <= 0 {
-            // Nobody was asleep in the kernel: a registered waiter has not
-            // slept yet and will see the count by itself.
-            c.woken.store(0, SeqCst);
-        }
+        futex::wake_one_coalesced(&c.count, &c.waiters, &c.woken);
     }
 
     pub fn release(&self) -> R<()> {

@@ -32,7 +32,7 @@ use crate::eval::{list_index, Interp};
 use crate::value::{self, wire, Args, Key, Value};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
 
-type R<T> = Result<T, Box<ErrorObj>>;
+use crate::diagnostics::R;
 
 #[repr(C)]
 struct SharedCell {

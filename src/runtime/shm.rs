@@ -40,7 +40,7 @@
 use crate::diagnostics::{ErrorKind, ErrorObj};
 use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering::*};
 
-type R<T> = Result<T, Box<ErrorObj>>;
+use crate::diagnostics::R;
 
 /// Address space reserved for the arena.
 const ARENA_SIZE: usize = 1 << 30;

@@ -56,7 +56,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU64, Ordering::*};
 
-type R<T> = Result<T, Box<ErrorObj>>;
+use crate::diagnostics::R;
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
 /// The shared buffer every process appends to (see the layout above).

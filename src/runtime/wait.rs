@@ -12,7 +12,13 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 use std::time::{Duration, Instant};
 
-type R<T> = Result<T, Box<ErrorObj>>;
+use crate::diagnostics::R;
+
+/// The longest single blocking sleep before a waiter looks again by itself:
+/// pending signals are handled, a pool owner looks at its workers, and a
+/// woken process killed before it could pass a wake on delays the others
+/// by no more than this.
+pub(crate) const SLICE: Duration = Duration::from_millis(50);
 
 /// Marks this process as waiting in the table, and the wait as a trace
 /// slice, until dropped.

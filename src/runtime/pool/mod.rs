@@ -55,15 +55,14 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-type R<T> = Result<T, Box<ErrorObj>>;
+use crate::diagnostics::R;
 
 /// Bytes of a task before the function's message.
 const TASK_HEADER: usize = 13;
 
-/// The longest single wait for a result before the owner looks at its workers.
-const SLICE: Duration = Duration::from_millis(50);
+use crate::runtime::wait::SLICE;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Status {

@@ -13,7 +13,7 @@ use super::{too_deep, Decoder, Encoder, WireValue, MAX_DEPTH};
 use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::value::{DictMap, Key, Range, Value};
 
-type R<T> = Result<T, Box<ErrorObj>>;
+use crate::diagnostics::R;
 
 // Variant indices of `WireValue`, in declaration order.
 const NIL: u64 = 0;

@@ -31,7 +31,7 @@ use std::rc::Rc;
 
 mod bytes;
 
-type R<T> = Result<T, Box<ErrorObj>>;
+use crate::diagnostics::R;
 
 /// How deep lists and dicts may nest (also stops a list that contains itself).
 const MAX_DEPTH: usize = 512;
