@@ -1,4 +1,4 @@
-//! The interactive REPL (LANGUAGE.md §12).
+//! The interactive REPL.
 //!
 //! Input comes from a `LineSource`: a terminal (rustyline, with prompts and
 //! history) or a pipe (plain lines, no prompts). Lines are gathered into an

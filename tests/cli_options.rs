@@ -1,4 +1,4 @@
-//! The process options of the command line (LANGUAGE.md §11): `--max-procs`,
+//! The process options of the command line: `--max-procs`,
 //! `--timeout`, `--tag`, through the real binary. As in `processes.rs`, every
 //! run is checked to leave no process behind.
 

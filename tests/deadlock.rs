@@ -1,4 +1,4 @@
-//! Deadlock detection (LANGUAGE.md §10): a real deadlock stops the run with a
+//! Deadlock detection: a real deadlock stops the run with a
 //! report and exit code 3; waits that can still end never raise an alarm.
 
 mod common;
@@ -144,7 +144,7 @@ fn a_big_message_to_a_slow_reader_arrives() {
     assert_eq!(out.stdout, "4000000\n");
 }
 
-/// LANGUAGE.md §5: when the main code ends and its children can never
+/// When the main code ends and its children can never
 /// finish, that is a deadlock too — reported, never a silent kill.
 #[test]
 fn a_deadlock_at_the_end_of_the_program_is_reported() {

@@ -1,4 +1,4 @@
-//! The embedding API (LANGUAGE.md §13).
+//! The embedding API.
 
 use mpscript::{Engine, ErrorKind, Value};
 

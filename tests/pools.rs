@@ -1,4 +1,4 @@
-//! Process pools (LANGUAGE.md §8) through the real binary. Concurrency tests
+//! Process pools through the real binary. Concurrency tests
 //! assert properties — results in order, counts, sets of pids — never an
 //! interleaving. Every run has a `--timeout`, so a hang fails the test.
 

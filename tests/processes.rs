@@ -1,4 +1,4 @@
-//! Processes through the real binary (LANGUAGE.md §5): spawn, handles,
+//! Processes through the real binary: spawn, handles,
 //! exit codes, the end of the program, output, signals, and the scripts in
 //! `scripts/`. Every run happens in its own process group, and after it ends
 //! the helpers check /proc that no process of it is left (no orphan, no

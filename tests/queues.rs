@@ -1,4 +1,4 @@
-//! Queues, pipes, and values crossing processes (LANGUAGE.md §3, §7),
+//! Queues, pipes, and values crossing processes,
 //! through the real binary. Concurrency tests assert properties — counts,
 //! sums, sets, per-producer order — never one lucky interleaving. Every run
 //! has a `--timeout`, so a hang fails instead of blocking the suite.

@@ -1,4 +1,4 @@
-//! The REPL driven through a pipe (LANGUAGE.md §12): each test feeds lines
+//! The REPL driven through a pipe: each test feeds lines
 //! to the real binary's standard input and checks what comes out.
 
 mod common;

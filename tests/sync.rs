@@ -1,4 +1,4 @@
-//! lock, sem, event and shared objects (LANGUAGE.md §6, §7 "Shared data"),
+//! lock, sem, event and shared objects,
 //! through the real binary. Concurrency tests assert properties — counts,
 //! bounds, orderings that must always hold — never one lucky interleaving.
 //! Every run has a `--timeout`, so a hang fails instead of blocking the suite.

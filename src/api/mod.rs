@@ -115,7 +115,7 @@ impl Engine {
         crate::runtime::process::start(&mut self.interp);
     }
 
-    /// End the program's processes as LANGUAGE.md §5 says: terminate the
+    /// End the program's processes: terminate the
     /// daemons, then wait for every other child; reap everything. Then
     /// write the trace and timeline files, if asked for. An error when the
     /// waiting was cut short: a deadlock among the children (exit code 3),

@@ -1,4 +1,4 @@
-//! Deadlock detection (LANGUAGE.md §10). The main process looks at the
+//! Deadlock detection. The main process looks at the
 //! process table while it waits: when every live process of the program
 //! waits with no timeout on a primitive (lock, sem, event, queue, pipe,
 //! join), none has a signal handler that could still wake it, and the

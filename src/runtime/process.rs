@@ -224,7 +224,7 @@ fn fork_child(interp: &mut Interp, name: String, daemon: bool, what: &str) -> R<
     let threads = settled_thread_count();
     if threads > 1 {
         // A child would inherit locks held by threads that do not exist in
-        // it and could hang on its first print: refuse (LANGUAGE.md §13).
+        // it and could hang on its first print: refuse.
         return Err(ErrorObj::new(
             ErrorKind::ProcessError,
             format!("cannot {what}: the process has {threads} threads, and fork is only safe with one"),
@@ -529,7 +529,7 @@ pub fn send_signal(h: &ProcessHandle, sig: i32) -> R<()> {
     Ok(())
 }
 
-/// End of a program (main or child), LANGUAGE.md §5: terminate the
+/// End of a program (main or child): terminate the
 /// daemons (they never outlive the code), then wait for every other child,
 /// and reap everything (adopted orphans too). Returns what stopped the
 /// waiting early: a deadlock among the children, Ctrl-C or SIGTERM.

@@ -34,7 +34,7 @@
 //!
 //! Waiting never holds the mutex: a waiter notes the futex word under the
 //! mutex, unlocks, and sleeps while the word is unchanged, so a wake between
-//! the two is never lost. Nobody spins (DESIGN-NOTES). A put wakes one
+//! the two is never lost. Nobody spins. A put wakes one
 //! sleeping getter, unless one was woken and has not looked yet (`item_woken`):
 //! that one will see this item too, so a fast producer makes one wake-up call
 //! per consumer nap, not one per item. A woken getter that takes an item and

@@ -1,4 +1,4 @@
-//! How values print (LANGUAGE.md §3). The one place that turns a value into
+//! How values print. The one place that turns a value into
 //! text: `print`, interpolation, `str()` and the REPL all come here.
 
 use super::{Key, Value};

@@ -1,5 +1,5 @@
 //! Operators on values: arithmetic (checked), comparison, equality and
-//! membership — the semantics of LANGUAGE.md §4, independent of evaluation.
+//! membership — independent of evaluation.
 
 use super::{display::type_name, Key, Value};
 use crate::diagnostics::{ErrorKind, ErrorObj};

@@ -1,4 +1,4 @@
-//! `pool`: N worker processes started once and reused (LANGUAGE.md §8).
+//! `pool`: N worker processes started once and reused.
 //!
 //! A pool belongs to the process that made it (its owner): the handle is a
 //! local `Rc` holding the workers, two queues of `queue.rs` — tasks (owner →
