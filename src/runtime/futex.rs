@@ -85,3 +85,87 @@ pub fn wait_until(interp: &mut Interp, word: &AtomicU32, expected: u32, deadline
         Woke::TimedOut => Ok(false),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::shm::{self, tests::arena};
+    use std::sync::atomic::Ordering::SeqCst;
+
+    fn word() -> (&'static AtomicU32, shm::Offset) {
+        arena();
+        let off = shm::alloc(4).unwrap();
+        // SAFETY: a live arena block of 4 bytes, only used atomically.
+        (unsafe { &*shm::at::<AtomicU32>(off) }, off)
+    }
+
+    #[test]
+    fn a_wake_reaches_a_waiter_in_another_process() {
+        let (w, off) = word();
+        let (ready, ready_off) = word();
+        // SAFETY: fork only; the child runs the closure and `_exit`s.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0);
+        if pid == 0 {
+            let mut interp = Interp::new();
+            interp.rt.is_child = true;
+            ready.store(1, SeqCst);
+            wake(ready, 1);
+            // A lost wake leaves the child here until the deadline: exit 1.
+            let deadline = Some(Instant::now() + Duration::from_secs(20));
+            let code = loop {
+                if w.load(SeqCst) == 7 {
+                    break 0;
+                }
+                match wait_until(&mut interp, w, 0, deadline) {
+                    Ok(true) => {}
+                    _ => break 1,
+                }
+            };
+            // SAFETY: leave the child without returning to the harness.
+            unsafe { libc::_exit(code) };
+        }
+        let mut interp = Interp::new();
+        while ready.load(SeqCst) == 0 {
+            let _ = wait_until(&mut interp, ready, 0, Some(Instant::now() + Duration::from_secs(1)));
+        }
+        w.store(7, SeqCst);
+        wake(w, i32::MAX);
+        let mut status = 0;
+        // SAFETY: our child; a live local for the status.
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "status {status}");
+        shm::free(off);
+        shm::free(ready_off);
+    }
+
+    #[test]
+    fn a_wait_ends_at_its_deadline_when_nobody_wakes() {
+        let (w, off) = word();
+        let mut interp = Interp::new();
+        let start = Instant::now();
+        let deadline = Some(start + Duration::from_millis(100));
+        while wait_until(&mut interp, w, 0, deadline).unwrap() {}
+        assert!(start.elapsed() >= Duration::from_millis(100));
+        // A word that already differs returns at once: "look again".
+        w.store(1, SeqCst);
+        assert!(wait_until(&mut interp, w, 0, Some(Instant::now() + Duration::from_secs(60))).unwrap());
+        assert_eq!(wake(w, 1), 0, "nobody was waiting");
+        shm::free(off);
+    }
+
+    #[test]
+    fn coalesced_wake_only_marks_woken_when_someone_slept() {
+        let (w, off) = word();
+        let sleepers = AtomicU32::new(1);
+        let woken = AtomicU32::new(0);
+        // A registered waiter that is not asleep in the kernel yet.
+        wake_one_coalesced(w, &sleepers, &woken);
+        assert_eq!(woken.load(SeqCst), 0);
+        // One already woken: no second wake is made or recorded.
+        woken.store(1, SeqCst);
+        wake_one_coalesced(w, &sleepers, &woken);
+        assert_eq!(woken.load(SeqCst), 1);
+        shm::free(off);
+    }
+}

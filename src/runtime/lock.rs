@@ -239,3 +239,59 @@ fn realtime_after(d: Duration) -> libc::timespec {
     }
     libc::timespec { tv_sec: sec, tv_nsec: nsec }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::shm::tests::{arena, in_child};
+
+    #[test]
+    fn acquire_and_release_by_the_holder_only() {
+        arena();
+        let mut interp = Interp::new();
+        let me = interp.process.pid;
+        let lock = Lock::new().unwrap();
+        assert_eq!(lock.owner(), None);
+        assert!(lock.acquire(&mut interp, None, true, Span::default()).unwrap());
+        assert_eq!(lock.owner(), Some(me));
+        // Held by this process: a non-blocking or timed acquire fails.
+        assert!(!lock.acquire(&mut interp, None, false, Span::default()).unwrap());
+        assert!(!lock.acquire(&mut interp, Some(0.01), true, Span::default()).unwrap());
+        // Another process cannot take it while it is held.
+        let code = in_child(|| {
+            let mut interp = Interp::new();
+            interp.process.pid = std::process::id() as i32;
+            interp.rt.is_child = true;
+            match lock.acquire(&mut interp, None, false, Span::default()) {
+                Ok(false) => 0,
+                _ => 1,
+            }
+        });
+        assert_eq!(code, 0);
+        lock.release(&interp).unwrap();
+        assert_eq!(lock.owner(), None);
+        assert!(lock.release(&interp).is_err(), "releasing a lock not held");
+        assert!(lock.acquire(&mut interp, None, false, Span::default()).unwrap());
+        lock.release(&interp).unwrap();
+    }
+
+    #[test]
+    fn a_holder_that_dies_leaves_the_lock_abandoned_then_usable() {
+        arena();
+        let mut interp = Interp::new();
+        let lock = Lock::new().unwrap();
+        let code = in_child(|| {
+            let mut interp = Interp::new();
+            interp.process.pid = std::process::id() as i32;
+            interp.rt.is_child = true;
+            // Leaves holding it.
+            i32::from(!matches!(lock.acquire(&mut interp, None, true, Span::default()), Ok(true)))
+        });
+        assert_eq!(code, 0);
+        let err = lock.acquire(&mut interp, None, true, Span::default()).unwrap_err();
+        assert!(format!("{:?}", err.kind).contains("LockAbandoned"), "{err:?}");
+        assert_eq!(lock.owner(), None);
+        assert!(lock.acquire(&mut interp, None, true, Span::default()).unwrap());
+        lock.release(&interp).unwrap();
+    }
+}

@@ -525,3 +525,82 @@ fn high(w: u64) -> u32 {
 fn split(w: u64) -> (u32, u32) {
     (low(w), high(w))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::shm::tests::{arena, in_child};
+
+    fn put(q: &Queue, interp: &mut Interp, n: u32) -> R<()> {
+        q.put(interp, &n.to_le_bytes(), false, None, Span::default())
+    }
+
+    fn get(q: &Queue, interp: &mut Interp) -> R<u32> {
+        let bytes = q.get(interp, false, None, Span::default())?;
+        Ok(u32::from_le_bytes(bytes.try_into().expect("4 bytes")))
+    }
+
+    #[test]
+    fn items_come_out_in_order_across_wrap_around_and_growth() {
+        arena();
+        let mut interp = Interp::new();
+        let q = Queue::new(0).unwrap();
+        // Move head and tail near the end of the first ring, then grow it
+        // while the live items wrap around its end.
+        for i in 0..FIRST_CAPACITY - 5 {
+            put(&q, &mut interp, i).unwrap();
+            assert_eq!(get(&q, &mut interp).unwrap(), i);
+        }
+        let n = FIRST_CAPACITY * 3;
+        for i in 0..n {
+            put(&q, &mut interp, i).unwrap();
+        }
+        assert_eq!(q.qsize(), n as usize);
+        for i in 0..n {
+            assert_eq!(get(&q, &mut interp).unwrap(), i);
+        }
+        assert!(q.empty());
+        let err = get(&q, &mut interp).unwrap_err();
+        assert!(format!("{:?}", err.kind).contains("Empty"), "{err:?}");
+    }
+
+    #[test]
+    fn a_bounded_queue_refuses_a_put_when_full() {
+        arena();
+        let mut interp = Interp::new();
+        let q = Queue::new(3).unwrap();
+        for round in 0..100 {
+            for i in 0..3 {
+                put(&q, &mut interp, round * 3 + i).unwrap();
+            }
+            assert!(q.full());
+            let err = put(&q, &mut interp, 999).unwrap_err();
+            assert!(format!("{:?}", err.kind).contains("Full"), "{err:?}");
+            for i in 0..3 {
+                assert_eq!(get(&q, &mut interp).unwrap(), round * 3 + i);
+            }
+        }
+        assert_eq!(q.qsize(), 0);
+    }
+
+    #[test]
+    fn big_items_and_items_from_another_process_arrive_whole() {
+        arena();
+        let mut interp = Interp::new();
+        let q = Queue::new(0).unwrap();
+        let big: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        let code = in_child(|| {
+            let mut interp = Interp::new();
+            interp.rt.is_child = true;
+            let ok = (0..10).all(|i| put(&q, &mut interp, i).is_ok())
+                && q.put(&mut interp, &big, false, None, Span::default()).is_ok();
+            i32::from(!ok)
+        });
+        assert_eq!(code, 0);
+        for i in 0..10 {
+            assert_eq!(get(&q, &mut interp).unwrap(), i);
+        }
+        assert_eq!(q.get(&mut interp, false, None, Span::default()).unwrap(), big);
+        assert!(q.empty());
+    }
+}

@@ -217,13 +217,11 @@ fn base() -> R<*mut u8> {
     Ok(b)
 }
 
-/// A pointer to the object of type `T` at `off`.
-///
-/// The caller must only use offsets returned by `alloc` for a `T`.
+/// A pointer to the object of type `T` at `off`. Making it is safe (the
+/// arithmetic wraps, nothing is read); dereferencing it is only sound for
+/// an offset `alloc` returned for a `T`, which is the callers' contract.
 pub fn at<T>(off: Offset) -> *mut T {
-    // SAFETY: offsets come from `alloc`, which only hands out ranges inside
-    // the mapping; the base is set before any handle can exist.
-    unsafe { BASE.load(Relaxed).add(off.0 as usize) as *mut T }
+    BASE.load(Relaxed).wrapping_add(off.0 as usize) as *mut T
 }
 
 fn class_of(bytes: usize) -> u32 {
@@ -387,5 +385,99 @@ impl Drop for MutexGuard {
     fn drop(&mut self) {
         // SAFETY: we locked it in `lock`.
         unsafe { libc::pthread_mutex_unlock(self.0) };
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Fork a child that runs `f` and leaves with `_exit(f())`; the child's
+    /// exit code, or -1 if it did not exit normally.
+    pub(crate) fn in_child(f: impl FnOnce() -> i32) -> i32 {
+        // SAFETY: the child only runs `f` (arena atomics, futex and mutex
+        // calls, glibc's fork-safe malloc) and leaves with `_exit`, never
+        // returning into the test harness.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(101);
+            // SAFETY: leaving the child without running the parent's atexit work.
+            unsafe { libc::_exit(code) };
+        }
+        let mut status = 0;
+        // SAFETY: `pid` is our child; `status` is a live local.
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            -1
+        }
+    }
+
+    pub(crate) fn arena() {
+        assert!(init(4), "the arena could not be mapped");
+    }
+
+    #[test]
+    fn blocks_are_zeroed_aligned_and_reused_after_free() {
+        arena();
+        let a = alloc(100).unwrap();
+        assert_eq!(a.0 % 8, 0);
+        // SAFETY: a fresh block of 100 bytes.
+        let bytes = unsafe { std::slice::from_raw_parts_mut(at::<u8>(a), 100) };
+        assert!(bytes.iter().all(|&b| b == 0));
+        bytes.fill(0xAB);
+        let b = alloc(100).unwrap();
+        assert_ne!(a, b);
+        free(a);
+        // A class nobody else in these tests uses, so the free list is ours.
+        let big = alloc(3000).unwrap();
+        free(big);
+        assert_eq!(alloc(3000).unwrap(), big, "a freed block is handed out again");
+        free(big);
+        let again = alloc(100).unwrap();
+        // SAFETY: a live block of 100 bytes; zeroed again even when reused.
+        assert!(unsafe { std::slice::from_raw_parts(at::<u8>(again), 100) }.iter().all(|&b| b == 0));
+        free(again);
+        free(b);
+    }
+
+    #[test]
+    fn a_full_arena_is_an_error_and_freeing_makes_room() {
+        arena();
+        // Half the arena, not zeroed, so no page of it is touched.
+        let half = ARENA_SIZE / 2 - 8;
+        let first = alloc_block(half, false, None).unwrap();
+        let err = alloc_block(half, false, None).unwrap_err();
+        assert!(err.message.contains("is full"), "{}", err.message);
+        assert!(alloc(1 << 40).is_err(), "a block larger than the arena");
+        free(first);
+        let reused = alloc_block(half, false, None).unwrap();
+        assert_eq!(reused, first);
+        free(reused);
+    }
+
+    #[test]
+    fn blocks_allocated_in_a_child_are_seen_by_the_parent() {
+        arena();
+        let word = alloc(4).unwrap();
+        // SAFETY: a live block of 4 bytes, only used atomically.
+        let w = unsafe { &*at::<AtomicU32>(word) };
+        let code = in_child(|| match alloc(64) {
+            Ok(off) => {
+                // SAFETY: the child's new block.
+                unsafe { *at::<u64>(off) = 0x5eed };
+                w.store(off.0, SeqCst);
+                0
+            }
+            Err(_) => 1,
+        });
+        assert_eq!(code, 0);
+        let off = Offset(w.load(SeqCst));
+        // SAFETY: the child wrote a u64 at the start of this block.
+        assert_eq!(unsafe { *at::<u64>(off) }, 0x5eed);
+        free(off);
+        free(word);
     }
 }

@@ -400,3 +400,28 @@ pub fn signal_all_others(sig: i32) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_are_claimed_until_full_and_freed_for_reuse() {
+        assert!(init(4, "main"));
+        assert_eq!(live_count(), 1, "the caller is in slot 0");
+        let slots: Vec<u32> = (0..3).map(|i| reserve(&format!("w{i}"), false).expect("a free slot")).collect();
+        assert_eq!(slots, [1, 2, 3]);
+        assert_eq!(reserve("one too many", false), None);
+        assert_eq!(live_count(), 4);
+        set_pid(2, 4242);
+        let names: Vec<String> = snapshot().into_iter().map(|e| e.name).collect();
+        assert!(names.contains(&"w1".to_string()), "{names:?}");
+        free(2);
+        assert_eq!(live_count(), 3);
+        assert_eq!(reserve("again", true), Some(2));
+        for s in slots {
+            free(s);
+        }
+        assert_eq!(live_count(), 1);
+    }
+}
