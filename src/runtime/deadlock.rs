@@ -198,7 +198,8 @@ fn report(interp: &Interp, live: &[EntryView]) -> Box<ErrorObj> {
         let mut line =
             format!("{who} waits for {} at {}", what(interp, w.kind, w.span), interp.sources.location(w.span));
         if w.kind == WaitKind::Lock {
-            if let Some((owner, taken)) = super::lock::holder_of(w.obj) {
+            // SAFETY: a lock wait records the lock's id as its object.
+            if let Some((owner, taken)) = unsafe { super::lock::holder_of(w.obj) } {
                 let holder = super::lock::describe_pid(owner);
                 line.push_str(&format!(", held by {holder}, taken at {}", interp.sources.location(taken)));
                 labels.push((taken, format!("{holder} took it here")));

@@ -211,7 +211,12 @@ impl Lock {
 }
 
 /// Who holds the lock with id `obj` and where they took it (for reports).
-pub fn holder_of(obj: u64) -> Option<(i32, Span)> {
+///
+/// # Safety
+/// `obj` must be the `id()` of a `Lock` of this program (as recorded in the
+/// process table for a lock wait or a held lock): it is read as a lock cell
+/// in the arena.
+pub unsafe fn holder_of(obj: u64) -> Option<(i32, Span)> {
     let lock = Lock(Offset(obj as _));
     let owner = lock.owner()?;
     let c = lock.cell();

@@ -687,7 +687,12 @@ pub fn ps_report(interp: &Interp) -> String {
                 let place = interp.sources.location(w.span);
                 let what = deadlock::what(interp, w.kind, w.span);
                 let mut s = format!("waiting for {what} at {place}{}", if w.timed { " (with timeout)" } else { "" });
-                if let Some((owner, _)) = (w.kind == table::WaitKind::Lock).then(|| lock::holder_of(w.obj)).flatten() {
+                let holder = match w.kind {
+                    // SAFETY: a lock wait records the lock's id as its object.
+                    table::WaitKind::Lock => unsafe { lock::holder_of(w.obj) },
+                    _ => None,
+                };
+                if let Some((owner, _)) = holder {
                     s.push_str(&format!(", held by {}", lock::describe_pid(owner)));
                 }
                 s
@@ -700,7 +705,10 @@ pub fn ps_report(interp: &Interp) -> String {
         out.push_str(&format!("{:<8} {:<8} {:<20} {state}{daemon}\n", e.pid, e.ppid, e.name));
         for id in e.held {
             // The lock may have been released since the snapshot.
-            let Some((owner, taken)) = lock::holder_of(id).filter(|(owner, _)| *owner == e.pid) else { continue };
+            // SAFETY: only `Lock::acquire` records held ids, and they are lock ids.
+            let Some((owner, taken)) = unsafe { lock::holder_of(id) }.filter(|(owner, _)| *owner == e.pid) else {
+                continue;
+            };
             let _ = owner;
             let name = deadlock::target_name(interp, taken).map_or_else(|| format!("#{id}"), |n| format!("`{n}`"));
             out.push_str(&format!("{:<38} holds lock {name} (taken at {})\n", "", interp.sources.location(taken)));
