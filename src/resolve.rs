@@ -27,10 +27,6 @@ impl GlobalTable {
         self.slots.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
-    }
-
     pub fn lookup(&self, name: &str) -> Option<u32> {
         self.names.get(name).copied()
     }

@@ -2,10 +2,10 @@
 
 use super::{no_method, BResult};
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::value::{self, display, values_equal, Args, Dict, Key, List, Value};
 
-pub fn list_method(interp: &mut Interp, l: &List, name: &str, a: &mut Args) -> BResult {
+pub fn list_method(interp: &mut dyn Host, l: &List, name: &str, a: &mut Args) -> BResult {
     Ok(match name {
         "push" | "append" => {
             a.check(1, 1, &[])?;
@@ -115,7 +115,7 @@ pub fn list_method(interp: &mut Interp, l: &List, name: &str, a: &mut Args) -> B
     })
 }
 
-pub fn dict_method(_: &mut Interp, d: &Dict, name: &str, a: &mut Args) -> BResult {
+pub fn dict_method(_: &mut dyn Host, d: &Dict, name: &str, a: &mut Args) -> BResult {
     Ok(match name {
         "keys" => {
             a.check(0, 0, &[])?;

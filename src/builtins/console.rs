@@ -2,7 +2,7 @@
 
 use super::BResult;
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::value::{display, expect_float, expect_str, Args, BuiltinFn, Value};
 
 pub const BUILTINS: &[(&str, BuiltinFn)] = &[("input", input), ("ctime", ctime), ("strftime", strftime)];
@@ -13,7 +13,7 @@ pub const BUILTINS: &[(&str, BuiltinFn)] = &[("input", input), ("ctime", ctime),
 /// Stdin is read without a buffer of our own (byte by byte from a pipe or
 /// terminal; from a regular file in chunks, seeking back past the line), so
 /// a process forked later never sees input its parent had read ahead.
-fn input(interp: &mut Interp, a: &mut Args) -> BResult {
+fn input(interp: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, 1, &["prompt"])?;
     if let Some(p) = a.opt(0, "prompt") {
         let text = display(p);
@@ -113,7 +113,7 @@ fn format_tm(fmt: &str, tm: &libc::tm, func: &str) -> Result<String, Box<ErrorOb
 }
 
 /// `ctime(secs=now)`: `"Tue Dec  1 15:17:55 2026"` in local time.
-fn ctime(_: &mut Interp, a: &mut Args) -> BResult {
+fn ctime(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, 1, &["secs"])?;
     let tm = local_time(a.opt(0, "secs"), "ctime")?;
     Ok(Value::str(&format_tm("%a %b %e %H:%M:%S %Y", &tm, "ctime")?))
@@ -121,7 +121,7 @@ fn ctime(_: &mut Interp, a: &mut Args) -> BResult {
 
 /// `strftime(fmt, t=now)`: local time `t` (seconds since the epoch)
 /// formatted by C's strftime (`%Y-%m-%d %H:%M:%S`…).
-fn strftime(_: &mut Interp, a: &mut Args) -> BResult {
+fn strftime(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 2, &["t"])?;
     let fmt = expect_str(a.get(0), "strftime", "the format")?;
     let tm = local_time(a.opt(1, "t"), "strftime")?;

@@ -2,7 +2,7 @@
 
 use super::BResult;
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::value::{self, compare, display, type_name, Args, BuiltinFn, Range, Value};
 use std::cmp::Ordering;
 
@@ -31,7 +31,7 @@ pub const BUILTINS: &[(&str, BuiltinFn)] = &[
     ("exit", exit),
 ];
 
-fn print(interp: &mut Interp, a: &mut Args) -> BResult {
+fn print(interp: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, usize::MAX, &["sep", "end"])?;
     let sep = match a.kw("sep") {
         Some(v) => display(v),
@@ -56,7 +56,7 @@ fn print(interp: &mut Interp, a: &mut Args) -> BResult {
     Ok(Value::Nil)
 }
 
-fn len(_: &mut Interp, a: &mut Args) -> BResult {
+fn len(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 1, &[])?;
     let n = match a.get(0) {
         Value::Str(s) => s.chars().count(),
@@ -71,12 +71,12 @@ fn len(_: &mut Interp, a: &mut Args) -> BResult {
     Ok(Value::Int(n as i64))
 }
 
-fn str_(_: &mut Interp, a: &mut Args) -> BResult {
+fn str_(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, 1, &[])?;
     Ok(Value::Str(display(a.get(0)).into()))
 }
 
-fn int(_: &mut Interp, a: &mut Args) -> BResult {
+fn int(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 2, &["base"])?;
     let base = match a.opt(1, "base") {
         Some(b) => {
@@ -157,7 +157,7 @@ fn parse_int(text: &str, base: u32) -> Option<i64> {
     }
 }
 
-fn float(_: &mut Interp, a: &mut Args) -> BResult {
+fn float(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 1, &[])?;
     match a.get(0) {
         Value::Int(i) => Ok(Value::Float(*i as f64)),
@@ -172,17 +172,17 @@ fn float(_: &mut Interp, a: &mut Args) -> BResult {
     }
 }
 
-fn bool_(_: &mut Interp, a: &mut Args) -> BResult {
+fn bool_(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, 1, &[])?;
     Ok(Value::Bool(a.get(0).truthy()))
 }
 
-fn type_(_: &mut Interp, a: &mut Args) -> BResult {
+fn type_(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 1, &[])?;
     Ok(Value::str(type_name(a.get(0))))
 }
 
-fn range(_: &mut Interp, a: &mut Args) -> BResult {
+fn range(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 3, &[])?;
     let (start, end) =
         if a.pos.len() == 1 { (0, a.int(0, "the end")?) } else { (a.int(0, "the start")?, a.int(1, "the end")?) };
@@ -205,7 +205,7 @@ fn range(_: &mut Interp, a: &mut Args) -> BResult {
     Ok(Value::Range(Range { start, end, inclusive: false }))
 }
 
-fn sleep(interp: &mut Interp, a: &mut Args) -> BResult {
+fn sleep(interp: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 1, &[])?;
     let secs = a.float(0, "seconds")?;
     if secs.is_nan() || secs < 0.0 {
@@ -215,18 +215,18 @@ fn sleep(interp: &mut Interp, a: &mut Args) -> BResult {
     Ok(Value::Nil)
 }
 
-fn time(_: &mut Interp, a: &mut Args) -> BResult {
+fn time(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, 0, &[])?;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     Ok(Value::Float(now.as_secs_f64()))
 }
 
-fn rand(interp: &mut Interp, a: &mut Args) -> BResult {
+fn rand(interp: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, 0, &[])?;
     Ok(Value::Float(interp.rng.f64()))
 }
 
-fn rand_int(interp: &mut Interp, a: &mut Args) -> BResult {
+fn rand_int(interp: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(2, 2, &[])?;
     let (lo, hi) = (a.int(0, "low")?, a.int(1, "high")?);
     if lo > hi {
@@ -235,37 +235,17 @@ fn rand_int(interp: &mut Interp, a: &mut Args) -> BResult {
     Ok(Value::Int(interp.rng.i64(lo..=hi)))
 }
 
-fn rand_float(interp: &mut Interp, a: &mut Args) -> BResult {
+fn rand_float(interp: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(2, 2, &[])?;
     let (lo, hi) = (a.float(0, "low")?, a.float(1, "high")?);
     Ok(Value::Float(lo + (hi - lo) * interp.rng.f64()))
 }
 
-/// The items of anything `for` can loop over.
-pub(crate) fn items_of(v: &Value, func: &str) -> Result<Vec<Value>, Box<ErrorObj>> {
-    Ok(match v {
-        Value::List(l) => l.borrow().clone(),
-        Value::Range(r) => {
-            if r.len() > 100_000_000 {
-                return Err(ErrorObj::new(ErrorKind::ValueError, format!("{func}(): range is too large")));
-            }
-            (r.start..r.stop()).map(Value::Int).collect()
-        }
-        Value::Dict(d) => d.borrow().keys().map(|k| k.to_value()).collect(),
-        Value::Str(s) => s.chars().map(|c| Value::Str(c.to_string().into())).collect(),
-        Value::Handle(h) => crate::runtime::iterate(h)?,
-        other => {
-            return Err(ErrorObj::new(
-                ErrorKind::TypeError,
-                format!("{func}() needs a list, range, dict or str, not {}", type_name(other)),
-            ))
-        }
-    })
-}
+pub(crate) use crate::value::items_of;
 
 /// Sort values, optionally by `key(v)`; an unorderable pair is a TypeError.
 pub(crate) fn sort_values(
-    interp: &mut Interp,
+    interp: &mut dyn Host,
     items: &mut Vec<Value>,
     key: Option<&Value>,
     reverse: bool,
@@ -296,7 +276,7 @@ pub(crate) fn sort_values(
     Ok(())
 }
 
-fn sorted(interp: &mut Interp, a: &mut Args) -> BResult {
+fn sorted(interp: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 1, &["key", "reverse"])?;
     let mut items = items_of(a.get(0), "sorted")?;
     let reverse = a.kw("reverse").is_some_and(|v| v.truthy());
@@ -304,7 +284,7 @@ fn sorted(interp: &mut Interp, a: &mut Args) -> BResult {
     Ok(Value::list(items))
 }
 
-fn sum(_: &mut Interp, a: &mut Args) -> BResult {
+fn sum(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 2, &["start"])?;
     let mut total = a.opt(1, "start").cloned().unwrap_or(Value::Int(0));
     if let Value::Range(r) = a.get(0) {
@@ -322,7 +302,7 @@ fn sum(_: &mut Interp, a: &mut Args) -> BResult {
     Ok(total)
 }
 
-fn extreme(interp: &mut Interp, a: &mut Args, want: Ordering) -> BResult {
+fn extreme(interp: &mut dyn Host, a: &mut Args, want: Ordering) -> BResult {
     a.check(1, usize::MAX, &["key", "default"])?;
     let items = if a.pos.len() == 1 { items_of(a.get(0), &a.func())? } else { a.pos.clone() };
     let key = a.kw("key").cloned();
@@ -353,15 +333,15 @@ fn extreme(interp: &mut Interp, a: &mut Args, want: Ordering) -> BResult {
     }
 }
 
-fn min(interp: &mut Interp, a: &mut Args) -> BResult {
+fn min(interp: &mut dyn Host, a: &mut Args) -> BResult {
     extreme(interp, a, Ordering::Less)
 }
 
-fn max(interp: &mut Interp, a: &mut Args) -> BResult {
+fn max(interp: &mut dyn Host, a: &mut Args) -> BResult {
     extreme(interp, a, Ordering::Greater)
 }
 
-fn abs(_: &mut Interp, a: &mut Args) -> BResult {
+fn abs(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 1, &[])?;
     match a.get(0) {
         Value::Int(i) => i
@@ -373,7 +353,7 @@ fn abs(_: &mut Interp, a: &mut Args) -> BResult {
     }
 }
 
-fn round(_: &mut Interp, a: &mut Args) -> BResult {
+fn round(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 2, &["ndigits"])?;
     let x = a.float(0, "the number")?;
     match a.opt(1, "ndigits") {
@@ -395,7 +375,7 @@ fn round(_: &mut Interp, a: &mut Args) -> BResult {
     }
 }
 
-fn assert(_: &mut Interp, a: &mut Args) -> BResult {
+fn assert(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 2, &[])?;
     if a.get(0).truthy() {
         return Ok(Value::Nil);
@@ -407,7 +387,7 @@ fn assert(_: &mut Interp, a: &mut Args) -> BResult {
     Err(ErrorObj::new(ErrorKind::AssertionError, msg))
 }
 
-fn error(interp: &mut Interp, a: &mut Args) -> BResult {
+fn error(interp: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 2, &[])?;
     let (kind, message) =
         if a.pos.len() == 2 { (a.string(0, "kind")?, display(a.get(1))) } else { ("Error".into(), display(a.get(0))) };
@@ -418,7 +398,7 @@ fn error(interp: &mut Interp, a: &mut Args) -> BResult {
 
 /// `exit(code)`: the status is `code & 0xFF`, the rule of the OS (and of
 /// Python), the same in every process: `exit(-1)` is 255, `exit(256)` is 0.
-fn exit(_: &mut Interp, a: &mut Args) -> BResult {
+fn exit(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, 1, &[])?;
     let code = match a.get(0) {
         Value::Nil => 0,

@@ -2,7 +2,7 @@
 
 use super::BResult;
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::value::{display, type_name, Args, BuiltinFn, DictMap, Key, Value};
 use std::io::Write;
 
@@ -25,7 +25,7 @@ fn io_error(what: &str, path: &str, e: std::io::Error) -> Box<ErrorObj> {
     ErrorObj::new(ErrorKind::IOError, format!("cannot {what} `{path}`: {reason}"))
 }
 
-fn read_file(_: &mut Interp, a: &mut Args) -> BResult {
+fn read_file(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 1, &[])?;
     let path = a.string(0, "the path")?;
     std::fs::read_to_string(&*path).map(|s| Value::str(&s)).map_err(|e| io_error("read", &path, e))
@@ -46,26 +46,26 @@ fn write_with(a: &mut Args, append: bool) -> BResult {
     Ok(Value::Nil)
 }
 
-fn write_file(_: &mut Interp, a: &mut Args) -> BResult {
+fn write_file(_: &mut dyn Host, a: &mut Args) -> BResult {
     write_with(a, false)
 }
 
-fn append_file(_: &mut Interp, a: &mut Args) -> BResult {
+fn append_file(_: &mut dyn Host, a: &mut Args) -> BResult {
     write_with(a, true)
 }
 
-fn file_exists(_: &mut Interp, a: &mut Args) -> BResult {
+fn file_exists(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 1, &[])?;
     Ok(Value::Bool(std::path::Path::new(&*a.string(0, "the path")?).exists()))
 }
 
-fn remove_file(_: &mut Interp, a: &mut Args) -> BResult {
+fn remove_file(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 1, &[])?;
     let path = a.string(0, "the path")?;
     std::fs::remove_file(&*path).map(|_| Value::Nil).map_err(|e| io_error("remove", &path, e))
 }
 
-fn json_parse(_: &mut Interp, a: &mut Args) -> BResult {
+fn json_parse(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 1, &[])?;
     let text = a.string(0, "the text")?;
     let j: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
@@ -130,7 +130,7 @@ fn to_json(v: &Value, depth: usize) -> Result<serde_json::Value, Box<ErrorObj>> 
     })
 }
 
-fn json_str(_: &mut Interp, a: &mut Args) -> BResult {
+fn json_str(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 2, &["indent"])?;
     let j = to_json(a.get(0), 0)?;
     let text = match a.opt(1, "indent") {

@@ -2,13 +2,13 @@
 //! work in `for i, x in enumerate(xs)` and anywhere else a list does.
 
 use super::{items_of, BResult};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::value::{expect_int, Args, BuiltinFn, Value};
 
 pub const BUILTINS: &[(&str, BuiltinFn)] = &[("enumerate", enumerate), ("zip", zip)];
 
 /// `enumerate(xs, start=0)`: `[[start, xs[0]], [start + 1, xs[1]], …]`.
-fn enumerate(_: &mut Interp, a: &mut Args) -> BResult {
+fn enumerate(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 2, &["start"])?;
     let items = items_of(a.get(0), "enumerate")?;
     let start = match a.opt(1, "start") {
@@ -29,7 +29,7 @@ fn enumerate(_: &mut Interp, a: &mut Args) -> BResult {
 }
 
 /// `zip(xs, ys, …)`: `[[xs[0], ys[0], …], …]`, as long as the shortest.
-fn zip(_: &mut Interp, a: &mut Args) -> BResult {
+fn zip(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, usize::MAX, &[])?;
     let lists = a.pos.iter().map(|v| items_of(v, "zip")).collect::<Result<Vec<_>, _>>()?;
     let n = lists.iter().map(Vec::len).min().unwrap_or(0);

@@ -3,7 +3,7 @@
 
 use super::BResult;
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::runtime::{process, signals, table, Handle};
 use crate::value::{self, display, Args, BuiltinFn, DictMap, Key, Value};
 
@@ -25,7 +25,7 @@ pub const BUILTINS: &[(&str, BuiltinFn)] = &[
 
 /// `_arena_used()`: bytes of the shared arena in use. Undocumented, for the
 /// fault-injection tests (a killed process must leak nothing).
-fn arena_used(_: &mut Interp, a: &mut Args) -> BResult {
+fn arena_used(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, 0, &[])?;
     Ok(Value::Int(crate::runtime::shm::used() as i64))
 }
@@ -38,7 +38,7 @@ fn handle_of(e: &table::EntryView) -> Value {
 
 /// `current_process()`: this process's handle (`.name`, `.pid`, `.daemon`);
 /// `MainProcess` in the main program, as in Python.
-fn current_process(interp: &mut Interp, a: &mut Args) -> BResult {
+fn current_process(interp: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, 0, &[])?;
     let me = process::my_pid();
     let daemon = table::snapshot().iter().any(|e| e.pid == me && e.daemon);
@@ -49,7 +49,7 @@ fn current_process(interp: &mut Interp, a: &mut Args) -> BResult {
 
 /// `parent_process()`: the handle of the process that started this one;
 /// `nil` in the main program, as in Python.
-fn parent_process(interp: &mut Interp, a: &mut Args) -> BResult {
+fn parent_process(interp: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, 0, &[])?;
     if !interp.rt.is_child {
         return Ok(Value::Nil);
@@ -60,7 +60,7 @@ fn parent_process(interp: &mut Interp, a: &mut Args) -> BResult {
 
 /// `active_children()`: the live children of this process (finished ones
 /// are reaped first, as Python does), as their handles.
-fn active_children(interp: &mut Interp, a: &mut Args) -> BResult {
+fn active_children(interp: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, 0, &[])?;
     process::reap_finished(interp);
     let live: Vec<Value> = interp
@@ -74,32 +74,32 @@ fn active_children(interp: &mut Interp, a: &mut Args) -> BResult {
     Ok(Value::list(live))
 }
 
-fn getpid(_: &mut Interp, a: &mut Args) -> BResult {
+fn getpid(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, 0, &[])?;
     Ok(Value::Int(nix::unistd::getpid().as_raw() as i64))
 }
 
-fn getppid(_: &mut Interp, a: &mut Args) -> BResult {
+fn getppid(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, 0, &[])?;
     Ok(Value::Int(nix::unistd::getppid().as_raw() as i64))
 }
 
-fn cpu_count(_: &mut Interp, a: &mut Args) -> BResult {
+fn cpu_count(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, 0, &[])?;
     Ok(Value::Int(std::thread::available_parallelism().map_or(1, |n| n.get()) as i64))
 }
 
-fn fork(interp: &mut Interp, a: &mut Args) -> BResult {
+fn fork(interp: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, 0, &[])?;
     process::fork_builtin(interp)
 }
 
-fn wait(interp: &mut Interp, a: &mut Args) -> BResult {
+fn wait(interp: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, 0, &[])?;
     process::wait_builtin(interp, None, a.span)
 }
 
-fn waitpid(interp: &mut Interp, a: &mut Args) -> BResult {
+fn waitpid(interp: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 1, &[])?;
     let pid = a.int(0, "the pid")?;
     process::wait_builtin(interp, Some(pid as i32), a.span)
@@ -116,7 +116,7 @@ fn signal_number(v: &Value, func: &str) -> Result<i32, Box<ErrorObj>> {
     }
 }
 
-fn kill(_: &mut Interp, a: &mut Args) -> BResult {
+fn kill(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 2, &[])?;
     let pid = a.int(0, "the pid")?;
     let sig = match a.pos.get(1) {
@@ -134,7 +134,7 @@ fn kill(_: &mut Interp, a: &mut Args) -> BResult {
     Ok(Value::Nil)
 }
 
-fn signal(interp: &mut Interp, a: &mut Args) -> BResult {
+fn signal(interp: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(2, 2, &[])?;
     let sig = signal_number(&a.pos[0], "signal")?;
     if sig == libc::SIGKILL || sig == libc::SIGSTOP {
@@ -171,7 +171,7 @@ fn signal(interp: &mut Interp, a: &mut Args) -> BResult {
 }
 
 /// What a signal does by default here (see `signal`).
-fn default_action(interp: &Interp, sig: i32) {
+fn default_action(interp: &dyn Host, sig: i32) {
     match sig {
         libc::SIGINT => signals::install_interrupt(),
         libc::SIGTERM | libc::SIGHUP if !interp.rt.is_child && interp.rt.started => signals::catch(sig),
@@ -180,7 +180,7 @@ fn default_action(interp: &Interp, sig: i32) {
 }
 
 /// `run(cmd, input=nil)`: `{"code", "stdout", "stderr"}`.
-fn run(interp: &mut Interp, a: &mut Args) -> BResult {
+fn run(interp: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 2, &["input"])?;
     let cmd = match a.get(0) {
         Value::Str(s) => {

@@ -2,10 +2,10 @@
 
 use super::{no_method, BResult};
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::value::{self, display, Args, Str, Value};
 
-pub fn str_method(_: &mut Interp, s: &Str, name: &str, a: &mut Args) -> BResult {
+pub fn str_method(_: &mut dyn Host, s: &Str, name: &str, a: &mut Args) -> BResult {
     let text = &**s;
     Ok(match name {
         "len" => {

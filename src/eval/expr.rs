@@ -4,7 +4,7 @@ use super::Interp;
 use crate::diagnostics::{ErrorKind, ErrorObj, Flow};
 use crate::syntax::ast::{Expr, ExprKind, Slot, StrPart, Var};
 use crate::syntax::span::Span;
-use crate::value::{self, display, type_name, Closure, DictMap, Frame, Key, Range, Value};
+use crate::value::{self, display, list_index, type_name, Closure, DictMap, Frame, Key, Range, Value};
 use std::rc::Rc;
 
 pub(crate) type EResult = Result<Value, Flow>;
@@ -438,23 +438,4 @@ fn outer_frame(env: &Rc<Frame>, depth: u32) -> &Rc<Frame> {
         f = f.parent.as_ref().expect("the resolver counted this many enclosing frames");
     }
     f
-}
-
-/// A Python-style index (negative counts from the end) checked against `len`.
-pub fn list_index(index: &Value, len: usize) -> Result<usize, Box<ErrorObj>> {
-    let i = match index {
-        Value::Int(i) => *i,
-        Value::Bool(b) => *b as i64,
-        other => {
-            return Err(ErrorObj::new(
-                ErrorKind::TypeError,
-                format!("an index must be an int, not {}", type_name(other)),
-            ))
-        }
-    };
-    let j = if i < 0 { i + len as i64 } else { i };
-    if j < 0 || j >= len as i64 {
-        return Err(ErrorObj::new(ErrorKind::IndexError, format!("index {i} is out of range for length {len}")));
-    }
-    Ok(j as usize)
 }

@@ -1,18 +1,25 @@
-//! The interpreter: walks the resolved AST. The only place where syntax and
-//! runtime meet — expressions in `expr.rs`, statements in `stmt.rs`, calls in
-//! `call.rs`; primitives are dispatched to `runtime/`, builtins to `builtins/`.
+//! The interpreter: walks the resolved AST — expressions in `expr.rs`,
+//! statements in `stmt.rs`, calls in `call.rs`. It sits above the runtime:
+//! primitives are dispatched to `runtime/`, builtins to `builtins/`, and
+//! `Interp` owns the runtime's `Ctx` (it dereferences to it) and implements
+//! `runtime::Host` (calling script code for the runtime) and
+//! `value::wire::FnCodec` (functions crossing processes). Nothing below
+//! imports this module.
 
 mod call;
+pub use crate::value::list_index;
 pub use call::exit_error;
-pub use expr::list_index;
 mod expr;
 mod stmt;
 
-use crate::diagnostics::{syntax_error, ErrorKind, ErrorObj, Flow, ProcessLabel};
-use crate::resolve::{GlobalTable, Resolver};
+use crate::diagnostics::{syntax_error, ErrorKind, ErrorObj, Flow};
+use crate::resolve::{free_vars, Captured, GlobalTable, Resolver};
+use crate::runtime::process::ProcessHandle;
+use crate::runtime::{Ctx, Host};
 use crate::syntax::ast::{ExprKind, FnDef, Name, Program, StmtKind};
-use crate::syntax::span::{SourceId, SourceMap};
-use crate::value::{Frame, Native, NativeFn, Value};
+use crate::syntax::span::{Source, SourceId, Span};
+use crate::value::wire::FnCodec;
+use crate::value::{Args, Closure, Frame, Native, NativeFn, Str, Value};
 use std::rc::Rc;
 
 /// How deep mpscript calls may nest before `RecursionError`.
@@ -22,15 +29,11 @@ pub const MAX_CALL_DEPTH: usize = 2_000;
 pub struct Interp {
     pub globals: Vec<Option<Value>>,
     pub global_names: GlobalTable,
-    pub sources: SourceMap,
-    pub rng: fastrand::Rng,
-    /// `--seed`, kept so children can derive their own reproducible streams.
-    pub seed: Option<u64>,
     /// `args`: the command-line arguments after the script's name.
     pub script_args: Vec<String>,
-    pub process: ProcessLabel,
-    /// Children, the process-table slot and options of this process.
-    pub rt: crate::runtime::Runtime,
+    /// What the runtime sees of this process (the interpreter dereferences
+    /// to it: `interp.rt`, `interp.sources`).
+    pub ctx: Ctx,
     pub(crate) depth: usize,
     /// The value of the `return` being unwound.
     pub(crate) ret: Value,
@@ -55,12 +58,8 @@ impl Interp {
         let mut interp = Interp {
             globals: Vec::new(),
             global_names: GlobalTable::default(),
-            sources: SourceMap::default(),
-            rng: fastrand::Rng::new(),
-            seed: None,
             script_args: Vec::new(),
-            process: ProcessLabel { name: "MainProcess".into(), pid: std::process::id() as i32 },
-            rt: crate::runtime::Runtime::default(),
+            ctx: Ctx::default(),
             depth: 0,
             ret: Value::Nil,
             stack: Vec::new(),
@@ -169,17 +168,96 @@ impl Interp {
         }
         Ok(last)
     }
+}
 
-    /// Stamp an error with the process that raised it.
-    pub fn own(&self, mut e: Box<ErrorObj>) -> Box<ErrorObj> {
-        if e.process.is_none() {
-            e.process = Some(self.process.clone());
-        }
-        e
+impl std::ops::Deref for Interp {
+    type Target = Ctx;
+    #[inline(always)]
+    fn deref(&self) -> &Ctx {
+        &self.ctx
+    }
+}
+
+impl std::ops::DerefMut for Interp {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut Ctx {
+        &mut self.ctx
+    }
+}
+
+impl Host for Interp {
+    #[inline(always)]
+    fn codec(&self) -> &dyn FnCodec {
+        self
     }
 
-    /// The text of an error as the user sees it.
-    pub fn render_error(&self, e: &ErrorObj) -> String {
-        crate::diagnostics::render(e, &self.sources)
+    #[inline(always)]
+    fn codec_mut(&mut self) -> &mut dyn FnCodec {
+        self
+    }
+
+    fn call_function(&mut self, f: &Value, pos: Vec<Value>, span: Span) -> Result<Value, Box<ErrorObj>> {
+        Interp::call_function(self, f, pos, span)
+    }
+
+    fn call_value(&mut self, f: &Value, pos: Vec<Value>, kw: Vec<(Str, Value)>, span: Span) -> Result<Value, Flow> {
+        Interp::call_value(self, f, pos, kw, span)
+    }
+
+    fn call_method(&mut self, obj: &Value, name: &str, a: &mut Args) -> Result<Value, Box<ErrorObj>> {
+        crate::builtins::call_method(self, obj, name, a)
+    }
+}
+
+impl FnCodec for Interp {
+    fn source(&self, src: SourceId) -> Option<&Source> {
+        self.sources.get(src)
+    }
+
+    fn captures(&self, c: &Closure) -> Vec<(Name, Value)> {
+        let mut out = Vec::new();
+        for (name, place) in free_vars(&c.def) {
+            let value = match place {
+                Captured::Outer { depth: up, slot } => {
+                    let mut frame = c.env.as_ref();
+                    for _ in 0..up {
+                        frame = frame.and_then(|f| f.parent.as_ref());
+                    }
+                    match frame.and_then(|f| f.slots.borrow().get(slot as usize).cloned()) {
+                        Some(v) => v,
+                        None => continue,
+                    }
+                }
+                Captured::Global(slot) => match self.globals.get(slot as usize) {
+                    // A builtin under its own name: the receiver has it too.
+                    Some(Some(Value::Native(n))) if *n.name == *name => continue,
+                    Some(Some(v)) => v.clone(),
+                    // Not defined yet: the receiver's global of that name.
+                    _ => continue,
+                },
+            };
+            out.push((name, value));
+        }
+        out
+    }
+
+    fn compile_received(
+        &mut self,
+        origin: &str,
+        line: u32,
+        col: u32,
+        text: &str,
+        captured: &[Name],
+    ) -> Result<Rc<FnDef>, Box<ErrorObj>> {
+        Interp::compile_received(self, origin, line, col, text, captured)
+    }
+
+    fn builtin(&self, name: &str) -> Option<Value> {
+        let slot = self.global_names.lookup(name)?;
+        self.globals.get(slot as usize)?.clone()
+    }
+
+    fn child(&self, pid: i32) -> Option<Rc<ProcessHandle>> {
+        self.rt.children.iter().find(|c| c.pid == pid).and_then(|c| c.handle.clone())
     }
 }

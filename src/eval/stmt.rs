@@ -3,7 +3,7 @@
 use super::expr::{int_arith, At};
 use super::Interp;
 use crate::diagnostics::{ErrorKind, ErrorObj, Flow};
-use crate::syntax::ast::{AssignOp, Block, Stmt, StmtKind, Target};
+use crate::syntax::ast::{AssignOp, Block, GuardKind, Stmt, StmtKind, Target};
 use crate::value::{self, type_name, Closure, Value};
 use std::rc::Rc;
 
@@ -121,7 +121,11 @@ impl Interp {
             }
             StmtKind::Guard { kind, target, body } => {
                 let obj = self.eval(target, env)?;
-                let token = crate::runtime::guard_enter(self, *kind, &obj, target.span).at(target.span)?;
+                let guard = match kind {
+                    GuardKind::Lock => crate::runtime::Guard::Lock,
+                    GuardKind::Sem => crate::runtime::Guard::Sem,
+                };
+                let token = crate::runtime::guard_enter(self, guard, &obj, target.span).at(target.span)?;
                 let result = self.exec_block(body, env);
                 crate::runtime::guard_exit(self, token).at(target.span)?;
                 return result;

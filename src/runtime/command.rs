@@ -12,7 +12,7 @@ use super::table::{self, WaitKind};
 use super::wait::Recorded;
 use super::{safe_point, signals};
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::syntax::span::Span;
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
@@ -31,7 +31,7 @@ pub struct Ran {
 }
 
 /// Run `cmd` to its end, feeding it `input`; interruptible.
-pub fn run(interp: &mut Interp, mut cmd: Command, input: Option<String>, span: Span) -> R<Ran> {
+pub fn run(interp: &mut (impl Host + ?Sized), mut cmd: Command, input: Option<String>, span: Span) -> R<Ran> {
     let _rec = Recorded::new(interp, WaitKind::Command, span, 0, false);
     cmd.stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
@@ -108,7 +108,7 @@ fn nonblocking(fd: i32) {
 }
 
 /// Read and write until both output pipes reach end of file.
-fn collect(interp: &mut Interp, mut s: Streams) -> R<(Vec<u8>, Vec<u8>)> {
+fn collect(interp: &mut (impl Host + ?Sized), mut s: Streams) -> R<(Vec<u8>, Vec<u8>)> {
     let (mut out, mut err) = (Vec::new(), Vec::new());
     if let Some((w, data, _)) = &s.input {
         if data.is_empty() {
@@ -189,7 +189,7 @@ fn drain(fd: i32, buf: &mut Vec<u8>) -> bool {
 }
 
 /// Wait for the command itself, interruptibly; its exit code.
-fn wait_exit(interp: &mut Interp, pid: i32) -> R<i32> {
+fn wait_exit(interp: &mut (impl Host + ?Sized), pid: i32) -> R<i32> {
     loop {
         let mut status = 0;
         // SAFETY: our own child; WNOHANG never blocks.

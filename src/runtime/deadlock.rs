@@ -14,7 +14,7 @@
 
 use super::table::{self, EntryView, State, WaitKind};
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::syntax::span::Span;
 use std::cell::Cell;
 use std::time::{Duration, Instant};
@@ -33,7 +33,7 @@ thread_local! {
 }
 
 /// Called by the main process from inside its waits, every slice.
-pub fn tick(interp: &mut Interp) -> R<()> {
+pub fn tick(interp: &mut (impl Host + ?Sized)) -> R<()> {
     // A signal that landed between two slices is news first (Ctrl-C).
     if super::signals::ANY_PENDING.load(std::sync::atomic::Ordering::Relaxed) {
         super::safe_point(interp)?;
@@ -83,7 +83,7 @@ fn alive(pid: i32) -> bool {
 }
 
 /// The text of a wait's target: `b` for `b.acquire()` or `lock b { }`.
-pub(crate) fn target_name(interp: &Interp, span: Span) -> Option<String> {
+pub(crate) fn target_name(interp: &(impl Host + ?Sized), span: Span) -> Option<String> {
     let src = interp.sources.get(span.src)?;
     let text = src.text.get(span.start as usize..span.end as usize)?;
     let head = text.split('(').next().unwrap_or(text);
@@ -96,7 +96,7 @@ pub(crate) fn target_name(interp: &Interp, span: Span) -> Option<String> {
     simple.then(|| recv.to_string())
 }
 
-pub(crate) fn what(interp: &Interp, kind: WaitKind, span: Span) -> String {
+pub(crate) fn what(interp: &(impl Host + ?Sized), kind: WaitKind, span: Span) -> String {
     let noun = match kind {
         WaitKind::Lock => "lock",
         WaitKind::Sem => "semaphore",
@@ -149,7 +149,7 @@ fn advice(live: &[EntryView], died: &[(String, i32, i32)]) -> String {
 /// Processes of the program that ended abnormally: (name, pid, exitcode).
 /// Those not yet reaped are zombies still in the table; those the main
 /// process reaped are remembered in its runtime.
-fn died(interp: &Interp) -> Vec<(String, i32, i32)> {
+fn died(interp: &(impl Host + ?Sized)) -> Vec<(String, i32, i32)> {
     let mut out = interp.rt.died.clone();
     for e in table::snapshot() {
         if e.pid == interp.process.pid || alive(e.pid) || out.iter().any(|d| d.1 == e.pid) {
@@ -182,7 +182,7 @@ fn how(code: i32) -> String {
     }
 }
 
-fn report(interp: &Interp, live: &[EntryView]) -> Box<ErrorObj> {
+fn report(interp: &(impl Host + ?Sized), live: &[EntryView]) -> Box<ErrorObj> {
     let mut lines = Vec::new();
     let mut labels = Vec::new();
     let mut main_span = None;

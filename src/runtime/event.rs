@@ -14,7 +14,7 @@ use super::futex;
 use super::shm::{self, Offset};
 use super::table::WaitKind;
 use super::wait;
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::syntax::span::Span;
 use std::sync::atomic::{AtomicU32, Ordering::*};
 
@@ -61,7 +61,7 @@ impl Event {
     }
 
     /// Wait until set. `Ok(false)` when `timeout` passed first.
-    pub fn wait(&self, interp: &mut Interp, timeout: Option<f64>, span: Span) -> R<bool> {
+    pub fn wait(&self, interp: &mut (impl Host + ?Sized), timeout: Option<f64>, span: Span) -> R<bool> {
         let c = self.cell();
         let seen = c.word.load(SeqCst);
         if seen & 1 == 1 {

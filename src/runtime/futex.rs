@@ -2,7 +2,7 @@
 //! variant: waiters live in different processes). `sem` and `event` block
 //! here, through `wait_until`, which honours timeouts and signals.
 
-use crate::eval::Interp;
+use crate::runtime::Host;
 use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
 
@@ -56,7 +56,12 @@ pub fn wake_one_coalesced(word: &AtomicU32, sleepers: &AtomicU32, woken: &Atomic
 /// Block while `*word == expected`, at most until `deadline`. Signals are
 /// handled at a safe point (which may raise). Returns false on timeout;
 /// true means "look again" (the caller re-checks its condition).
-pub fn wait_until(interp: &mut Interp, word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> R<bool> {
+pub fn wait_until(
+    interp: &mut (impl Host + ?Sized),
+    word: &AtomicU32,
+    expected: u32,
+    deadline: Option<Instant>,
+) -> R<bool> {
     if super::signals::ANY_PENDING.load(std::sync::atomic::Ordering::Relaxed) {
         super::safe_point(interp)?;
     }
@@ -89,6 +94,7 @@ pub fn wait_until(interp: &mut Interp, word: &AtomicU32, expected: u32, deadline
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::host::Bare;
     use crate::runtime::shm::{self, tests::arena};
     use std::sync::atomic::Ordering::SeqCst;
 
@@ -107,7 +113,7 @@ mod tests {
         let pid = unsafe { libc::fork() };
         assert!(pid >= 0);
         if pid == 0 {
-            let mut interp = Interp::new();
+            let mut interp = Bare::new();
             interp.rt.is_child = true;
             ready.store(1, SeqCst);
             wake(ready, 1);
@@ -125,7 +131,7 @@ mod tests {
             // SAFETY: leave the child without returning to the harness.
             unsafe { libc::_exit(code) };
         }
-        let mut interp = Interp::new();
+        let mut interp = Bare::new();
         while ready.load(SeqCst) == 0 {
             let _ = wait_until(&mut interp, ready, 0, Some(Instant::now() + Duration::from_secs(1)));
         }
@@ -142,7 +148,7 @@ mod tests {
     #[test]
     fn a_wait_ends_at_its_deadline_when_nobody_wakes() {
         let (w, off) = word();
-        let mut interp = Interp::new();
+        let mut interp = Bare::new();
         let start = Instant::now();
         let deadline = Some(start + Duration::from_millis(100));
         while wait_until(&mut interp, w, 0, deadline).unwrap() {}

@@ -17,7 +17,7 @@ use super::table::{self, WaitKind};
 use super::trace::{self, Hold};
 use super::wait;
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::syntax::span::{SourceId, Span};
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering::*};
 use std::time::{Duration, Instant};
@@ -73,7 +73,7 @@ impl Lock {
 
     /// Take the lock. `Ok(false)` when `timeout` passed (or `block` is false
     /// and it is taken). Errors: self-deadlock (a blocking acquire by the holder), `LockAbandoned`, Ctrl-C.
-    pub fn acquire(&self, interp: &mut Interp, timeout: Option<f64>, block: bool, span: Span) -> R<bool> {
+    pub fn acquire(&self, interp: &mut (impl Host + ?Sized), timeout: Option<f64>, block: bool, span: Span) -> R<bool> {
         // The wait (if any) has ended before the hold is recorded.
         let got = self.take(interp, timeout, block, span)?;
         if got {
@@ -82,7 +82,7 @@ impl Lock {
         Ok(got)
     }
 
-    fn take(&self, interp: &mut Interp, timeout: Option<f64>, block: bool, span: Span) -> R<bool> {
+    fn take(&self, interp: &mut (impl Host + ?Sized), timeout: Option<f64>, block: bool, span: Span) -> R<bool> {
         let me = interp.process.pid;
         if self.owner() == Some(me) {
             // Would wait forever; with a timeout it just fails (as in Python).
@@ -145,7 +145,7 @@ impl Lock {
 
     /// Now held: record where (for reports), in the table (for `:ps`) and
     /// in the trace.
-    fn taken(&self, interp: &Interp, span: Span) {
+    fn taken(&self, interp: &(impl Host + ?Sized), span: Span) {
         let c = self.cell();
         c.src.store(span.src.0, Relaxed);
         c.start.store(span.start, Relaxed);
@@ -156,7 +156,7 @@ impl Lock {
     }
 
     /// Release; only the holder may.
-    pub fn release(&self, interp: &Interp) -> R<()> {
+    pub fn release(&self, interp: &(impl Host + ?Sized)) -> R<()> {
         let me = interp.process.pid;
         match self.owner() {
             Some(p) if p == me => {}
@@ -178,7 +178,7 @@ impl Lock {
         Ok(())
     }
 
-    fn self_deadlock(&self, interp: &Interp, span: Span) -> Box<ErrorObj> {
+    fn self_deadlock(&self, interp: &(impl Host + ?Sized), span: Span) -> Box<ErrorObj> {
         let c = self.cell();
         let first = Span { src: SourceId(c.src.load(Relaxed)), start: c.start.load(Relaxed), end: c.end.load(Relaxed) };
         let mut e = ErrorObj::new(
@@ -248,12 +248,13 @@ fn realtime_after(d: Duration) -> libc::timespec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::host::Bare;
     use crate::runtime::shm::tests::{arena, in_child};
 
     #[test]
     fn acquire_and_release_by_the_holder_only() {
         arena();
-        let mut interp = Interp::new();
+        let mut interp = Bare::new();
         let me = interp.process.pid;
         let lock = Lock::new().unwrap();
         assert_eq!(lock.owner(), None);
@@ -264,7 +265,7 @@ mod tests {
         assert!(!lock.acquire(&mut interp, Some(0.01), true, Span::default()).unwrap());
         // Another process cannot take it while it is held.
         let code = in_child(|| {
-            let mut interp = Interp::new();
+            let mut interp = Bare::new();
             interp.process.pid = std::process::id() as i32;
             interp.rt.is_child = true;
             match lock.acquire(&mut interp, None, false, Span::default()) {
@@ -283,10 +284,10 @@ mod tests {
     #[test]
     fn a_holder_that_dies_leaves_the_lock_abandoned_then_usable() {
         arena();
-        let mut interp = Interp::new();
+        let mut interp = Bare::new();
         let lock = Lock::new().unwrap();
         let code = in_child(|| {
-            let mut interp = Interp::new();
+            let mut interp = Bare::new();
             interp.process.pid = std::process::id() as i32;
             interp.rt.is_child = true;
             // Leaves holding it.

@@ -1,12 +1,18 @@
 //! The OS-level layer: processes and process-shared primitives, one module
-//! each. Knows nothing of syntax; the evaluator calls in through the
-//! functions below, which dispatch on the handle's kind.
+//! each, below the evaluator. It knows syntax only as positions (`Span`,
+//! rendered through the source map in its `Ctx`) and never imports the
+//! evaluator, the resolver or the builtins: what it needs of them is the
+//! `Host` trait (`host.rs`) — its own state (`Ctx`) plus "call this script
+//! function", which only signal handlers, pool callbacks and workers, and
+//! methods of a shared object's list or dict use. The evaluator calls in
+//! through the functions below, which dispatch on the handle's kind.
 
 pub mod command;
 pub mod deadlock;
 pub mod event;
 pub mod futex;
 pub mod guardian;
+pub mod host;
 pub mod lock;
 pub mod output;
 pub mod pipe;
@@ -23,8 +29,6 @@ pub mod trace;
 pub mod wait;
 
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
-use crate::syntax::ast::GuardKind;
 use crate::syntax::span::Span;
 use crate::value::{self, Args, BuiltinFn, Value};
 use event::Event;
@@ -36,6 +40,7 @@ use sem::Sem;
 use shared::Shared;
 use std::rc::Rc;
 
+pub use host::{Ctx, Host};
 pub use process::Runtime;
 
 use crate::diagnostics::R;
@@ -124,7 +129,7 @@ pub const CONSTRUCTORS: &[(&str, BuiltinFn)] = &[
 ];
 
 /// `pool(processes=cpu_count())`.
-fn new_pool(interp: &mut Interp, a: &mut Args) -> R<Value> {
+fn new_pool(interp: &mut dyn Host, a: &mut Args) -> R<Value> {
     a.check(0, 1, &["processes"])?;
     let n = match a.opt(0, "processes") {
         None | Some(Value::Nil) => std::thread::available_parallelism().map_or(1, |n| n.get()) as i64,
@@ -139,13 +144,13 @@ fn new_pool(interp: &mut Interp, a: &mut Args) -> R<Value> {
     Ok(Value::Handle(Handle::Pool(pool::new(interp, n as usize)?)))
 }
 
-fn new_lock(interp: &mut Interp, a: &mut Args) -> R<Value> {
+fn new_lock(interp: &mut dyn Host, a: &mut Args) -> R<Value> {
     a.check(0, 0, &[])?;
     process::start(interp);
     Ok(Value::Handle(Handle::Lock(Lock::new()?)))
 }
 
-fn new_sem(interp: &mut Interp, a: &mut Args) -> R<Value> {
+fn new_sem(interp: &mut dyn Host, a: &mut Args) -> R<Value> {
     a.check(0, 1, &["value"])?;
     let n = match a.opt(0, "value") {
         None => 1,
@@ -161,13 +166,13 @@ fn new_sem(interp: &mut Interp, a: &mut Args) -> R<Value> {
     Ok(Value::Handle(Handle::Sem(Sem::new(n)?)))
 }
 
-fn new_event(interp: &mut Interp, a: &mut Args) -> R<Value> {
+fn new_event(interp: &mut dyn Host, a: &mut Args) -> R<Value> {
     a.check(0, 0, &[])?;
     process::start(interp);
     Ok(Value::Handle(Handle::Event(Event::new()?)))
 }
 
-fn new_queue(interp: &mut Interp, a: &mut Args) -> R<Value> {
+fn new_queue(interp: &mut dyn Host, a: &mut Args) -> R<Value> {
     a.check(0, 1, &["maxsize"])?;
     let max = match a.opt(0, "maxsize") {
         None | Some(Value::Nil) => 0,
@@ -182,7 +187,7 @@ fn new_queue(interp: &mut Interp, a: &mut Args) -> R<Value> {
 }
 
 /// `pipe(duplex=true)`: `[a, b]`; one-way: `[write end, read end]`.
-fn new_pipe(interp: &mut Interp, a: &mut Args) -> R<Value> {
+fn new_pipe(interp: &mut dyn Host, a: &mut Args) -> R<Value> {
     a.check(0, 1, &["duplex"])?;
     let duplex = a.opt(0, "duplex").is_none_or(|v| v.truthy());
     process::start(interp);
@@ -190,10 +195,17 @@ fn new_pipe(interp: &mut Interp, a: &mut Args) -> R<Value> {
     Ok(Value::list(vec![Value::Handle(Handle::Pipe(x)), Value::Handle(Handle::Pipe(y))]))
 }
 
-fn new_shared(interp: &mut Interp, a: &mut Args) -> R<Value> {
+fn new_shared(interp: &mut dyn Host, a: &mut Args) -> R<Value> {
     a.check(1, 1, &[])?;
     process::start(interp);
     Ok(Value::Handle(Handle::Shared(Shared::new(a.get(0))?)))
+}
+
+/// Which primitive a `lock EXPR { }` / `sem EXPR { }` block takes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Guard {
+    Lock,
+    Sem,
 }
 
 /// What `guard_exit` needs to release what `guard_enter` took.
@@ -203,23 +215,23 @@ pub enum GuardToken {
 }
 
 /// `lock EXPR { }` / `sem EXPR { }`: take the primitive before the block.
-pub fn guard_enter(interp: &mut Interp, kind: GuardKind, obj: &Value, span: Span) -> R<GuardToken> {
+pub fn guard_enter(interp: &mut (impl Host + ?Sized), kind: Guard, obj: &Value, span: Span) -> R<GuardToken> {
     match (kind, obj) {
-        (GuardKind::Lock, Value::Handle(Handle::Lock(l))) => {
+        (Guard::Lock, Value::Handle(Handle::Lock(l))) => {
             l.acquire(interp, None, true, span)?;
             Ok(GuardToken::Lock(*l))
         }
-        (GuardKind::Lock, Value::Handle(Handle::Shared(d))) => {
+        (Guard::Lock, Value::Handle(Handle::Shared(d))) => {
             let l = d.own_lock();
             l.acquire(interp, None, true, span)?;
             Ok(GuardToken::Lock(l))
         }
-        (GuardKind::Sem, Value::Handle(Handle::Sem(s))) => {
+        (Guard::Sem, Value::Handle(Handle::Sem(s))) => {
             s.acquire(interp, None, true, span)?;
             Ok(GuardToken::Sem(*s))
         }
         _ => {
-            let what = if kind == GuardKind::Lock { "lock" } else { "sem" };
+            let what = if kind == Guard::Lock { "lock" } else { "sem" };
             Err(ErrorObj::new(
                 ErrorKind::TypeError,
                 format!("`{what} … {{ }}` needs a {what}, not {}", value::type_name(obj)),
@@ -228,7 +240,7 @@ pub fn guard_enter(interp: &mut Interp, kind: GuardKind, obj: &Value, span: Span
     }
 }
 
-pub fn guard_exit(interp: &mut Interp, token: GuardToken) -> R<()> {
+pub fn guard_exit(interp: &mut (impl Host + ?Sized), token: GuardToken) -> R<()> {
     match token {
         GuardToken::Lock(l) => l.release(interp),
         GuardToken::Sem(s) => s.release(),
@@ -264,7 +276,7 @@ pub fn no_method(h: &Handle, name: &str) -> Box<ErrorObj> {
     ErrorObj::new(ErrorKind::AttributeError, format!("{what} has no method `{name}`"))
 }
 
-pub fn call_method(interp: &mut Interp, h: &Handle, name: &str, a: &mut Args) -> R<Value> {
+pub fn call_method(interp: &mut (impl Host + ?Sized), h: &Handle, name: &str, a: &mut Args) -> R<Value> {
     // One small function per kind: the hot ones (lock, sem, queue) do not
     // pay for the stack frame of the others.
     match h {
@@ -288,7 +300,7 @@ pub fn call_method(interp: &mut Interp, h: &Handle, name: &str, a: &mut Args) ->
 }
 
 #[inline(never)]
-fn process_method(interp: &mut Interp, p: &Rc<ProcessHandle>, name: &str, a: &mut Args) -> R<Value> {
+fn process_method(interp: &mut (impl Host + ?Sized), p: &Rc<ProcessHandle>, name: &str, a: &mut Args) -> R<Value> {
     match name {
         "join" => {
             a.check(0, 1, &["timeout"])?;
@@ -319,7 +331,7 @@ fn process_method(interp: &mut Interp, p: &Rc<ProcessHandle>, name: &str, a: &mu
     }
 }
 
-fn lock_method(interp: &mut Interp, l: &Lock, name: &str, a: &mut Args) -> R<Value> {
+fn lock_method(interp: &mut (impl Host + ?Sized), l: &Lock, name: &str, a: &mut Args) -> R<Value> {
     match name {
         "acquire" => {
             let (timeout, block) = acquire_args(a)?;
@@ -337,7 +349,7 @@ fn lock_method(interp: &mut Interp, l: &Lock, name: &str, a: &mut Args) -> R<Val
     }
 }
 
-fn sem_method(interp: &mut Interp, s: &Sem, name: &str, a: &mut Args) -> R<Value> {
+fn sem_method(interp: &mut (impl Host + ?Sized), s: &Sem, name: &str, a: &mut Args) -> R<Value> {
     match name {
         "acquire" => {
             let (timeout, block) = acquire_args(a)?;
@@ -356,7 +368,7 @@ fn sem_method(interp: &mut Interp, s: &Sem, name: &str, a: &mut Args) -> R<Value
 }
 
 #[inline(never)]
-fn event_method(interp: &mut Interp, e: &Event, name: &str, a: &mut Args) -> R<Value> {
+fn event_method(interp: &mut (impl Host + ?Sized), e: &Event, name: &str, a: &mut Args) -> R<Value> {
     match name {
         // Traced first, so the set shows before the waiters wake.
         "set" => {
@@ -393,7 +405,7 @@ fn queue_closed_here(q: &Queue) -> bool {
     CLOSED_QUEUES.with(|c| c.borrow().contains(&(me, q.id())))
 }
 
-fn queue_method(interp: &mut Interp, q: &Queue, name: &str, a: &mut Args) -> R<Value> {
+fn queue_method(interp: &mut (impl Host + ?Sized), q: &Queue, name: &str, a: &mut Args) -> R<Value> {
     let nowait = name.ends_with("_nowait");
     match name {
         "put" | "put_nowait" if queue_closed_here(q) => Err(ErrorObj::new(
@@ -437,7 +449,7 @@ fn queue_method(interp: &mut Interp, q: &Queue, name: &str, a: &mut Args) -> R<V
                 (timeout_arg(a, 2)?, a.opt(1, "block").is_none_or(|v| v.truthy()))
             };
             let put = value::wire::with_buffer(|bytes| {
-                value::wire::encode_into(interp, a.get(0), bytes)?;
+                value::wire::encode_into(interp.codec(), a.get(0), bytes)?;
                 q.put(interp, bytes, block, timeout, a.span)
             });
             put.map(|_| Value::Nil)
@@ -450,7 +462,7 @@ fn queue_method(interp: &mut Interp, q: &Queue, name: &str, a: &mut Args) -> R<V
                 acquire_args(a)?
             };
             let item = q.get_item(interp, block, timeout, a.span)?;
-            value::wire::decode(interp, &item)
+            value::wire::decode(interp.codec_mut(), &item)
         }
         "qsize" | "empty" | "full" | "task_done" => {
             a.check(0, 0, &[])?;
@@ -471,12 +483,12 @@ fn queue_method(interp: &mut Interp, q: &Queue, name: &str, a: &mut Args) -> R<V
     }
 }
 
-fn pipe_method(interp: &mut Interp, p: &PipeEnd, name: &str, a: &mut Args) -> R<Value> {
+fn pipe_method(interp: &mut (impl Host + ?Sized), p: &PipeEnd, name: &str, a: &mut Args) -> R<Value> {
     match name {
         "send" => {
             a.check(1, 1, &[])?;
             value::wire::with_buffer(|bytes| {
-                value::wire::encode_into(interp, a.get(0), bytes)?;
+                value::wire::encode_into(interp.codec(), a.get(0), bytes)?;
                 p.send(interp, bytes, a.span)
             })
             .map(|_| Value::Nil)
@@ -484,7 +496,7 @@ fn pipe_method(interp: &mut Interp, p: &PipeEnd, name: &str, a: &mut Args) -> R<
         "recv" => {
             a.check(0, 0, &[])?;
             let bytes = p.recv(interp, a.span)?;
-            value::wire::decode(interp, &bytes)
+            value::wire::decode(interp.codec_mut(), &bytes)
         }
         "poll" => {
             a.check(0, 1, &["timeout"])?;
@@ -515,7 +527,7 @@ fn acquire_args(a: &Args) -> R<(Option<f64>, bool)> {
     Ok((timeout_arg(a, 1)?, block))
 }
 
-pub fn field_get(interp: &mut Interp, h: &Handle, name: &str) -> R<Value> {
+pub fn field_get(interp: &mut (impl Host + ?Sized), h: &Handle, name: &str) -> R<Value> {
     match h {
         Handle::Shared(d) if name == "value" => d.snapshot(),
         Handle::Queue(q) if name == "maxsize" => Ok(Value::Int(q.maxsize() as i64)),
@@ -557,7 +569,7 @@ pub fn no_field(h: &Handle, name: &str) -> Box<ErrorObj> {
     }
 }
 
-pub fn field_set(interp: &mut Interp, h: &Handle, name: &str, v: Value) -> R<()> {
+pub fn field_set(interp: &mut (impl Host + ?Sized), h: &Handle, name: &str, v: Value) -> R<()> {
     match h {
         Handle::Process(p) => match name {
             "name" => {
@@ -626,7 +638,7 @@ pub fn contains(h: &Handle, needle: &Value) -> R<bool> {
 
 /// `sleep(secs)`.
 /// A waiting point: due pool callbacks run before and after it.
-pub fn sleep(interp: &mut Interp, secs: f64) -> R<()> {
+pub fn sleep(interp: &mut (impl Host + ?Sized), secs: f64) -> R<()> {
     pool::service(interp)?;
     wait::sleep(interp, secs)?;
     pool::service(interp)
@@ -634,7 +646,7 @@ pub fn sleep(interp: &mut Interp, secs: f64) -> R<()> {
 
 /// Act on pending signals: Ctrl-C, and handlers registered with `signal()`.
 /// Called at safe points: loop turns, calls, interrupted waits.
-pub fn safe_point(interp: &mut Interp) -> R<()> {
+pub fn safe_point(interp: &mut (impl Host + ?Sized)) -> R<()> {
     let pending = signals::take_pending();
     for sig in 1..64 {
         if pending & (1 << sig) == 0 {
@@ -675,7 +687,7 @@ pub fn safe_point(interp: &mut Interp) -> R<()> {
 
 /// `:ps`: every live process of the program, what it is doing or waits
 /// on, and which locks it holds.
-pub fn ps_report(interp: &Interp) -> String {
+pub fn ps_report(interp: &(impl Host + ?Sized)) -> String {
     let entries = table::snapshot();
     if entries.len() <= 1 && interp.rt.children.is_empty() && entries.iter().all(|e| e.held.is_empty()) {
         return "no child processes\n".into();

@@ -4,7 +4,7 @@
 //! fork.
 
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 
 /// Write all of `bytes` to `fd`, retrying on partial writes and EINTR.
 pub fn write_all(fd: i32, mut bytes: &[u8]) -> std::io::Result<()> {
@@ -24,7 +24,7 @@ pub fn write_all(fd: i32, mut bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// `print`: one line, one write.
-pub fn print_line(interp: &mut Interp, line: &str) -> Result<(), Box<ErrorObj>> {
+pub fn print_line(interp: &mut (impl Host + ?Sized), line: &str) -> Result<(), Box<ErrorObj>> {
     let tagged;
     let text = if interp.rt.tag {
         tagged = format!("[{} {}] {line}", interp.process.name, interp.process.pid);

@@ -26,7 +26,7 @@
 use super::table::WaitKind;
 use super::wait;
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::syntax::span::Span;
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
@@ -193,7 +193,7 @@ impl PipeEnd {
     /// `send(v)`: one frame, written whole. The fd never blocks in the
     /// kernel: when the OS buffer is full the process waits for room as a
     /// recorded wait (a writer nobody reads from is part of a deadlock).
-    pub fn send(&self, interp: &mut Interp, payload: &[u8], span: Span) -> R<()> {
+    pub fn send(&self, interp: &mut (impl Host + ?Sized), payload: &[u8], span: Span) -> R<()> {
         let fd = self.usable(false)?;
         let len = u32::try_from(payload.len())
             .map_err(|_| ErrorObj::new(ErrorKind::ValueError, "value too large for a pipe"))?;
@@ -243,7 +243,7 @@ impl PipeEnd {
     }
 
     /// This process's partly read frame (a forked child starts with none).
-    fn buffer(&self, interp: &Interp) -> std::cell::RefMut<'_, Vec<u8>> {
+    fn buffer(&self, interp: &(impl Host + ?Sized)) -> std::cell::RefMut<'_, Vec<u8>> {
         let mut buf = self.0.buf.borrow_mut();
         if self.0.buf_pid.get() != interp.process.pid {
             buf.clear();
@@ -260,7 +260,7 @@ impl PipeEnd {
 
     /// `recv()`: the next message's bytes; `EOFError` once every write end
     /// is closed everywhere and the data is drained.
-    pub fn recv(&self, interp: &mut Interp, span: Span) -> R<Vec<u8>> {
+    pub fn recv(&self, interp: &mut (impl Host + ?Sized), span: Span) -> R<Vec<u8>> {
         let fd = self.usable(true)?;
         let _rec = wait::begin(interp, WaitKind::PipeRecv, span, self.obj(), false)?;
         loop {
@@ -309,7 +309,7 @@ impl PipeEnd {
     }
 
     /// `poll(timeout)`: whether `recv` would return at once (data or EOF).
-    pub fn poll(&self, interp: &mut Interp, timeout: Option<f64>, span: Span) -> R<bool> {
+    pub fn poll(&self, interp: &mut (impl Host + ?Sized), timeout: Option<f64>, span: Span) -> R<bool> {
         let fd = self.usable(true)?;
         if Self::whole_frame(&self.buffer(interp)).is_some() {
             return Ok(true);

@@ -17,7 +17,7 @@
 use super::table::{self, State, WaitKind};
 use super::{signals, trace, wait, Handle};
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::syntax::span::Span;
 use crate::value::Value;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
@@ -136,7 +136,7 @@ fn exitcode_of(status: WaitStatus) -> Option<i32> {
 }
 
 /// Map the process table and set up this (main) process. Idempotent.
-pub fn start(interp: &mut Interp) {
+pub fn start(interp: &mut (impl Host + ?Sized)) {
     if interp.rt.started {
         return;
     }
@@ -156,7 +156,7 @@ pub fn start(interp: &mut Interp) {
     super::guardian::start(thread_count());
 }
 
-fn child_name(interp: &Interp) -> String {
+fn child_name(interp: &(impl Host + ?Sized)) -> String {
     let n = interp.rt.spawned;
     if interp.rt.is_child {
         // Python names a grandchild `Process-2:1`.
@@ -169,7 +169,7 @@ fn child_name(interp: &Interp) -> String {
 
 /// Fork. In the child, `run` computes the exit code and the child leaves
 /// (it never returns here); in the parent, the new process's handle.
-pub fn spawn(interp: &mut Interp, daemon: bool, run: impl FnOnce(&mut Interp) -> i32) -> R<Value> {
+pub fn spawn<H: Host + ?Sized>(interp: &mut H, daemon: bool, run: impl FnOnce(&mut H) -> i32) -> R<Value> {
     if interp.rt.daemon {
         // Python's rule: a daemon is ended with its parent's code, so
         // children of its own would be orphaned.
@@ -208,7 +208,7 @@ enum Forked {
     Parent { pid: i32, slot: u32 },
 }
 
-fn child_name_for(interp: &mut Interp, what: &str) -> String {
+fn child_name_for(interp: &mut (impl Host + ?Sized), what: &str) -> String {
     interp.rt.spawned += 1;
     if what == "fork" {
         format!("Fork-{}", interp.rt.spawned)
@@ -219,7 +219,7 @@ fn child_name_for(interp: &mut Interp, what: &str) -> String {
 
 /// Fork a process of the program: check `--max-procs`, enter it in the
 /// process table, and in the child forget the parent's state.
-fn fork_child(interp: &mut Interp, name: String, daemon: bool, what: &str) -> R<Forked> {
+fn fork_child(interp: &mut (impl Host + ?Sized), name: String, daemon: bool, what: &str) -> R<Forked> {
     start(interp);
     let threads = settled_thread_count();
     if threads > 1 {
@@ -314,7 +314,7 @@ fn thread_count() -> usize {
 
 /// The first thing a forked child does: forget the parent's children and
 /// signals, take its own name, and reseed `rand*`.
-fn become_child(interp: &mut Interp, slot: u32, name: String, seed: u64, daemon: bool) {
+fn become_child(interp: &mut (impl Host + ?Sized), slot: u32, name: String, seed: u64, daemon: bool) {
     let pid = std::process::id() as i32;
     MY_PID.store(pid, Relaxed);
     // Only the main process keeps the guardian's pipe open and enforces
@@ -359,7 +359,7 @@ fn nanos() -> u64 {
 
 /// End this forked process: wait for its own children, mark it exited,
 /// and `_exit` without running the parent's exit handlers.
-pub fn leave(interp: &mut Interp, mut code: i32) -> ! {
+pub fn leave(interp: &mut (impl Host + ?Sized), mut code: i32) -> ! {
     if let Some(e) = finish(interp) {
         let e = interp.own(e);
         super::output::eprint(&interp.render_error(&e));
@@ -381,7 +381,7 @@ pub fn exit_now(code: i32) -> ! {
 }
 
 /// Record a reaped child's status.
-fn record(interp: &mut Interp, pid: i32, code: i32) {
+fn record(interp: &mut (impl Host + ?Sized), pid: i32, code: i32) {
     trace::reaped(pid, code);
     if let Some(i) = interp.rt.children.iter().position(|c| c.pid == pid) {
         let c = interp.rt.children.remove(i);
@@ -409,7 +409,7 @@ fn free_slot_of(pid: i32) {
 
 /// Reap children that have ended, without blocking: keeps zombies from
 /// piling up in programs that spawn many processes and never join.
-pub fn reap_finished(interp: &mut Interp) {
+pub fn reap_finished(interp: &mut (impl Host + ?Sized)) {
     let has_forked = interp.rt.children.iter().any(|c| c.handle.is_none());
     if has_forked {
         // Leave `fork()` children for the script's own wait().
@@ -428,7 +428,7 @@ pub fn reap_finished(interp: &mut Interp) {
 }
 
 /// Reap `pid` if it has ended; its exitcode then.
-fn try_reap(interp: &mut Interp, pid: i32) -> Option<i32> {
+fn try_reap(interp: &mut (impl Host + ?Sized), pid: i32) -> Option<i32> {
     match waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG)) {
         Ok(status) => {
             let code = exitcode_of(status)?;
@@ -448,11 +448,17 @@ fn name_of(c: &Child) -> String {
 }
 
 /// Block until `pid` ends (or `timeout` passes); its exitcode if it ended.
-pub fn wait_child(interp: &mut Interp, pid: i32, timeout: Option<f64>, span: Span) -> R<Option<i32>> {
+pub fn wait_child(interp: &mut (impl Host + ?Sized), pid: i32, timeout: Option<f64>, span: Span) -> R<Option<i32>> {
     wait_child_as(interp, pid, timeout, WaitKind::Join, span)
 }
 
-fn wait_child_as(interp: &mut Interp, pid: i32, timeout: Option<f64>, kind: WaitKind, span: Span) -> R<Option<i32>> {
+fn wait_child_as(
+    interp: &mut (impl Host + ?Sized),
+    pid: i32,
+    timeout: Option<f64>,
+    kind: WaitKind,
+    span: Span,
+) -> R<Option<i32>> {
     let code = match try_reap(interp, pid) {
         Some(code) => Some(code),
         None => {
@@ -473,7 +479,7 @@ fn wait_child_as(interp: &mut Interp, pid: i32, timeout: Option<f64>, kind: Wait
     Ok(code)
 }
 
-fn own_child(interp: &Interp, h: &ProcessHandle) -> R<()> {
+fn own_child(interp: &(impl Host + ?Sized), h: &ProcessHandle) -> R<()> {
     if h.parent != my_pid() || !interp.rt.children.iter().any(|c| c.pid == h.pid) && h.exitcode.get().is_none() {
         return Err(ErrorObj::new(
             ErrorKind::ProcessError,
@@ -483,7 +489,7 @@ fn own_child(interp: &Interp, h: &ProcessHandle) -> R<()> {
     Ok(())
 }
 
-pub fn join(interp: &mut Interp, h: &ProcessHandle, timeout: Option<f64>, span: Span) -> R<()> {
+pub fn join(interp: &mut (impl Host + ?Sized), h: &ProcessHandle, timeout: Option<f64>, span: Span) -> R<()> {
     if h.exitcode.get().is_some() {
         return Ok(());
     }
@@ -496,14 +502,14 @@ pub fn join(interp: &mut Interp, h: &ProcessHandle, timeout: Option<f64>, span: 
 }
 
 /// `p.exitcode`, reaping if it has ended.
-pub fn exitcode(interp: &mut Interp, h: &ProcessHandle) -> Option<i32> {
+pub fn exitcode(interp: &mut (impl Host + ?Sized), h: &ProcessHandle) -> Option<i32> {
     if h.exitcode.get().is_none() && h.parent == my_pid() {
         try_reap(interp, h.pid);
     }
     h.exitcode.get()
 }
 
-pub fn is_alive(interp: &mut Interp, h: &ProcessHandle) -> bool {
+pub fn is_alive(interp: &mut (impl Host + ?Sized), h: &ProcessHandle) -> bool {
     if exitcode(interp, h).is_some() {
         return false;
     }
@@ -533,7 +539,7 @@ pub fn send_signal(h: &ProcessHandle, sig: i32) -> R<()> {
 /// daemons (they never outlive the code), then wait for every other child,
 /// and reap everything (adopted orphans too). Returns what stopped the
 /// waiting early: a deadlock among the children, Ctrl-C or SIGTERM.
-pub fn finish(interp: &mut Interp) -> Option<Box<ErrorObj>> {
+pub fn finish(interp: &mut (impl Host + ?Sized)) -> Option<Box<ErrorObj>> {
     let mut ended = None;
     // A signal that came after the last safe point still counts.
     if signals::ANY_PENDING.load(Relaxed) {
@@ -619,7 +625,7 @@ fn pause() {
 
 /// End every remaining child (and the command this process runs): SIGTERM,
 /// then SIGKILL after the grace period. Each is reaped.
-pub fn terminate_all(interp: &mut Interp) {
+pub fn terminate_all(interp: &mut (impl Host + ?Sized)) {
     if let Some(group) = table::command_of(my_pid()) {
         // SAFETY: plain kill of the process group of our own command.
         unsafe { libc::kill(-group, libc::SIGKILL) };
@@ -629,7 +635,7 @@ pub fn terminate_all(interp: &mut Interp) {
 
 /// SIGTERM the children `pick` chooses (and their `run()` commands); those
 /// still alive after `GRACE` are killed with SIGKILL, and stderr says so.
-fn terminate_where(interp: &mut Interp, pick: impl Fn(&Child) -> bool) {
+fn terminate_where(interp: &mut (impl Host + ?Sized), pick: impl Fn(&Child) -> bool) {
     let targets: Vec<(i32, String)> =
         interp.rt.children.iter().filter(|c| pick(c)).map(|c| (c.pid, name_of(c))).collect();
     if targets.is_empty() {
@@ -673,7 +679,7 @@ fn signal_with_command(pid: i32, sig: i32) {
 }
 
 /// Reap our child `pid` (blocking or not); true once it is gone.
-fn reap_now(interp: &mut Interp, pid: i32, block: bool) -> bool {
+fn reap_now(interp: &mut (impl Host + ?Sized), pid: i32, block: bool) -> bool {
     let flags = if block { None } else { Some(WaitPidFlag::WNOHANG) };
     loop {
         return match waitpid(Pid::from_raw(pid), flags) {
@@ -697,7 +703,7 @@ fn reap_now(interp: &mut Interp, pid: i32, block: bool) -> bool {
 /// Standard output is a pipe whose reader went away (`mpscript x | head`):
 /// end as `cat` does, by SIGPIPE (status 141 in a shell, exitcode -13 for
 /// a parent), after ending this process's own children.
-pub fn die_of_broken_pipe(interp: &mut Interp) -> ! {
+pub fn die_of_broken_pipe(interp: &mut (impl Host + ?Sized)) -> ! {
     interp.rt.interrupted = true;
     let _ = finish(interp);
     if interp.rt.is_child {
@@ -716,7 +722,7 @@ pub fn die_of_broken_pipe(interp: &mut Interp) -> ! {
 }
 
 /// The low-level `fork()`: 0 in the child, the child's pid in the parent.
-pub fn fork_builtin(interp: &mut Interp) -> R<Value> {
+pub fn fork_builtin(interp: &mut (impl Host + ?Sized)) -> R<Value> {
     let name = child_name_for(interp, "fork");
     match fork_child(interp, name, false, "fork")? {
         Forked::Child => Ok(Value::Int(0)),
@@ -728,7 +734,7 @@ pub fn fork_builtin(interp: &mut Interp) -> R<Value> {
 }
 
 /// `wait()` / `waitpid(pid)`: `[pid, exitcode]`.
-pub fn wait_builtin(interp: &mut Interp, pid: Option<i32>, span: Span) -> R<Value> {
+pub fn wait_builtin(interp: &mut (impl Host + ?Sized), pid: Option<i32>, span: Span) -> R<Value> {
     let target = pid.unwrap_or(-1);
     if target > 0 && Some(target) == super::guardian::pid() {
         return Err(ErrorObj::new(

@@ -46,7 +46,7 @@ use super::shm::{self, MutexGuard, Offset};
 use super::table::WaitKind;
 use super::wait::{self, Recorded};
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::syntax::span::Span;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
 
@@ -163,7 +163,14 @@ impl Queue {
 
     /// Add an item (its encoded bytes). Errors: `Full` when `block` is false
     /// and the queue is full, or when `timeout` passes first.
-    pub fn put(&self, interp: &mut Interp, bytes: &[u8], mut block: bool, timeout: Option<f64>, span: Span) -> R<()> {
+    pub fn put(
+        &self,
+        interp: &mut (impl Host + ?Sized),
+        bytes: &[u8],
+        mut block: bool,
+        timeout: Option<f64>,
+        span: Span,
+    ) -> R<()> {
         // A big item is copied into its own block before taking the mutex.
         let block_off = if bytes.len() > INLINE {
             let off = shm::alloc_owned(bytes.len(), false)?;
@@ -272,12 +279,18 @@ impl Queue {
 
     /// Take the oldest item's bytes. Errors: `Empty` when `block` is false
     /// and the queue is empty, or when `timeout` passes first.
-    pub fn get(&self, interp: &mut Interp, block: bool, timeout: Option<f64>, span: Span) -> R<Vec<u8>> {
+    pub fn get(&self, interp: &mut (impl Host + ?Sized), block: bool, timeout: Option<f64>, span: Span) -> R<Vec<u8>> {
         self.get_item(interp, block, timeout, span).map(|item| item.to_vec())
     }
 
     /// `get`, with the item's bytes read in place where they can be.
-    pub fn get_item(&self, interp: &mut Interp, block: bool, timeout: Option<f64>, span: Span) -> R<Item> {
+    pub fn get_item(
+        &self,
+        interp: &mut (impl Host + ?Sized),
+        block: bool,
+        timeout: Option<f64>,
+        span: Span,
+    ) -> R<Item> {
         self.take(interp, None, block, timeout, span)
     }
 
@@ -285,13 +298,13 @@ impl Queue {
     /// little-endian; 0 for a shorter item) to `claim` before the removal
     /// is committed: whoever finds this process dead knows what it held,
     /// even if it died right after taking the item.
-    pub fn get_claimed(&self, interp: &mut Interp, claim: &AtomicU32, span: Span) -> R<Vec<u8>> {
+    pub fn get_claimed(&self, interp: &mut (impl Host + ?Sized), claim: &AtomicU32, span: Span) -> R<Vec<u8>> {
         self.take(interp, Some(claim), true, None, span).map(|item| item.to_vec())
     }
 
     fn take(
         &self,
-        interp: &mut Interp,
+        interp: &mut (impl Host + ?Sized),
         claim: Option<&AtomicU32>,
         mut block: bool,
         timeout: Option<f64>,
@@ -391,7 +404,7 @@ impl Queue {
     }
 
     /// `join()`: wait until every item put has been marked done.
-    pub fn join(&self, interp: &mut Interp, timeout: Option<f64>, span: Span) -> R<bool> {
+    pub fn join(&self, interp: &mut (impl Host + ?Sized), timeout: Option<f64>, span: Span) -> R<bool> {
         let deadline = wait::deadline_of(timeout);
         let mut rec: Option<Recorded> = None;
         loop {
@@ -409,7 +422,7 @@ impl Queue {
     /// Takes the held mutex guard: the word is noted before it is released.
     fn sleep(
         &self,
-        interp: &mut Interp,
+        interp: &mut (impl Host + ?Sized),
         g: MutexGuard,
         what: Await,
         deadline: Option<std::time::Instant>,
@@ -529,13 +542,14 @@ fn split(w: u64) -> (u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::host::Bare;
     use crate::runtime::shm::tests::{arena, in_child};
 
-    fn put(q: &Queue, interp: &mut Interp, n: u32) -> R<()> {
+    fn put(q: &Queue, interp: &mut Bare, n: u32) -> R<()> {
         q.put(interp, &n.to_le_bytes(), false, None, Span::default())
     }
 
-    fn get(q: &Queue, interp: &mut Interp) -> R<u32> {
+    fn get(q: &Queue, interp: &mut Bare) -> R<u32> {
         let bytes = q.get(interp, false, None, Span::default())?;
         Ok(u32::from_le_bytes(bytes.try_into().expect("4 bytes")))
     }
@@ -543,7 +557,7 @@ mod tests {
     #[test]
     fn items_come_out_in_order_across_wrap_around_and_growth() {
         arena();
-        let mut interp = Interp::new();
+        let mut interp = Bare::new();
         let q = Queue::new(0).unwrap();
         // Move head and tail near the end of the first ring, then grow it
         // while the live items wrap around its end.
@@ -567,7 +581,7 @@ mod tests {
     #[test]
     fn a_bounded_queue_refuses_a_put_when_full() {
         arena();
-        let mut interp = Interp::new();
+        let mut interp = Bare::new();
         let q = Queue::new(3).unwrap();
         for round in 0..100 {
             for i in 0..3 {
@@ -586,11 +600,11 @@ mod tests {
     #[test]
     fn big_items_and_items_from_another_process_arrive_whole() {
         arena();
-        let mut interp = Interp::new();
+        let mut interp = Bare::new();
         let q = Queue::new(0).unwrap();
         let big: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
         let code = in_child(|| {
-            let mut interp = Interp::new();
+            let mut interp = Bare::new();
             interp.rt.is_child = true;
             let ok = (0..10).all(|i| put(&q, &mut interp, i).is_ok())
                 && q.put(&mut interp, &big, false, None, Span::default()).is_ok();

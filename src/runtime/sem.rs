@@ -19,7 +19,7 @@ use super::table::WaitKind;
 use super::trace::{self, Hold};
 use super::wait;
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::syntax::span::Span;
 use std::sync::atomic::{AtomicU32, Ordering::*};
 use std::time::Instant;
@@ -74,7 +74,7 @@ impl Sem {
 
     /// Take a permit. `Ok(false)` when `timeout` passed first (or `block`
     /// is false and there is none).
-    pub fn acquire(&self, interp: &mut Interp, timeout: Option<f64>, block: bool, span: Span) -> R<bool> {
+    pub fn acquire(&self, interp: &mut (impl Host + ?Sized), timeout: Option<f64>, block: bool, span: Span) -> R<bool> {
         let got = self.take(interp, timeout, block, span)?;
         if got {
             trace::hold_begin(interp, Hold::Sem, self.id(), span);
@@ -82,7 +82,7 @@ impl Sem {
         Ok(got)
     }
 
-    fn take(&self, interp: &mut Interp, timeout: Option<f64>, block: bool, span: Span) -> R<bool> {
+    fn take(&self, interp: &mut (impl Host + ?Sized), timeout: Option<f64>, block: bool, span: Span) -> R<bool> {
         if self.try_take() {
             return Ok(true);
         }

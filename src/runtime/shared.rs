@@ -28,7 +28,8 @@
 use super::lock::Lock;
 use super::shm::{self, MutexGuard, Offset};
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::{list_index, Interp};
+use crate::runtime::Host;
+use crate::value::list_index;
 use crate::value::{self, wire, Args, Key, Value};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
 
@@ -234,20 +235,20 @@ impl Shared {
 
     /// A list or dict method: mutators run atomically on the stored value,
     /// readers on a snapshot.
-    pub fn method(&self, interp: &mut Interp, name: &str, a: &mut Args) -> R<Value> {
+    pub fn method(&self, interp: &mut (impl Host + ?Sized), name: &str, a: &mut Args) -> R<Value> {
         if MUTATORS.contains(&name) {
             for v in a.pos.iter().chain(a.kw.iter().map(|(_, v)| v)) {
                 wire::WireValue::from_value(v)?;
             }
             return self.update(|whole| match whole {
-                Value::List(_) | Value::Dict(_) => crate::builtins::call_method(interp, whole, name, a),
+                Value::List(_) | Value::Dict(_) => interp.call_method(whole, name, a),
                 other => Err(not_container(other, "changed in place")),
             });
         }
         if READERS.contains(&name) {
             let snap = self.snapshot()?;
             if matches!(snap, Value::List(_) | Value::Dict(_)) {
-                return crate::builtins::call_method(interp, &snap, name, a);
+                return interp.call_method(&snap, name, a);
             }
         }
         Err(ErrorObj::new(ErrorKind::AttributeError, format!("shared has no method `{name}`"))

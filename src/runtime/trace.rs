@@ -46,7 +46,7 @@ pub use model::{Model, Slice, Track};
 
 use super::table::WaitKind;
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::syntax::span::{line_col, Span};
 use rustc_hash::FxHashMap;
 use std::cell::{Cell, RefCell};
@@ -119,7 +119,7 @@ pub enum Output {
 
 /// Ask for an output at the end of the run, and turn tracing on. Must be
 /// called in the main process before the first fork.
-pub fn output_to(interp: &mut Interp, what: Output, path: &Path) -> R<()> {
+pub fn output_to(interp: &mut (impl Host + ?Sized), what: Output, path: &Path) -> R<()> {
     let file = File::create(path)
         .map_err(|e| ErrorObj::new(ErrorKind::IOError, format!("cannot create `{}`: {e}", path.display())))?;
     let slot = match what {
@@ -130,7 +130,7 @@ pub fn output_to(interp: &mut Interp, what: Output, path: &Path) -> R<()> {
     enable(interp)
 }
 
-fn enable(interp: &Interp) -> R<()> {
+fn enable(interp: &(impl Host + ?Sized)) -> R<()> {
     if enabled() {
         return Ok(());
     }
@@ -290,7 +290,7 @@ thread_local! {
 }
 
 /// `file:line` of a span, or "" for none.
-fn place(interp: &Interp, span: Span) -> String {
+fn place(interp: &(impl Host + ?Sized), span: Span) -> String {
     match interp.sources.get(span.src) {
         Some(src) if span != Span::default() => format!("{}:{}", src.name, line_col(&src.text, span.start as usize).0),
         _ => String::new(),
@@ -338,7 +338,7 @@ fn kind_tag(kind: WaitKind) -> &'static str {
 }
 
 /// A wait starts (from `wait::Recorded`, so every blocking call is seen).
-pub fn wait_begin(interp: &Interp, kind: WaitKind, span: Span, obj: u64) {
+pub fn wait_begin(interp: &(impl Host + ?Sized), kind: WaitKind, span: Span, obj: u64) {
     if !enabled() {
         return;
     }
@@ -371,14 +371,14 @@ pub fn wait_end() {
 
 /// This process took a lock or a sem permit at `span`.
 #[inline]
-pub fn hold_begin(interp: &Interp, hold: Hold, obj: u64, span: Span) {
+pub fn hold_begin(interp: &(impl Host + ?Sized), hold: Hold, obj: u64, span: Span) {
     if enabled() {
         emit_hold_begin(interp, hold, obj, span);
     }
 }
 
 #[cold]
-fn emit_hold_begin(interp: &Interp, hold: Hold, obj: u64, span: Span) {
+fn emit_hold_begin(interp: &(impl Host + ?Sized), hold: Hold, obj: u64, span: Span) {
     let (what, noun) = match hold {
         Hold::Lock => ("hold lock", "lock"),
         Hold::Sem => ("hold sem", "sem"),
@@ -415,7 +415,7 @@ fn emit_hold_end(hold: Hold, obj: u64) {
 /// An operation worth a mark on the timeline: `op(interp, "queue put", span)`
 /// shows as the instant "queue put `q`" (the receiver's source text) with
 /// its file:line. The first word is the category.
-pub fn op(interp: &Interp, what: &'static str, span: Span) {
+pub fn op(interp: &(impl Host + ?Sized), what: &'static str, span: Span) {
     if enabled() {
         op_at(interp, what, span, Stamp(now_ns()));
     }
@@ -434,7 +434,7 @@ pub fn stamp() -> Option<Stamp> {
 }
 
 /// `op`, at a time taken earlier with `stamp`.
-pub fn op_at(interp: &Interp, what: &'static str, span: Span, at: Stamp) {
+pub fn op_at(interp: &(impl Host + ?Sized), what: &'static str, span: Span, at: Stamp) {
     if !enabled() {
         return;
     }
@@ -494,7 +494,7 @@ pub fn reaped(pid: i32, code: i32) {
 /// At the very end of the main process, after every child was reaped:
 /// write the asked-for files. Problems are reported on stderr; they do
 /// not change the program's exit code.
-pub fn write_outputs(interp: &mut Interp) {
+pub fn write_outputs(interp: &mut (impl Host + ?Sized)) {
     let outputs = std::mem::take(&mut interp.rt.trace);
     if !enabled() || (outputs.trace.is_none() && outputs.timeline.is_none()) {
         return;

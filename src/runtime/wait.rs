@@ -6,7 +6,7 @@
 use super::table::{self, State, WaitKind};
 use super::trace;
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::syntax::span::Span;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
@@ -27,13 +27,13 @@ pub struct Recorded {
 }
 
 impl Recorded {
-    pub fn new(interp: &Interp, kind: WaitKind, span: Span, obj: u64, timed: bool) -> Recorded {
+    pub fn new(interp: &(impl Host + ?Sized), kind: WaitKind, span: Span, obj: u64, timed: bool) -> Recorded {
         table::set_waiting(interp.rt.slot, kind, span, obj, timed);
         trace::wait_begin(interp, kind, span, obj);
         Recorded { slot: interp.rt.slot }
     }
 
-    pub fn sleeping(interp: &Interp) -> Recorded {
+    pub fn sleeping(interp: &(impl Host + ?Sized)) -> Recorded {
         table::set_state(interp.rt.slot, State::Sleeping);
         trace::sleep_begin();
         Recorded { slot: interp.rt.slot }
@@ -49,7 +49,7 @@ impl Drop for Recorded {
 
 /// A wait is a safe point: a signal that arrived before it is handled now
 /// (it would not interrupt the blocking call).
-fn pending_first(interp: &mut Interp) -> R<()> {
+fn pending_first(interp: &mut (impl Host + ?Sized)) -> R<()> {
     if super::signals::ANY_PENDING.load(std::sync::atomic::Ordering::Relaxed) {
         super::safe_point(interp)?;
     }
@@ -59,7 +59,7 @@ fn pending_first(interp: &mut Interp) -> R<()> {
 /// Start a recorded wait: handle signals that came first, then mark this
 /// process as waiting on `obj` until the returned guard is dropped. Every
 /// blocking primitive (lock, sem, event…) starts its slow path here.
-pub fn begin(interp: &mut Interp, kind: WaitKind, span: Span, obj: u64, timed: bool) -> R<Recorded> {
+pub fn begin(interp: &mut (impl Host + ?Sized), kind: WaitKind, span: Span, obj: u64, timed: bool) -> R<Recorded> {
     pending_first(interp)?;
     Ok(Recorded::new(interp, kind, span, obj, timed))
 }
@@ -93,7 +93,13 @@ pub fn deadline_of(timeout: Option<f64>) -> Option<Instant> {
 
 /// Wait for child `pid` (-1: any child) to end, or until `timeout`.
 /// `None` when the timeout passed first.
-pub fn pid(interp: &mut Interp, pid: i32, timeout: Option<f64>, kind: WaitKind, span: Span) -> R<Option<WaitStatus>> {
+pub fn pid(
+    interp: &mut (impl Host + ?Sized),
+    pid: i32,
+    timeout: Option<f64>,
+    kind: WaitKind,
+    span: Span,
+) -> R<Option<WaitStatus>> {
     pending_first(interp)?;
     let _rec = Recorded::new(interp, kind, span, pid as u64, timeout.is_some());
     let target = if pid > 0 { Some(Pid::from_raw(pid)) } else { None };
@@ -161,16 +167,16 @@ pub fn pid(interp: &mut Interp, pid: i32, timeout: Option<f64>, kind: WaitKind, 
 /// Block until `fd` is readable (data, end of file or an error to read) or
 /// `deadline` passes; `false` when it passed. The main process waits in
 /// slices, looking for deadlocks; a signal is handled at a safe point.
-pub fn readable(interp: &mut Interp, fd: i32, deadline: Option<Instant>) -> R<bool> {
+pub fn readable(interp: &mut (impl Host + ?Sized), fd: i32, deadline: Option<Instant>) -> R<bool> {
     ready(interp, fd, libc::POLLIN, deadline)
 }
 
 /// Block until `fd` has room to write (or is broken), as `readable` does.
-pub fn writable(interp: &mut Interp, fd: i32) -> R<bool> {
+pub fn writable(interp: &mut (impl Host + ?Sized), fd: i32) -> R<bool> {
     ready(interp, fd, libc::POLLOUT, None)
 }
 
-fn ready(interp: &mut Interp, fd: i32, events: libc::c_short, deadline: Option<Instant>) -> R<bool> {
+fn ready(interp: &mut (impl Host + ?Sized), fd: i32, events: libc::c_short, deadline: Option<Instant>) -> R<bool> {
     loop {
         let slice = (!interp.rt.is_child).then_some(super::deadlock::LOOK_EVERY);
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
@@ -204,7 +210,7 @@ fn ready(interp: &mut Interp, fd: i32, events: libc::c_short, deadline: Option<I
 
 /// `sleep(secs)`: interruptible by signals, recorded as sleeping; a
 /// `NO_LIMIT_SECS` sleep or more lasts until a signal ends it.
-pub fn sleep(interp: &mut Interp, secs: f64) -> R<()> {
+pub fn sleep(interp: &mut (impl Host + ?Sized), secs: f64) -> R<()> {
     pending_first(interp)?;
     let _rec = Recorded::sleeping(interp);
     let deadline = deadline_of(Some(secs));

@@ -1,6 +1,8 @@
 //! Runtime values. Cheap to clone: scalars are inline, everything else is
 //! behind an `Rc`. Lists, dicts and closures are reference values inside one
-//! process; between processes values are copied (see `wire`).
+//! process; between processes values are copied (see `wire`). Below the
+//! evaluator: builtin functions see it only as `runtime::Host`, and `wire`
+//! reaches function sources and compilation through its `FnCodec` trait.
 
 mod display;
 mod key_hash;
@@ -12,7 +14,6 @@ pub use display::{display, repr, type_name};
 pub use ops::{binary as binary_op, compare, contains, values_equal};
 
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
 use crate::runtime::Handle;
 use crate::syntax::ast::FnDef;
 use crate::syntax::span::Span;
@@ -274,7 +275,8 @@ pub struct Native {
     pub call: NativeFn,
 }
 
-pub type BuiltinFn = fn(&mut Interp, &mut Args) -> Result<Value, Box<ErrorObj>>;
+/// A builtin function: it sees the interpreter only as the runtime's `Host`.
+pub type BuiltinFn = fn(&mut dyn crate::runtime::Host, &mut Args) -> Result<Value, Box<ErrorObj>>;
 pub type HostFn = Rc<dyn Fn(&[Value]) -> Result<Value, String>>;
 
 #[derive(Clone)]
@@ -476,4 +478,45 @@ pub fn expect_str(v: &Value, func: &str, what: &str) -> Result<Str, Box<ErrorObj
 
 pub fn wrong_type(func: &str, what: &str, want: &str, got: &Value) -> Box<ErrorObj> {
     ErrorObj::new(ErrorKind::TypeError, format!("{func}(): {what} must be {want}, not {}", type_name(got)))
+}
+
+/// A Python-style index (negative counts from the end) checked against `len`.
+pub fn list_index(index: &Value, len: usize) -> Result<usize, Box<ErrorObj>> {
+    let i = match index {
+        Value::Int(i) => *i,
+        Value::Bool(b) => *b as i64,
+        other => {
+            return Err(ErrorObj::new(
+                ErrorKind::TypeError,
+                format!("an index must be an int, not {}", type_name(other)),
+            ))
+        }
+    };
+    let j = if i < 0 { i + len as i64 } else { i };
+    if j < 0 || j >= len as i64 {
+        return Err(ErrorObj::new(ErrorKind::IndexError, format!("index {i} is out of range for length {len}")));
+    }
+    Ok(j as usize)
+}
+
+/// The items of anything `for` can loop over.
+pub fn items_of(v: &Value, func: &str) -> Result<Vec<Value>, Box<ErrorObj>> {
+    Ok(match v {
+        Value::List(l) => l.borrow().clone(),
+        Value::Range(r) => {
+            if r.len() > 100_000_000 {
+                return Err(ErrorObj::new(ErrorKind::ValueError, format!("{func}(): range is too large")));
+            }
+            (r.start..r.stop()).map(Value::Int).collect()
+        }
+        Value::Dict(d) => d.borrow().keys().map(|k| k.to_value()).collect(),
+        Value::Str(s) => s.chars().map(|c| Value::Str(c.to_string().into())).collect(),
+        Value::Handle(h) => crate::runtime::iterate(h)?,
+        other => {
+            return Err(ErrorObj::new(
+                ErrorKind::TypeError,
+                format!("{func}() needs a list, range, dict or str, not {}", type_name(other)),
+            ))
+        }
+    })
 }

@@ -4,7 +4,7 @@
 
 use super::{check_open, check_owner, process, spawn_worker, Pool, Status, R, SLICE, TASK_HEADER};
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::syntax::span::Span;
 use crate::value::{self, wire, Value};
 use std::cell::{Cell, RefCell};
@@ -131,7 +131,13 @@ pub(super) struct Work<'a> {
 }
 
 /// Queue the work as chunks; `job` collects the results.
-pub(super) fn submit(interp: &mut Interp, pool: &Rc<Pool>, work: Work, job: Rc<Job>, span: Span) -> R<Rc<Job>> {
+pub(super) fn submit(
+    interp: &mut (impl Host + ?Sized),
+    pool: &Rc<Pool>,
+    work: Work,
+    job: Rc<Job>,
+    span: Span,
+) -> R<Rc<Job>> {
     let Work { f, mode, items: calls, chunksize } = work;
     check_open(pool)?;
     if !matches!(f, Value::Func(_) | Value::Native(_)) {
@@ -143,7 +149,7 @@ pub(super) fn submit(interp: &mut Interp, pool: &Rc<Pool>, work: Work, job: Rc<J
     let size = chunksize.unwrap_or_else(|| calls.len().div_ceil(4 * pool.size)).max(1);
     // The function is encoded once for all the chunks.
     let mut func = Vec::new();
-    wire::encode_into(interp, f, &mut func)?;
+    wire::encode_into(interp.codec(), f, &mut func)?;
     let mut start = 0;
     for chunk in calls.chunks(size) {
         let id = pool.next_chunk.get();
@@ -154,7 +160,7 @@ pub(super) fn submit(interp: &mut Interp, pool: &Rc<Pool>, work: Work, job: Rc<J
         bytes.push(mode as u8);
         bytes.extend((func.len() as u32).to_le_bytes());
         bytes.extend_from_slice(&func);
-        wire::encode_list_into(interp, chunk, &mut bytes)?;
+        wire::encode_list_into(interp.codec(), chunk, &mut bytes)?;
         pool.tasks.put(interp, &bytes, true, None, span)?;
         pool.chunks.borrow_mut().insert(id, (job.clone(), start));
         start += chunk.len();
@@ -183,13 +189,13 @@ pub(super) fn finished(pool: &Pool, job: &Rc<Job>) {
 // ---- collecting -----------------------------------------------------------------
 
 /// Take in one result message.
-pub(super) fn accept(interp: &mut Interp, pool: &Pool, bytes: &[u8]) -> R<()> {
+pub(super) fn accept(interp: &mut (impl Host + ?Sized), pool: &Pool, bytes: &[u8]) -> R<()> {
     if bytes.len() < 4 {
         return Ok(());
     }
     let id = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
     let Some((job, start)) = pool.chunks.borrow_mut().remove(&id) else { return Ok(()) };
-    let parts = match wire::decode(interp, &bytes[4..]) {
+    let parts = match wire::decode(interp.codec_mut(), &bytes[4..]) {
         Ok(Value::List(parts)) => take_list(parts),
         Ok(_) => Vec::new(),
         Err(e) => {
@@ -245,7 +251,7 @@ pub(super) fn fail(pool: &Pool, job: &Rc<Job>, e: Box<ErrorObj>) {
 }
 
 /// Take every result already there, without waiting.
-pub(super) fn drain(interp: &mut Interp, pool: &Pool) -> R<()> {
+pub(super) fn drain(interp: &mut (impl Host + ?Sized), pool: &Pool) -> R<()> {
     loop {
         match pool.results.get(interp, false, None, Span::default()) {
             Ok(bytes) => accept(interp, pool, &bytes)?,
@@ -256,7 +262,7 @@ pub(super) fn drain(interp: &mut Interp, pool: &Pool) -> R<()> {
 }
 
 /// Workers that died: fail the chunk each held and start a replacement.
-pub(super) fn check_workers(interp: &mut Interp, pool: &Pool) -> R<()> {
+pub(super) fn check_workers(interp: &mut (impl Host + ?Sized), pool: &Pool) -> R<()> {
     pool.last_check.set(Instant::now());
     if matches!(pool.status.get(), Status::Terminated | Status::Joined) {
         return Ok(());
@@ -298,7 +304,12 @@ pub(super) fn check_workers(interp: &mut Interp, pool: &Pool) -> R<()> {
 
 /// Wait at most one slice for results (until `deadline` at the latest),
 /// then look at the workers and run due callbacks.
-pub(super) fn wait_slice(interp: &mut Interp, pool: &Pool, deadline: Option<Instant>, span: Span) -> R<()> {
+pub(super) fn wait_slice(
+    interp: &mut (impl Host + ?Sized),
+    pool: &Pool,
+    deadline: Option<Instant>,
+    span: Span,
+) -> R<()> {
     let now = Instant::now();
     let slice = deadline.map_or(SLICE, |d| d.saturating_duration_since(now).min(SLICE));
     match pool.results.get(interp, true, Some(slice.as_secs_f64()), span) {
@@ -334,7 +345,7 @@ impl Drop for CallbackGuard {
 /// Run the due callbacks of every pool of this process (a waiting point),
 /// one at a time, each to its end: a callback that itself waits (sleep,
 /// get…) lets results arrive but starts no other callback inside it.
-pub fn run_callbacks(interp: &mut Interp, span: Span) -> R<()> {
+pub fn run_callbacks(interp: &mut (impl Host + ?Sized), span: Span) -> R<()> {
     if IN_CALLBACK.get() == process::my_pid() {
         return Ok(());
     }
@@ -361,7 +372,7 @@ pub fn run_callbacks(interp: &mut Interp, span: Span) -> R<()> {
 }
 
 /// A waiting point outside the pool (`sleep`): take arrived results, run callbacks.
-pub fn service(interp: &mut Interp) -> R<()> {
+pub fn service(interp: &mut (impl Host + ?Sized)) -> R<()> {
     let pools = interp.rt.pools.clone();
     for pool in &pools {
         if pool.owner == process::my_pid() && matches!(pool.status.get(), Status::Open | Status::Closed) {
@@ -372,7 +383,13 @@ pub fn service(interp: &mut Interp) -> R<()> {
 }
 
 /// Block until `job` is done (or `timeout` passes: false).
-pub(super) fn wait_job(interp: &mut Interp, pool: &Pool, job: &Job, timeout: Option<f64>, span: Span) -> R<bool> {
+pub(super) fn wait_job(
+    interp: &mut (impl Host + ?Sized),
+    pool: &Pool,
+    job: &Job,
+    timeout: Option<f64>,
+    span: Span,
+) -> R<bool> {
     check_owner(pool)?;
     let deadline = super::super::wait::deadline_of(timeout);
     run_callbacks(interp, span)?;

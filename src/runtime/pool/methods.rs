@@ -3,7 +3,7 @@
 use super::jobs::{check_workers, drain, submit, wait_job, AsyncResult, Job, Mode, Work};
 use super::{close, join, process, terminate, Handle, Pool, Status, R};
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::value::{self, Args, Value};
 use std::rc::Rc;
 
@@ -32,7 +32,7 @@ fn chunksize_kw(a: &Args) -> R<Option<usize>> {
 
 /// The items of a map; for a starmap each must be a list of arguments.
 fn calls_of(a: &Args, items: &Value, star: bool) -> R<Vec<Value>> {
-    let items = crate::builtins::items_of(items, &a.func())?;
+    let items = crate::value::items_of(items, &a.func())?;
     if let Some(other) = items.iter().find(|x| star && !matches!(x, Value::List(_))) {
         return Err(ErrorObj::new(
             ErrorKind::TypeError,
@@ -99,7 +99,7 @@ fn async_result(pool: &Rc<Pool>, job: Rc<Job>) -> Value {
     Value::Handle(Handle::AsyncResult(Rc::new(AsyncResult { pool: pool.clone(), job })))
 }
 
-pub fn method(interp: &mut Interp, pool: &Rc<Pool>, name: &str, a: &mut Args) -> R<Value> {
+pub fn method(interp: &mut (impl Host + ?Sized), pool: &Rc<Pool>, name: &str, a: &mut Args) -> R<Value> {
     let span = a.span;
     match name {
         // Python: map(func, iterable, chunksize=None), map_async(…, callback=, error_callback=).
@@ -194,7 +194,7 @@ fn timeout_of(a: &Args) -> R<Option<f64>> {
     }
 }
 
-pub fn result_method(interp: &mut Interp, r: &Rc<AsyncResult>, name: &str, a: &mut Args) -> R<Value> {
+pub fn result_method(interp: &mut (impl Host + ?Sized), r: &Rc<AsyncResult>, name: &str, a: &mut Args) -> R<Value> {
     let (pool, job) = (&r.pool, &r.job);
     match name {
         "get" => {

@@ -48,7 +48,7 @@ use super::queue::Queue;
 use super::shm::{self, Offset};
 use super::{table, Handle};
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
+use crate::runtime::Host;
 use crate::syntax::span::Span;
 use crate::value::Value;
 use std::cell::{Cell, RefCell};
@@ -120,7 +120,7 @@ fn busy_word<'a>(off: Offset) -> &'a AtomicU32 {
 }
 
 /// `pool(n)`: start `n` workers.
-pub fn new(interp: &mut Interp, size: usize) -> R<Rc<Pool>> {
+pub fn new(interp: &mut (impl Host + ?Sized), size: usize) -> R<Rc<Pool>> {
     process::start(interp);
     let pool = Rc::new(Pool {
         owner: process::my_pid(),
@@ -150,7 +150,7 @@ pub fn new(interp: &mut Interp, size: usize) -> R<Rc<Pool>> {
     Ok(pool)
 }
 
-fn spawn_worker(interp: &mut Interp, pool: &Pool, index: usize) -> R<Rc<ProcessHandle>> {
+fn spawn_worker(interp: &mut (impl Host + ?Sized), pool: &Pool, index: usize) -> R<Rc<ProcessHandle>> {
     let (tasks, results, word) = (pool.tasks, pool.results, Offset(pool.busy.0 + 4 * index as u32));
     match process::spawn(interp, true, move |it| worker::worker_main(it, index, tasks, results, word))? {
         Value::Handle(Handle::Process(h)) => {
@@ -181,7 +181,7 @@ pub(super) fn check_open(pool: &Pool) -> R<()> {
 
 // ---- lifecycle ----------------------------------------------------------------
 
-pub fn close(interp: &mut Interp, pool: &Pool) -> R<()> {
+pub fn close(interp: &mut (impl Host + ?Sized), pool: &Pool) -> R<()> {
     check_owner(pool)?;
     if pool.status.get() != Status::Open {
         return Ok(());
@@ -194,7 +194,7 @@ pub fn close(interp: &mut Interp, pool: &Pool) -> R<()> {
 }
 
 /// Wait for the workers of a closed pool to finish every task and leave.
-pub fn join(interp: &mut Interp, pool: &Pool, span: Span) -> R<()> {
+pub fn join(interp: &mut (impl Host + ?Sized), pool: &Pool, span: Span) -> R<()> {
     check_owner(pool)?;
     match pool.status.get() {
         Status::Open => {
@@ -228,7 +228,7 @@ pub fn join(interp: &mut Interp, pool: &Pool, span: Span) -> R<()> {
 }
 
 /// End the workers now; unfinished tasks fail.
-pub fn terminate(interp: &mut Interp, pool: &Pool) -> R<()> {
+pub fn terminate(interp: &mut (impl Host + ?Sized), pool: &Pool) -> R<()> {
     check_owner(pool)?;
     if matches!(pool.status.get(), Status::Terminated | Status::Joined) {
         return Ok(());
@@ -252,7 +252,7 @@ pub fn terminate(interp: &mut Interp, pool: &Pool) -> R<()> {
 }
 
 /// End of the program: close and join every open pool (terminate after Ctrl-C).
-pub fn finish_all(interp: &mut Interp) {
+pub fn finish_all(interp: &mut (impl Host + ?Sized)) {
     let pools = std::mem::take(&mut interp.rt.pools);
     interp.rt.pools = pools.clone();
     for pool in pools {

@@ -4,14 +4,20 @@
 use super::jobs::take_list;
 use super::{busy_word, table, Queue, R, TASK_HEADER};
 use crate::diagnostics::{ErrorKind, ErrorObj, Flow};
-use crate::eval::Interp;
 use crate::runtime::shm::Offset;
+use crate::runtime::Host;
 use crate::syntax::span::Span;
 use crate::value::{wire, Value};
 use std::rc::Rc;
 use std::sync::atomic::Ordering::SeqCst;
 
-pub(super) fn worker_main(interp: &mut Interp, index: usize, tasks: Queue, results: Queue, word: Offset) -> i32 {
+pub(super) fn worker_main(
+    interp: &mut (impl Host + ?Sized),
+    index: usize,
+    tasks: Queue,
+    results: Queue,
+    word: Offset,
+) -> i32 {
     let name = format!("PoolWorker-{}", index + 1);
     table::set_name_at(interp.rt.slot, &name);
     interp.process.name = name;
@@ -64,12 +70,12 @@ struct LastFn {
 }
 
 impl LastFn {
-    fn get(&mut self, interp: &mut Interp, bytes: &[u8]) -> R<Value> {
+    fn get(&mut self, interp: &mut (impl Host + ?Sized), bytes: &[u8]) -> R<Value> {
         match &self.f {
             Some(f) if self.bytes == bytes => return Ok(f.clone()),
             _ => self.f = None,
         }
-        let f = wire::decode(interp, bytes)?;
+        let f = wire::decode(interp.codec_mut(), bytes)?;
         let keep = match &f {
             Value::Native(_) => true,
             Value::Func(c) => c.env.as_ref().is_none_or(|env| env.slots.borrow().is_empty()),
@@ -87,7 +93,7 @@ impl LastFn {
 /// Run every call of a chunk; append the encoded outcomes to `out`:
 /// `[values, failures]`, a failure being `[index, error (kind and
 /// message), diagnostic]` (its value is nil).
-fn run_chunk(interp: &mut Interp, last: &mut LastFn, bytes: &[u8], count: usize, out: &mut Vec<u8>) {
+fn run_chunk(interp: &mut (impl Host + ?Sized), last: &mut LastFn, bytes: &[u8], count: usize, out: &mut Vec<u8>) {
     let mut values = Vec::with_capacity(count);
     let mut failures = Vec::new();
     match decode_chunk(interp, last, bytes) {
@@ -115,20 +121,20 @@ fn run_chunk(interp: &mut Interp, last: &mut LastFn, bytes: &[u8], count: usize,
     let (values, failures) = (Value::list(values), Value::list(failures));
     let msg = Value::list(vec![values.clone(), failures.clone()]);
     let header = out.len();
-    if wire::encode_into(interp, &msg, out).is_ok() {
+    if wire::encode_into(interp.codec(), &msg, out).is_ok() {
         return;
     }
     // Some result cannot be sent back: that call fails, the others stand.
     out.truncate(header);
     if let (Value::List(values), Value::List(failures)) = (&values, &failures) {
         for (i, v) in values.borrow_mut().iter_mut().enumerate() {
-            if let Err(e) = wire::encode(interp, v) {
+            if let Err(e) = wire::encode(interp.codec(), v) {
                 *v = Value::Nil;
                 failures.borrow_mut().push(failure(interp, i, e));
             }
         }
     }
-    if wire::encode_into(interp, &msg, out).is_err() {
+    if wire::encode_into(interp.codec(), &msg, out).is_err() {
         out.truncate(header);
     }
 }
@@ -157,7 +163,7 @@ fn args_and_keywords(pair: crate::value::List) -> (Vec<Value>, Vec<(crate::value
 
 /// A task after its chunk id and count: the function, what its items are
 /// (`jobs::Mode` as a byte), the items.
-fn decode_chunk(interp: &mut Interp, last: &mut LastFn, bytes: &[u8]) -> R<(Value, u8, Vec<Value>)> {
+fn decode_chunk(interp: &mut (impl Host + ?Sized), last: &mut LastFn, bytes: &[u8]) -> R<(Value, u8, Vec<Value>)> {
     let bad = || ErrorObj::new(ErrorKind::ValueError, "a pool task arrived damaged");
     let (&star, rest) = bytes.split_first().ok_or_else(bad)?;
     let (len, rest) = rest.split_first_chunk::<4>().ok_or_else(bad)?;
@@ -167,11 +173,16 @@ fn decode_chunk(interp: &mut Interp, last: &mut LastFn, bytes: &[u8]) -> R<(Valu
     }
     let (func, items) = rest.split_at(len);
     let f = last.get(interp, func)?;
-    let Value::List(items) = wire::decode(interp, items)? else { return Err(bad()) };
+    let Value::List(items) = wire::decode(interp.codec_mut(), items)? else { return Err(bad()) };
     Ok((f, star, take_list(items)))
 }
 
-fn run_one(interp: &mut Interp, f: &Value, args: Vec<Value>, kw: Vec<(crate::value::Str, Value)>) -> R<Value> {
+fn run_one(
+    interp: &mut (impl Host + ?Sized),
+    f: &Value,
+    args: Vec<Value>,
+    kw: Vec<(crate::value::Str, Value)>,
+) -> R<Value> {
     match interp.call_value(f, args, kw, Span::default()) {
         Ok(v) => Ok(v),
         Err(Flow::Error(e)) => Err(e),
@@ -181,7 +192,7 @@ fn run_one(interp: &mut Interp, f: &Value, args: Vec<Value>, kw: Vec<(crate::val
 }
 
 /// An error as it travels back: kind, message and the worker's diagnostic.
-fn failure(interp: &Interp, index: usize, mut e: Box<ErrorObj>) -> Value {
+fn failure(interp: &(impl Host + ?Sized), index: usize, mut e: Box<ErrorObj>) -> Value {
     // The worker's own call of the task has no place in the script.
     e.trace.retain(|(_, s)| *s != Span::default());
     let e = interp.own(e);

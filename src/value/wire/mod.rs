@@ -20,10 +20,10 @@
 
 use super::{Closure, Frame, Key, Range, Value};
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::eval::Interp;
-use crate::resolve::{free_vars, Captured};
+use crate::runtime::process::ProcessHandle;
 use crate::runtime::{self, Handle};
-use crate::syntax::ast::Name;
+use crate::syntax::ast::{FnDef, Name};
+use crate::syntax::span::Source;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
@@ -32,6 +32,26 @@ use std::rc::Rc;
 mod bytes;
 
 use crate::diagnostics::R;
+
+/// What encoding and decoding functions needs of the interpreter (which
+/// implements it): where a function's text is, what it captures, and
+/// compiling a received function. Only called for functions, builtins and
+/// process handles, never for plain data.
+pub trait FnCodec {
+    /// A source this process has read, by id.
+    fn source(&self, src: crate::syntax::span::SourceId) -> Option<&Source>;
+    /// The current values of the free variables a function uses (locals of
+    /// enclosing functions and user globals), by name; a builtin under its
+    /// own name and a global not yet defined are left to the receiver.
+    fn captures(&self, c: &Closure) -> Vec<(Name, Value)>;
+    /// A received function's code: `text`, written at `origin:line:col`,
+    /// with `captured` bound in one enclosing frame.
+    fn compile_received(&mut self, origin: &str, line: u32, col: u32, text: &str, captured: &[Name]) -> R<Rc<FnDef>>;
+    /// This process's builtin of that name.
+    fn builtin(&self, name: &str) -> Option<Value>;
+    /// This process's own handle of its child `pid`, if it is one.
+    fn child(&self, pid: i32) -> Option<Rc<ProcessHandle>>;
+}
 
 /// How deep lists and dicts may nest (also stops a list that contains itself).
 const MAX_DEPTH: usize = 512;
@@ -80,7 +100,7 @@ pub struct WireFn {
 /// Encodes one message; `interp` is needed for functions (their source and
 /// the globals they use).
 struct Encoder<'a> {
-    interp: Option<&'a Interp>,
+    interp: Option<&'a dyn FnCodec>,
     funcs: Vec<Option<WireFn>>,
     ids: FxHashMap<*const Closure, u32>,
 }
@@ -137,8 +157,7 @@ impl Encoder<'_> {
         };
         let def = &c.def;
         let src = interp
-            .sources
-            .get(def.span.src)
+            .source(def.span.src)
             .ok_or_else(|| ErrorObj::new(ErrorKind::TypeError, "cannot send a function whose source is unknown"))?;
         let text = src.text.get(def.span.start as usize..def.span.end as usize).unwrap_or_default();
         if !text.starts_with("fn") {
@@ -149,26 +168,7 @@ impl Encoder<'_> {
         self.ids.insert(Rc::as_ptr(c), id);
         self.funcs.push(None);
         let mut captures = Vec::new();
-        for (name, place) in free_vars(def) {
-            let value = match place {
-                Captured::Outer { depth: up, slot } => {
-                    let mut frame = c.env.as_ref();
-                    for _ in 0..up {
-                        frame = frame.and_then(|f| f.parent.as_ref());
-                    }
-                    match frame.and_then(|f| f.slots.borrow().get(slot as usize).cloned()) {
-                        Some(v) => v,
-                        None => continue,
-                    }
-                }
-                Captured::Global(slot) => match interp.globals.get(slot as usize) {
-                    // A builtin under its own name: the receiver has it too.
-                    Some(Some(Value::Native(n))) if *n.name == *name => continue,
-                    Some(Some(v)) => v.clone(),
-                    // Not defined yet: the receiver's global of that name.
-                    _ => continue,
-                },
-            };
+        for (name, value) in interp.captures(c) {
             let wire = self.value(&value, depth + 1).map_err(|mut e| {
                 e.message = format!("{} (captured variable `{name}`)", e.message);
                 e
@@ -218,14 +218,14 @@ fn handle_to_wire(h: &Handle) -> R<WireHandle> {
 /// Encode any value as bytes: a message, i.e. the postcard bytes of its
 /// functions (`Vec<WireFn>`) then of its value (`WireValue`). Without
 /// `interp`, functions are refused.
-pub fn encode_with(interp: Option<&Interp>, v: &Value) -> R<Vec<u8>> {
+pub fn encode_with(interp: Option<&dyn FnCodec>, v: &Value) -> R<Vec<u8>> {
     let mut out = Vec::new();
     message_into(interp, &mut out, |enc, out| enc.write(v, 0, out))?;
     Ok(out)
 }
 
 /// Append the message of `v` to `out` (after a header, say).
-pub fn encode_into(interp: &Interp, v: &Value, out: &mut Vec<u8>) -> R<()> {
+pub fn encode_into(interp: &dyn FnCodec, v: &Value, out: &mut Vec<u8>) -> R<()> {
     message_into(Some(interp), out, |enc, out| enc.write(v, 0, out))
 }
 
@@ -236,12 +236,12 @@ pub fn encode_data_into(v: &Value, out: &mut Vec<u8>) -> R<()> {
 
 /// Append the message of a list of `items` to `out`: the same bytes as
 /// `encode_into` of `Value::list(items.to_vec())`, without the copy.
-pub fn encode_list_into(interp: &Interp, items: &[Value], out: &mut Vec<u8>) -> R<()> {
+pub fn encode_list_into(interp: &dyn FnCodec, items: &[Value], out: &mut Vec<u8>) -> R<()> {
     message_into(Some(interp), out, |enc, out| enc.write_list(items, 0, out))
 }
 
 fn message_into(
-    interp: Option<&Interp>,
+    interp: Option<&dyn FnCodec>,
     out: &mut Vec<u8>,
     write: impl FnOnce(&mut Encoder, &mut Vec<u8>) -> R<()>,
 ) -> R<()> {
@@ -284,7 +284,7 @@ pub fn with_buffer<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
 }
 
 /// Encode a value to send to another process.
-pub fn encode(interp: &Interp, v: &Value) -> R<Vec<u8>> {
+pub fn encode(interp: &dyn FnCodec, v: &Value) -> R<Vec<u8>> {
     encode_with(Some(interp), v)
 }
 
@@ -294,7 +294,7 @@ pub fn encode_data(v: &Value) -> R<Vec<u8>> {
 }
 
 /// Decode bytes made by `encode` in any process of the program.
-pub fn decode(interp: &mut Interp, bytes: &[u8]) -> R<Value> {
+pub fn decode(interp: &mut dyn FnCodec, bytes: &[u8]) -> R<Value> {
     decode_with(Some(interp), bytes)
 }
 
@@ -304,21 +304,21 @@ pub fn decode_data(bytes: &[u8]) -> R<Value> {
 }
 
 /// A message: its function list (through serde), then its value.
-fn decode_with(interp: Option<&mut Interp>, bytes: &[u8]) -> R<Value> {
+fn decode_with(interp: Option<&mut dyn FnCodec>, bytes: &[u8]) -> R<Value> {
     let (funcs, mut rest) = postcard::take_from_bytes::<Vec<WireFn>>(bytes)
         .map_err(|e| ErrorObj::new(ErrorKind::ValueError, format!("cannot decode value: {e}")))?;
     Decoder::new(interp, funcs)?.read(&mut rest, 0)
 }
 
 struct Decoder<'a> {
-    interp: Option<&'a mut Interp>,
+    interp: Option<&'a mut dyn FnCodec>,
     funcs: Vec<Rc<Closure>>,
 }
 
 impl<'a> Decoder<'a> {
     /// Rebuild the message's functions: compile each (cached per process),
     /// then fill their captured frames, which may refer to each other.
-    fn new(mut interp: Option<&'a mut Interp>, wire_fns: Vec<WireFn>) -> R<Decoder<'a>> {
+    fn new(mut interp: Option<&'a mut dyn FnCodec>, wire_fns: Vec<WireFn>) -> R<Decoder<'a>> {
         if wire_fns.is_empty() {
             return Ok(Decoder { interp, funcs: Vec::new() });
         }
@@ -366,10 +366,7 @@ impl<'a> Decoder<'a> {
                     .ok_or_else(|| ErrorObj::new(ErrorKind::ValueError, "bad function index"))?,
             ),
             WireValue::Builtin(name) => {
-                let found = self.interp.as_deref().and_then(|it| {
-                    let slot = it.global_names.lookup(&name)?;
-                    it.globals.get(slot as usize)?.clone()
-                });
+                let found = self.interp.as_deref().and_then(|it| it.builtin(&name));
                 match found {
                     Some(v @ Value::Native(_)) => v,
                     _ => {
@@ -389,10 +386,7 @@ impl<'a> Decoder<'a> {
         use crate::runtime::shm::Offset;
         match h {
             WireHandle::Process { pid, slot, name, daemon, parent } => {
-                let own = self
-                    .interp
-                    .as_deref()
-                    .and_then(|it| it.rt.children.iter().find(|c| c.pid == pid).and_then(|c| c.handle.clone()));
+                let own = self.interp.as_deref().and_then(|it| it.child(pid));
                 Handle::Process(
                     own.unwrap_or_else(|| runtime::process::ProcessHandle::running(pid, slot, name, daemon, parent)),
                 )
@@ -482,9 +476,29 @@ mod tests {
         }
     }
 
+    /// Plain data never asks the interpreter anything.
+    struct NoFns;
+    impl FnCodec for NoFns {
+        fn source(&self, _: crate::syntax::span::SourceId) -> Option<&Source> {
+            unreachable!()
+        }
+        fn captures(&self, _: &Closure) -> Vec<(Name, Value)> {
+            unreachable!()
+        }
+        fn compile_received(&mut self, _: &str, _: u32, _: u32, _: &str, _: &[Name]) -> R<Rc<FnDef>> {
+            unreachable!()
+        }
+        fn builtin(&self, _: &str) -> Option<Value> {
+            unreachable!()
+        }
+        fn child(&self, _: i32) -> Option<Rc<ProcessHandle>> {
+            unreachable!()
+        }
+    }
+
     #[test]
     fn a_list_from_a_slice_is_the_list_message_after_a_header() {
-        let interp = Interp::new();
+        let interp = NoFns;
         let items = vec![Value::Int(-3), Value::str("x"), Value::list(vec![Value::Nil])];
         let mut out = b"head".to_vec();
         encode_list_into(&interp, &items, &mut out).unwrap();
