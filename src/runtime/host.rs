@@ -13,13 +13,11 @@
 //! `&mut dyn Host`.
 
 use super::Runtime;
-use crate::diagnostics::{ErrorObj, Flow, ProcessLabel};
+use crate::diagnostics::{ErrorObj, Flow, ProcessLabel, R};
 use crate::syntax::span::{SourceMap, Span};
 use crate::value::wire::FnCodec;
 use crate::value::{Args, Str, Value};
 use std::ops::DerefMut;
-
-type R<T> = Result<T, Box<ErrorObj>>;
 
 /// One process's runtime state; a forked child continues with its copy.
 pub struct Ctx {
