@@ -43,15 +43,7 @@ print("[" + name + "]", "[" + rest + "]")
 try { input("more? ") } catch e { print(e.kind) }
 "#,
     );
-    let mut child = Command::new(common::bin())
-        .arg(s.arg())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    child.stdin.take().expect("stdin").write_all(b"Ada Lovelace\r\nlast line without newline").expect("write");
-    let out = child.wait_with_output().expect("ends");
+    let out = run_piped(&s.arg(), b"Ada Lovelace\r\nlast line without newline");
     assert_eq!(text(&out.stdout), "name? [Ada Lovelace] [last line without newline]\nmore? EOFError\n");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
@@ -75,19 +67,7 @@ print("parent:", input())
     );
     for (hint, stdin) in [("file", None), ("pipe", Some(()))] {
         let (path, io) = stdin_file(hint, "one\ntwo\nthree\n");
-        let out = if stdin.is_none() {
-            mps(&[&s.arg()], io, &[])
-        } else {
-            let mut child = Command::new(common::bin())
-                .arg(s.arg())
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("starts");
-            child.stdin.take().expect("stdin").write_all(b"one\ntwo\nthree\n").expect("write");
-            child.wait_with_output().expect("ends")
-        };
+        let out = if stdin.is_none() { mps(&[&s.arg()], io, &[]) } else { run_piped(&s.arg(), b"one\ntwo\nthree\n") };
         let _ = std::fs::remove_file(path);
         assert_eq!(
             text(&out.stdout),
@@ -180,4 +160,17 @@ fn long_chains_and_argument_lists_run() {
     let s = script("nested", &format!("{nested}\n"));
     let out = mps(&[&s.arg()], Stdio::null(), &[]);
     assert_eq!(text(&out.stdout), "deep\n", "{}", text(&out.stderr));
+}
+
+/// Run a script with `input` written to its stdin through a pipe.
+fn run_piped(script: &str, input: &[u8]) -> std::process::Output {
+    let mut child = Command::new(common::bin())
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    child.stdin.take().expect("stdin").write_all(input).expect("write");
+    child.wait_with_output().expect("ends")
 }
