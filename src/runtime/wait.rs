@@ -211,17 +211,20 @@ fn ready(interp: &mut (impl Host + ?Sized), fd: i32, events: libc::c_short, dead
 /// `sleep(secs)`: interruptible by signals, recorded as sleeping; a
 /// `NO_LIMIT_SECS` sleep or more lasts until a signal ends it.
 pub fn sleep(interp: &mut (impl Host + ?Sized), secs: f64) -> R<()> {
-    pending_first(interp)?;
     let _rec = Recorded::sleeping(interp);
     let deadline = deadline_of(Some(secs));
     loop {
+        // A signal landing between this check and `nanosleep` does not
+        // interrupt it: sleeping in slices bounds how late it is handled.
+        pending_first(interp)?;
         let left = match deadline {
             Some(d) => d.saturating_duration_since(Instant::now()),
-            None => Duration::from_secs(3600),
+            None => SLICE,
         };
         if left.is_zero() {
             return Ok(());
         }
+        let left = left.min(SLICE);
         let ts =
             libc::timespec { tv_sec: left.as_secs() as libc::time_t, tv_nsec: left.subsec_nanos() as libc::c_long };
         // SAFETY: valid timespec; a null remainder is allowed.
