@@ -112,46 +112,6 @@ impl Interp {
         Ok(program)
     }
 
-    /// The code of a function another process sent (`value::wire`): its
-    /// text, parsed as written at `origin:line:col` (so diagnostics point
-    /// at the right line), resolved with `captured` bound in one enclosing
-    /// frame and every other name a global of this process.
-    pub fn compile_received(
-        &mut self,
-        origin: &str,
-        line: u32,
-        col: u32,
-        text: &str,
-        captured: &[Name],
-    ) -> Result<Rc<FnDef>, Box<ErrorObj>> {
-        let key = format!("{origin}\0{line}\0{col}\0{text}\0{}", captured.join("\0"));
-        if let Some(def) = self.received.get(&key) {
-            return Ok(def.clone());
-        }
-        // Pad so that positions inside the text are those of the original.
-        let padded = format!(
-            "{}{}{text}",
-            "\n".repeat(line.saturating_sub(1) as usize),
-            " ".repeat(col.saturating_sub(1) as usize)
-        );
-        let src = self.sources.add(origin, padded.as_str());
-        let program = crate::syntax::parse_program(&padded, src).map_err(syntax_error)?;
-        let mut def = match program.stmts.into_iter().next().map(|s| s.kind) {
-            Some(StmtKind::FnDecl { def, .. }) => def,
-            Some(StmtKind::Expr(e)) => match e.kind {
-                ExprKind::Fn(def) => def,
-                _ => return Err(ErrorObj::new(ErrorKind::ValueError, "received function text is not a function")),
-            },
-            _ => return Err(ErrorObj::new(ErrorKind::ValueError, "received function text is not a function")),
-        };
-        Resolver::with_captures(&mut self.global_names, captured).resolve_fn(&mut def).map_err(syntax_error)?;
-        if self.globals.len() < self.global_names.len() {
-            self.globals.resize(self.global_names.len(), None);
-        }
-        self.received.insert(key, def.clone());
-        Ok(def)
-    }
-
     /// Run top-level statements. Returns the value of the last statement if
     /// it is an expression (what the REPL echoes).
     pub fn run(&mut self, program: &Program) -> Result<Value, Flow> {
@@ -241,6 +201,10 @@ impl FnCodec for Interp {
         out
     }
 
+    /// The code of a function another process sent (`value::wire`): its
+    /// text, parsed as written at `origin:line:col` (so diagnostics point
+    /// at the right line), resolved with `captured` bound in one enclosing
+    /// frame and every other name a global of this process.
     fn compile_received(
         &mut self,
         origin: &str,
@@ -249,7 +213,32 @@ impl FnCodec for Interp {
         text: &str,
         captured: &[Name],
     ) -> Result<Rc<FnDef>, Box<ErrorObj>> {
-        Interp::compile_received(self, origin, line, col, text, captured)
+        let key = format!("{origin}\0{line}\0{col}\0{text}\0{}", captured.join("\0"));
+        if let Some(def) = self.received.get(&key) {
+            return Ok(def.clone());
+        }
+        // Pad so that positions inside the text are those of the original.
+        let padded = format!(
+            "{}{}{text}",
+            "\n".repeat(line.saturating_sub(1) as usize),
+            " ".repeat(col.saturating_sub(1) as usize)
+        );
+        let src = self.sources.add(origin, padded.as_str());
+        let program = crate::syntax::parse_program(&padded, src).map_err(syntax_error)?;
+        let mut def = match program.stmts.into_iter().next().map(|s| s.kind) {
+            Some(StmtKind::FnDecl { def, .. }) => def,
+            Some(StmtKind::Expr(e)) => match e.kind {
+                ExprKind::Fn(def) => def,
+                _ => return Err(ErrorObj::new(ErrorKind::ValueError, "received function text is not a function")),
+            },
+            _ => return Err(ErrorObj::new(ErrorKind::ValueError, "received function text is not a function")),
+        };
+        Resolver::with_captures(&mut self.global_names, captured).resolve_fn(&mut def).map_err(syntax_error)?;
+        if self.globals.len() < self.global_names.len() {
+            self.globals.resize(self.global_names.len(), None);
+        }
+        self.received.insert(key, def.clone());
+        Ok(def)
     }
 
     fn builtin(&self, name: &str) -> Option<Value> {
