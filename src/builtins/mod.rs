@@ -15,6 +15,7 @@ mod text;
 
 use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::eval::Interp;
+use crate::syntax::member::Member;
 use crate::value::{type_name, Args, BuiltinFn, NativeFn, Value};
 
 pub type BResult = Result<Value, Box<ErrorObj>>;
@@ -37,14 +38,14 @@ pub fn install(interp: &mut Interp) {
 }
 
 /// `obj.name(args)`.
-pub fn call_method(interp: &mut Interp, obj: &Value, name: &str, args: &mut Args) -> BResult {
+pub fn call_method(interp: &mut Interp, obj: &Value, m: &Member, args: &mut Args) -> BResult {
     args.owner = type_name(obj);
     match obj {
-        Value::List(l) => collections::list_method(interp, l, name, args),
-        Value::Dict(d) => collections::dict_method(interp, d, name, args),
-        Value::Str(s) => text::str_method(interp, s, name, args),
-        Value::Handle(h) => crate::runtime::call_method(interp, h, name, args),
-        _ => Err(no_method(obj, name)),
+        Value::List(l) => collections::list_method(interp, l, m.as_str(), args),
+        Value::Dict(d) => collections::dict_method(interp, d, m.as_str(), args),
+        Value::Str(s) => text::str_method(interp, s, m.as_str(), args),
+        Value::Handle(h) => crate::runtime::call_method(interp, h, m, args),
+        _ => Err(no_method(obj, m.as_str())),
     }
 }
 

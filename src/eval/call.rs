@@ -4,7 +4,7 @@
 use super::expr::At;
 use super::{Interp, MAX_CALL_DEPTH};
 use crate::diagnostics::{ErrorKind, ErrorObj, Flow};
-use crate::syntax::ast::{Arg, Expr, ExprKind, FnDef, Ident, SpawnBody};
+use crate::syntax::ast::{Arg, Expr, ExprKind, FnDef, MemberName, SpawnBody};
 use crate::syntax::span::Span;
 use crate::value::{type_name, Args, Closure, Frame, NativeFn, Slots, Str, Value};
 use std::cell::RefCell;
@@ -280,7 +280,7 @@ impl Interp {
     pub(crate) fn eval_method(
         &mut self,
         recv: &Expr,
-        name: &Ident,
+        name: &MemberName,
         args: &[Arg],
         span: Span,
         env: &Rc<Frame>,
@@ -288,7 +288,7 @@ impl Interp {
         let obj = self.operand(recv, env)?;
         let (pos, kw) = self.eval_args(args, env)?;
         let mut args = Args { pos, kw, span, name: name.name.clone(), owner: "" };
-        let r = crate::builtins::call_method(self, &obj, &name.name, &mut args).at(span);
+        let r = crate::builtins::call_method(self, &obj, &name.member, &mut args).at(span);
         obj.discard();
         r
     }
@@ -318,7 +318,7 @@ impl Interp {
     ) -> Result<Value, Flow> {
         enum Task {
             Call(Value, Vec<Value>, Vec<(Str, Value)>),
-            Method(Value, Str, Vec<Value>, Vec<(Str, Value)>),
+            Method(Value, MemberName, Vec<Value>, Vec<(Str, Value)>),
         }
         let task = match body {
             SpawnBody::Block(def) => {
@@ -333,7 +333,7 @@ impl Interp {
                 ExprKind::Method { recv, name, args } => {
                     let obj = self.eval(recv, env)?;
                     let (pos, kw) = self.eval_args(args, env)?;
-                    Task::Method(obj, name.name.clone(), pos, kw)
+                    Task::Method(obj, name.clone(), pos, kw)
                 }
                 _ => {
                     return Err(Flow::Error(
@@ -346,8 +346,8 @@ impl Interp {
             let result = match task {
                 Task::Call(f, pos, kw) => interp.call_value(&f, pos, kw, span),
                 Task::Method(obj, name, pos, kw) => {
-                    let mut args = Args { pos, kw, span, name: name.clone(), owner: "" };
-                    crate::builtins::call_method(interp, &obj, &name, &mut args).at(span)
+                    let mut args = Args { pos, kw, span, name: name.name, owner: "" };
+                    crate::builtins::call_method(interp, &obj, &name.member, &mut args).at(span)
                 }
             };
             interp.exit_code_of(result)

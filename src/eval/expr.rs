@@ -3,6 +3,7 @@
 use super::Interp;
 use crate::diagnostics::{ErrorKind, ErrorObj, Flow};
 use crate::syntax::ast::{Expr, ExprKind, Slot, StrPart, Var};
+use crate::syntax::member::Member;
 use crate::syntax::span::Span;
 use crate::value::{self, display, list_index, type_name, Closure, DictMap, Frame, Key, Range, Value};
 use std::rc::Rc;
@@ -174,7 +175,7 @@ impl Interp {
             },
             ExprKind::Field { obj, name } => {
                 let o = self.eval(obj, env)?;
-                self.field_get(&o, &name.name).at(name.span)
+                self.field_get(&o, &name.member).at(name.span)
             }
             ExprKind::Fn(def) => Ok(Value::Func(Rc::new(Closure { def: def.clone(), env: Some(env.clone()) }))),
             ExprKind::Spawn { daemon, body } => self.eval_spawn(*daemon, body, e.span, env),
@@ -367,29 +368,26 @@ impl Interp {
         }
     }
 
-    pub(crate) fn field_get(&mut self, obj: &Value, name: &str) -> Result<Value, Box<ErrorObj>> {
-        match (obj, name) {
-            (Value::Error(e), "kind") => Ok(Value::str(e.kind.name())),
-            (Value::Error(e), "message") => Ok(Value::str(&e.message)),
-            (Value::Error(e), "line") => Ok(e
+    pub(crate) fn field_get(&mut self, obj: &Value, m: &Member) -> Result<Value, Box<ErrorObj>> {
+        match (obj, m) {
+            (Value::Error(e), Member::Kind) => Ok(Value::str(e.kind.name())),
+            (Value::Error(e), Member::Message) => Ok(Value::str(&e.message)),
+            (Value::Error(e), Member::Line) => Ok(e
                 .span
                 .and_then(|s| self.sources.get(s.src).map(|src| (s, src)))
                 .map(|(s, src)| Value::Int(crate::syntax::span::line_col(&src.text, s.start as usize).0 as i64))
                 .unwrap_or(Value::Nil)),
-            (Value::Range(r), "start") => Ok(Value::Int(r.start)),
-            (Value::Range(r), "end") => Ok(Value::Int(r.end)),
-            (Value::Handle(h), _) => crate::runtime::field_get(self, h, name),
-            _ => Err(ErrorObj::new(ErrorKind::AttributeError, format!("{} has no field `{name}`", type_name(obj)))),
+            (Value::Range(r), Member::Start) => Ok(Value::Int(r.start)),
+            (Value::Range(r), Member::End) => Ok(Value::Int(r.end)),
+            (Value::Handle(h), _) => crate::runtime::field_get(self, h, m),
+            _ => Err(ErrorObj::new(ErrorKind::AttributeError, format!("{} has no field `{m}`", type_name(obj)))),
         }
     }
 
-    pub(crate) fn field_set(&mut self, obj: &Value, name: &str, v: Value) -> Result<(), Box<ErrorObj>> {
+    pub(crate) fn field_set(&mut self, obj: &Value, m: &Member, v: Value) -> Result<(), Box<ErrorObj>> {
         match obj {
-            Value::Handle(h) => crate::runtime::field_set(self, h, name, v),
-            _ => Err(ErrorObj::new(
-                ErrorKind::AttributeError,
-                format!("cannot set field `{name}` of {}", type_name(obj)),
-            )),
+            Value::Handle(h) => crate::runtime::field_set(self, h, m, v),
+            _ => Err(ErrorObj::new(ErrorKind::AttributeError, format!("cannot set field `{m}` of {}", type_name(obj)))),
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::resolve::{free_vars, Captured, GlobalTable, Resolver};
 use crate::runtime::process::ProcessHandle;
 use crate::runtime::{Ctx, Host};
 use crate::syntax::ast::{ExprKind, FnDef, Name, Program, StmtKind};
+use crate::syntax::member::Member;
 use crate::syntax::span::{Source, SourceId, Span};
 use crate::value::wire::FnCodec;
 use crate::value::{Args, Closure, Frame, Native, NativeFn, Str, Value};
@@ -164,8 +165,8 @@ impl Host for Interp {
         Interp::call_value(self, f, pos, kw, span)
     }
 
-    fn call_method(&mut self, obj: &Value, name: &str, a: &mut Args) -> Result<Value, Box<ErrorObj>> {
-        crate::builtins::call_method(self, obj, name, a)
+    fn call_method(&mut self, obj: &Value, m: &Member, a: &mut Args) -> Result<Value, Box<ErrorObj>> {
+        crate::builtins::call_method(self, obj, m, a)
     }
 }
 

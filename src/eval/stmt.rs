@@ -198,12 +198,12 @@ impl Interp {
                 let new = match op.binary() {
                     None => self.eval(value, env)?,
                     Some(bin) => {
-                        let old = self.field_get(&o, &name.name).at(name.span)?;
+                        let old = self.field_get(&o, &name.member).at(name.span)?;
                         let rhs = self.eval(value, env)?;
                         self.compound(bin, &old, &rhs, value.span)?
                     }
                 };
-                self.field_set(&o, &name.name, new).at(name.span)
+                self.field_set(&o, &name.member, new).at(name.span)
             }
         }
     }
@@ -219,7 +219,7 @@ impl Interp {
             }
             Target::Field { obj, name } => {
                 let o = self.eval(obj, env)?;
-                self.field_set(&o, &name.name, v).at(name.span)
+                self.field_set(&o, &name.member, v).at(name.span)
             }
             Target::Unpack(targets) => {
                 let items = unpack(&v, targets.len()).map_err(Flow::Error)?;

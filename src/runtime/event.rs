@@ -14,8 +14,10 @@ use super::futex;
 use super::shm::{self, Offset};
 use super::table::WaitKind;
 use super::wait;
-use crate::runtime::Host;
+use crate::runtime::{no_method, timeout_arg, trace, Handle, Host, Table};
+use crate::syntax::member::Member;
 use crate::syntax::span::Span;
+use crate::value::{Args, Value};
 use std::sync::atomic::{AtomicU32, Ordering::*};
 
 use crate::diagnostics::R;
@@ -83,4 +85,34 @@ impl Event {
         c.waiters.fetch_sub(1, SeqCst);
         result
     }
+}
+
+/// An event's methods (see `runtime::Table`).
+pub const TABLE: Table = Table { methods: &[Member::Set, Member::Clear, Member::IsSet, Member::Wait], fields: &[] };
+
+#[inline(never)]
+pub fn call_method(interp: &mut (impl Host + ?Sized), e: &Event, m: &Member, a: &mut Args) -> R<Value> {
+    match m {
+        // Traced first, so the set shows before the waiters wake.
+        Member::Set => {
+            trace::op(interp, "event set", a.span);
+            e.set();
+        }
+        Member::Clear => {
+            trace::op(interp, "event clear", a.span);
+            e.clear();
+        }
+        Member::IsSet => {
+            a.check(0, 0, &[])?;
+            return Ok(Value::Bool(e.is_set()));
+        }
+        Member::Wait => {
+            a.check(0, 1, &["timeout"])?;
+            let timeout = timeout_arg(a, 0)?;
+            return Ok(Value::Bool(e.wait(interp, timeout, a.span)?));
+        }
+        _ => return Err(no_method(&Handle::Event(*e), m)),
+    }
+    a.check(0, 0, &[])?;
+    Ok(Value::Nil)
 }

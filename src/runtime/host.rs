@@ -14,6 +14,7 @@
 
 use super::Runtime;
 use crate::diagnostics::{ErrorObj, Flow, ProcessLabel, R};
+use crate::syntax::member::Member;
 use crate::syntax::span::{SourceMap, Span};
 use crate::value::wire::FnCodec;
 use crate::value::{Args, Str, Value};
@@ -69,7 +70,7 @@ pub trait Host: DerefMut<Target = Ctx> {
     /// Call a function value with positional and keyword arguments; any flow.
     fn call_value(&mut self, f: &Value, pos: Vec<Value>, kw: Vec<(Str, Value)>, span: Span) -> Result<Value, Flow>;
     /// A builtin method of a plain value (`list.sort()` on a shared list's copy).
-    fn call_method(&mut self, obj: &Value, name: &str, a: &mut Args) -> R<Value>;
+    fn call_method(&mut self, obj: &Value, m: &Member, a: &mut Args) -> R<Value>;
 }
 
 /// A host that runs no script code, for the runtime's own unit tests.
@@ -112,7 +113,7 @@ impl Host for Bare {
     fn call_value(&mut self, _: &Value, _: Vec<Value>, _: Vec<(Str, Value)>, _: Span) -> Result<Value, Flow> {
         unreachable!("the runtime's unit tests run no script code")
     }
-    fn call_method(&mut self, _: &Value, _: &str, _: &mut Args) -> R<Value> {
+    fn call_method(&mut self, _: &Value, _: &Member, _: &mut Args) -> R<Value> {
         unreachable!("the runtime's unit tests run no script code")
     }
 }

@@ -17,8 +17,10 @@ use super::table::{self, WaitKind};
 use super::trace::{self, Hold};
 use super::wait;
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::runtime::Host;
+use crate::runtime::{acquire_args, no_method, Handle, Host, Table};
+use crate::syntax::member::Member;
 use crate::syntax::span::{SourceId, Span};
+use crate::value::{Args, Value};
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering::*};
 use std::time::{Duration, Instant};
 
@@ -243,6 +245,27 @@ fn realtime_after(d: Duration) -> libc::timespec {
         nsec -= 1_000_000_000;
     }
     libc::timespec { tv_sec: sec, tv_nsec: nsec }
+}
+
+/// A lock's methods (see `runtime::Table`).
+pub const TABLE: Table = Table { methods: &[Member::Acquire, Member::Release, Member::Locked], fields: &[] };
+
+pub fn call_method(interp: &mut (impl Host + ?Sized), l: &Lock, m: &Member, a: &mut Args) -> R<Value> {
+    match m {
+        Member::Acquire => {
+            let (timeout, block) = acquire_args(a)?;
+            Ok(Value::Bool(l.acquire(interp, timeout, block, a.span)?))
+        }
+        Member::Release => {
+            a.check(0, 0, &[])?;
+            l.release(interp).map(|_| Value::Nil)
+        }
+        Member::Locked => {
+            a.check(0, 0, &[])?;
+            Ok(Value::Bool(l.owner().is_some()))
+        }
+        _ => Err(no_method(&Handle::Lock(*l), m)),
+    }
 }
 
 #[cfg(test)]

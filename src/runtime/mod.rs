@@ -1,11 +1,13 @@
 //! The OS-level layer: processes and process-shared primitives, one module
 //! each, below the evaluator. It knows syntax only as positions (`Span`,
-//! rendered through the source map in its `Ctx`) and never imports the
+//! rendered through the source map in its `Ctx`) and method and field
+//! names (`Member`, interned by the parser), and never imports the
 //! evaluator, the resolver or the builtins: what it needs of them is the
 //! `Host` trait (`host.rs`) — its own state (`Ctx`) plus "call this script
 //! function", which only signal handlers, pool callbacks and workers, and
 //! methods of a shared object's list or dict use. The evaluator calls in
-//! through the functions below, which dispatch on the handle's kind.
+//! through the functions below, which dispatch on the handle's kind to that
+//! kind's own `call_method` and `TABLE`, in its own file (see `Table`).
 
 pub mod command;
 pub mod deadlock;
@@ -29,6 +31,7 @@ pub mod trace;
 pub mod wait;
 
 use crate::diagnostics::{ErrorKind, ErrorObj};
+use crate::syntax::member::Member;
 use crate::syntax::span::Span;
 use crate::value::{self, Args, BuiltinFn, Value};
 use event::Event;
@@ -247,354 +250,104 @@ pub fn guard_exit(interp: &mut (impl Host + ?Sized), token: GuardToken) -> R<()>
     }
 }
 
-fn timeout_arg(a: &Args, pos: usize) -> R<Option<f64>> {
+/// What a script can call on one kind of handle (`methods`) and read from
+/// it (`fields`). Each primitive's file declares its `TABLE` beside its
+/// `call_method`, which dispatches on the `Member` the parser interned; the
+/// lists give the hints "`x` is a field, not a method" and the reverse.
+pub struct Table {
+    pub methods: &'static [Member],
+    pub fields: &'static [Member],
+}
+
+impl Handle {
+    /// The table of this kind of handle.
+    pub fn table(&self) -> &'static Table {
+        match self {
+            Handle::Process(_) => &process::TABLE,
+            Handle::Lock(_) => &lock::TABLE,
+            Handle::Sem(_) => &sem::TABLE,
+            Handle::Event(_) => &event::TABLE,
+            Handle::Shared(_) => &shared::TABLE,
+            Handle::Queue(_) => &queue::TABLE,
+            Handle::Pipe(_) => &pipe::TABLE,
+            Handle::Pool(_) => &pool::TABLE,
+            Handle::AsyncResult(_) => &pool::RESULT_TABLE,
+        }
+    }
+}
+
+/// `h.name(args)`: the handle kind's own `call_method`.
+pub fn call_method(interp: &mut (impl Host + ?Sized), h: &Handle, m: &Member, a: &mut Args) -> R<Value> {
+    match h {
+        Handle::Process(p) => process::call_method(interp, p, m, a),
+        Handle::Lock(l) => lock::call_method(interp, l, m, a),
+        Handle::Sem(s) => sem::call_method(interp, s, m, a),
+        Handle::Event(e) => event::call_method(interp, e, m, a),
+        Handle::Queue(q) => queue::call_method(interp, q, m, a),
+        Handle::Pipe(p) => pipe::call_method(interp, p, m, a),
+        Handle::Pool(p) => pool::call_method(interp, p, m, a),
+        Handle::AsyncResult(r) => pool::result_method(interp, r, m, a),
+        Handle::Shared(d) => shared::call_method(interp, d, m, a),
+    }
+}
+
+/// `h.name`: the handle kind's own `field_get`, if it has fields.
+pub fn field_get(interp: &mut (impl Host + ?Sized), h: &Handle, m: &Member) -> R<Value> {
+    match h {
+        Handle::Process(p) => process::field_get(interp, p, m),
+        Handle::Queue(q) => queue::field_get(q, m),
+        Handle::Pool(p) => pool::field_get(p, m),
+        Handle::Shared(d) => shared::field_get(d, m),
+        Handle::Lock(_) | Handle::Sem(_) | Handle::Event(_) | Handle::Pipe(_) | Handle::AsyncResult(_) => {
+            Err(no_field(h, m))
+        }
+    }
+}
+
+/// `h.name = v`.
+pub fn field_set(interp: &mut (impl Host + ?Sized), h: &Handle, m: &Member, v: Value) -> R<()> {
+    match h {
+        Handle::Process(p) => process::field_set(interp, p, m, v),
+        Handle::Shared(d) if *m == Member::Value => d.set(&v),
+        _ => Err(ErrorObj::new(ErrorKind::AttributeError, format!("cannot set field `{m}` of {}", h.type_name()))),
+    }
+}
+
+/// `h.name(…)` where the handle has no such method.
+pub fn no_method(h: &Handle, m: &Member) -> Box<ErrorObj> {
+    let what = h.type_name();
+    if h.table().fields.contains(m) {
+        return ErrorObj::new(ErrorKind::TypeError, format!("`{m}` is a field of a {what}, not a method"))
+            .with_help(format!("read it without parentheses: `.{m}`"));
+    }
+    ErrorObj::new(ErrorKind::AttributeError, format!("{what} has no method `{m}`"))
+}
+
+/// `h.name` where the handle has no such field; a hint if it is a method.
+pub fn no_field(h: &Handle, m: &Member) -> Box<ErrorObj> {
+    let e = ErrorObj::new(ErrorKind::AttributeError, format!("{} has no field `{m}`", h.type_name()));
+    match h.table().methods.contains(m) {
+        true => e.with_help(format!("`{m}` is a method: call it, `.{m}()`")),
+        false => e,
+    }
+}
+
+/// The `timeout=` argument at position `pos`: `None` waits for ever.
+pub(crate) fn timeout_arg(a: &Args, pos: usize) -> R<Option<f64>> {
     match a.opt(pos, "timeout") {
         None | Some(Value::Nil) => Ok(None),
         Some(v) => wait::timeout_secs(value::expect_float(v, &a.func(), "timeout")?, &a.func()),
     }
 }
 
-/// The fields a script can read on a handle (`p.name`), for the hint
-/// when one is called like a method (`p.name()`).
-fn fields_of(h: &Handle) -> &'static [&'static str] {
-    match h {
-        Handle::Process(_) => &["pid", "name", "daemon", "exitcode"],
-        Handle::Queue(_) => &["maxsize"],
-        Handle::Pool(_) => &["size", "pids"],
-        Handle::Shared(_) => &["value"],
-        _ => &[],
-    }
-}
-
-/// `h.name(…)` where the handle has no such method.
-pub fn no_method(h: &Handle, name: &str) -> Box<ErrorObj> {
-    let what = h.type_name();
-    if fields_of(h).contains(&name) {
-        return ErrorObj::new(ErrorKind::TypeError, format!("`{name}` is a field of a {what}, not a method"))
-            .with_help(format!("read it without parentheses: `.{name}`"));
-    }
-    ErrorObj::new(ErrorKind::AttributeError, format!("{what} has no method `{name}`"))
-}
-
-pub fn call_method(interp: &mut (impl Host + ?Sized), h: &Handle, name: &str, a: &mut Args) -> R<Value> {
-    // One small function per kind: the hot ones (lock, sem, queue) do not
-    // pay for the stack frame of the others.
-    match h {
-        Handle::Process(p) => process_method(interp, p, name, a),
-        Handle::Lock(l) => lock_method(interp, l, name, a),
-        Handle::Sem(s) => sem_method(interp, s, name, a),
-        Handle::Event(e) => event_method(interp, e, name, a),
-        Handle::Queue(q) => queue_method(interp, q, name, a),
-        Handle::Pipe(p) => pipe_method(interp, p, name, a),
-        Handle::Pool(p) => pool::method(interp, p, name, a),
-        Handle::AsyncResult(r) => pool::result_method(interp, r, name, a),
-        Handle::Shared(d) => match name {
-            "snapshot" => {
-                a.check(0, 0, &[])?;
-                d.snapshot()
-            }
-            "value" => Err(no_method(h, name)),
-            _ => d.method(interp, name, a),
-        },
-    }
-}
-
-#[inline(never)]
-fn process_method(interp: &mut (impl Host + ?Sized), p: &Rc<ProcessHandle>, name: &str, a: &mut Args) -> R<Value> {
-    match name {
-        "join" => {
-            a.check(0, 1, &["timeout"])?;
-            let timeout = timeout_arg(a, 0)?;
-            // A waiting point: due pool callbacks run before and after it.
-            if !interp.rt.pools.is_empty() {
-                pool::service(interp)?;
-            }
-            process::join(interp, p, timeout, a.span)?;
-            if !interp.rt.pools.is_empty() {
-                pool::service(interp)?;
-            }
-            Ok(Value::Nil)
-        }
-        "is_alive" => {
-            a.check(0, 0, &[])?;
-            Ok(Value::Bool(process::is_alive(interp, p)))
-        }
-        "terminate" => {
-            a.check(0, 0, &[])?;
-            process::send_signal(p, libc::SIGTERM).map(|_| Value::Nil)
-        }
-        "kill" => {
-            a.check(0, 0, &[])?;
-            process::send_signal(p, libc::SIGKILL).map(|_| Value::Nil)
-        }
-        _ => Err(no_method(&Handle::Process(p.clone()), name)),
-    }
-}
-
-fn lock_method(interp: &mut (impl Host + ?Sized), l: &Lock, name: &str, a: &mut Args) -> R<Value> {
-    match name {
-        "acquire" => {
-            let (timeout, block) = acquire_args(a)?;
-            Ok(Value::Bool(l.acquire(interp, timeout, block, a.span)?))
-        }
-        "release" => {
-            a.check(0, 0, &[])?;
-            l.release(interp).map(|_| Value::Nil)
-        }
-        "locked" => {
-            a.check(0, 0, &[])?;
-            Ok(Value::Bool(l.owner().is_some()))
-        }
-        _ => Err(no_method(&Handle::Lock(*l), name)),
-    }
-}
-
-fn sem_method(interp: &mut (impl Host + ?Sized), s: &Sem, name: &str, a: &mut Args) -> R<Value> {
-    match name {
-        "acquire" => {
-            let (timeout, block) = acquire_args(a)?;
-            Ok(Value::Bool(s.acquire(interp, timeout, block, a.span)?))
-        }
-        "release" => {
-            a.check(0, 0, &[])?;
-            s.release().map(|_| Value::Nil)
-        }
-        "value" => {
-            a.check(0, 0, &[])?;
-            Ok(Value::Int(s.value() as i64))
-        }
-        _ => Err(no_method(&Handle::Sem(*s), name)),
-    }
-}
-
-#[inline(never)]
-fn event_method(interp: &mut (impl Host + ?Sized), e: &Event, name: &str, a: &mut Args) -> R<Value> {
-    match name {
-        // Traced first, so the set shows before the waiters wake.
-        "set" => {
-            trace::op(interp, "event set", a.span);
-            e.set();
-        }
-        "clear" => {
-            trace::op(interp, "event clear", a.span);
-            e.clear();
-        }
-        "is_set" => {
-            a.check(0, 0, &[])?;
-            return Ok(Value::Bool(e.is_set()));
-        }
-        "wait" => {
-            a.check(0, 1, &["timeout"])?;
-            let timeout = timeout_arg(a, 0)?;
-            return Ok(Value::Bool(e.wait(interp, timeout, a.span)?));
-        }
-        _ => return Err(no_method(&Handle::Event(*e), name)),
-    }
-    a.check(0, 0, &[])?;
-    Ok(Value::Nil)
-}
-
-thread_local! {
-    /// Queues this process closed (`q.close()`), with the pid that closed
-    /// them: a forked child starts with none closed.
-    static CLOSED_QUEUES: std::cell::RefCell<Vec<(i32, u64)>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-fn queue_closed_here(q: &Queue) -> bool {
-    let me = process::my_pid();
-    CLOSED_QUEUES.with(|c| c.borrow().contains(&(me, q.id())))
-}
-
-fn queue_method(interp: &mut (impl Host + ?Sized), q: &Queue, name: &str, a: &mut Args) -> R<Value> {
-    let nowait = name.ends_with("_nowait");
-    match name {
-        "put" | "put_nowait" if queue_closed_here(q) => Err(ErrorObj::new(
-            ErrorKind::ValueError,
-            "the queue is closed: this process called close() and can put no more",
-        )
-        .with_help("close() means this process is done putting; other processes can still use the queue")),
-        // Python's close(): this process puts no more. There is no feeder
-        // thread here (put has written the item when it returns), so
-        // join_thread() has nothing to wait for and cancel_join_thread()
-        // nothing to give up: no item is ever lost when a process ends.
-        "close" => {
-            a.check(0, 0, &[])?;
-            let id = (process::my_pid(), q.id());
-            CLOSED_QUEUES.with(|c| {
-                let mut c = c.borrow_mut();
-                if !c.contains(&id) {
-                    c.push(id);
-                }
-            });
-            Ok(Value::Nil)
-        }
-        "join_thread" => {
-            a.check(0, 0, &[])?;
-            if !queue_closed_here(q) {
-                return Err(ErrorObj::new(ErrorKind::ValueError, "join_thread() of a queue that is not closed")
-                    .with_help("call q.close() first, as in Python"));
-            }
-            Ok(Value::Nil)
-        }
-        "cancel_join_thread" => {
-            a.check(0, 0, &[])?;
-            Ok(Value::Nil)
-        }
-        "put" | "put_nowait" => {
-            let (timeout, block) = if nowait {
-                a.check(1, 1, &[])?;
-                (None, false)
-            } else {
-                a.check(1, 3, &["block", "timeout"])?;
-                (timeout_arg(a, 2)?, a.opt(1, "block").is_none_or(|v| v.truthy()))
-            };
-            let put = value::wire::with_buffer(|bytes| {
-                value::wire::encode_into(interp.codec(), a.get(0), bytes)?;
-                q.put(interp, bytes, block, timeout, a.span)
-            });
-            put.map(|_| Value::Nil)
-        }
-        "get" | "get_nowait" => {
-            let (timeout, block) = if nowait {
-                a.check(0, 0, &[])?;
-                (None, false)
-            } else {
-                acquire_args(a)?
-            };
-            let item = q.get_item(interp, block, timeout, a.span)?;
-            value::wire::decode(interp.codec_mut(), &item)
-        }
-        "qsize" | "empty" | "full" | "task_done" => {
-            a.check(0, 0, &[])?;
-            Ok(match name {
-                "qsize" => Value::Int(q.qsize() as i64),
-                "empty" => Value::Bool(q.empty()),
-                "full" => Value::Bool(q.full()),
-                _ => q.task_done().map(|_| Value::Nil)?,
-            })
-        }
-        "join" => {
-            a.check(0, 1, &["timeout"])?;
-            let timeout = timeout_arg(a, 0)?;
-            let done = q.join(interp, timeout, a.span)?;
-            Ok(if timeout.is_some() { Value::Bool(done) } else { Value::Nil })
-        }
-        _ => Err(no_method(&Handle::Queue(*q), name)),
-    }
-}
-
-fn pipe_method(interp: &mut (impl Host + ?Sized), p: &PipeEnd, name: &str, a: &mut Args) -> R<Value> {
-    match name {
-        "send" => {
-            a.check(1, 1, &[])?;
-            value::wire::with_buffer(|bytes| {
-                value::wire::encode_into(interp.codec(), a.get(0), bytes)?;
-                p.send(interp, bytes, a.span)
-            })
-            .map(|_| Value::Nil)
-        }
-        "recv" => {
-            a.check(0, 0, &[])?;
-            let bytes = p.recv(interp, a.span)?;
-            value::wire::decode(interp.codec_mut(), &bytes)
-        }
-        "poll" => {
-            a.check(0, 1, &["timeout"])?;
-            // Python: poll() with no timeout does not wait.
-            let timeout = timeout_arg(a, 0)?.or(if a.opt(0, "timeout").is_some() { None } else { Some(0.0) });
-            Ok(Value::Bool(p.poll(interp, timeout, a.span)?))
-        }
-        "close" => {
-            a.check(0, 0, &[])?;
-            p.close();
-            Ok(Value::Nil)
-        }
-        "closed" => {
-            a.check(0, 0, &[])?;
-            Ok(Value::Bool(p.is_closed()))
-        }
-        _ => Err(no_method(&Handle::Pipe(p.clone()), name)),
-    }
-}
-
 /// `acquire(block=true, timeout=nil)`, also `acquire(false)`, `acquire(timeout=1.0)`.
-fn acquire_args(a: &Args) -> R<(Option<f64>, bool)> {
+pub(crate) fn acquire_args(a: &Args) -> R<(Option<f64>, bool)> {
     if a.pos.is_empty() && a.kw.is_empty() {
         return Ok((None, true)); // the common `acquire()`
     }
     a.check(0, 2, &["block", "timeout"])?;
     let block = a.opt(0, "block").is_none_or(|v| v.truthy());
     Ok((timeout_arg(a, 1)?, block))
-}
-
-pub fn field_get(interp: &mut (impl Host + ?Sized), h: &Handle, name: &str) -> R<Value> {
-    match h {
-        Handle::Shared(d) if name == "value" => d.snapshot(),
-        Handle::Queue(q) if name == "maxsize" => Ok(Value::Int(q.maxsize() as i64)),
-        Handle::Pool(p) => pool::field(p, name).map_err(|_| no_field(h, name)),
-        Handle::Lock(_)
-        | Handle::Sem(_)
-        | Handle::Event(_)
-        | Handle::Shared(_)
-        | Handle::Queue(_)
-        | Handle::Pipe(_)
-        | Handle::AsyncResult(_) => Err(no_field(h, name)),
-        Handle::Process(p) => Ok(match name {
-            "pid" => Value::Int(p.pid as i64),
-            "name" => Value::str(&p.name.borrow()),
-            "daemon" => Value::Bool(p.daemon),
-            "exitcode" => process::exitcode(interp, p).map_or(Value::Nil, |c| Value::Int(c as i64)),
-            _ => return Err(no_field(h, name)),
-        }),
-    }
-}
-
-/// `h.name` where the handle has no such field; a hint if it is a method.
-pub fn no_field(h: &Handle, name: &str) -> Box<ErrorObj> {
-    let methods: &[&str] = match h {
-        Handle::Process(_) => &["join", "is_alive", "terminate", "kill"],
-        Handle::Lock(_) => &["acquire", "release", "locked"],
-        Handle::Sem(_) => &["acquire", "release", "value"],
-        Handle::Event(_) => &["set", "clear", "is_set", "wait"],
-        Handle::Queue(_) => &["get", "put", "qsize", "empty", "full", "task_done", "join", "close"],
-        Handle::Pipe(_) => &["send", "recv", "poll", "close", "closed"],
-        Handle::Pool(_) => &["map", "starmap", "apply", "apply_async", "map_async", "close", "join", "terminate"],
-        Handle::AsyncResult(_) => &["get", "wait", "ready", "successful"],
-        Handle::Shared(_) => &["snapshot", "keys", "values", "items"],
-    };
-    let e = ErrorObj::new(ErrorKind::AttributeError, format!("{} has no field `{name}`", h.type_name()));
-    match methods.contains(&name) {
-        true => e.with_help(format!("`{name}` is a method: call it, `.{name}()`")),
-        false => e,
-    }
-}
-
-pub fn field_set(interp: &mut (impl Host + ?Sized), h: &Handle, name: &str, v: Value) -> R<()> {
-    match h {
-        Handle::Process(p) => match name {
-            "name" => {
-                let s = value::expect_str(&v, "process.name", "the name")?;
-                *p.name.borrow_mut() = s.to_string();
-                if p.pid == process::my_pid() {
-                    // `current_process().name = …` renames this process.
-                    interp.process.name = s.to_string();
-                    table::set_name_at(interp.rt.slot, &s);
-                    trace::renamed(p.pid, &s);
-                }
-                if p.parent == std::process::id() as i32 && p.exitcode.get().is_none() {
-                    table::set_name_at(p.slot, &s);
-                    trace::renamed(p.pid, &s);
-                }
-                Ok(())
-            }
-            "pid" | "exitcode" | "daemon" => {
-                Err(ErrorObj::new(ErrorKind::AttributeError, format!("process.{name} is read-only")))
-            }
-            _ => Err(ErrorObj::new(ErrorKind::AttributeError, format!("process has no field `{name}`"))),
-        },
-        Handle::Shared(d) if name == "value" => d.set(&v),
-        _ => Err(ErrorObj::new(ErrorKind::AttributeError, format!("cannot set field `{name}` of {}", h.type_name()))),
-    }
 }
 
 pub fn index_get(h: &Handle, index: &Value) -> R<Value> {

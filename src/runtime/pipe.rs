@@ -26,8 +26,10 @@
 use super::table::WaitKind;
 use super::wait;
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::runtime::Host;
+use crate::runtime::{no_method, timeout_arg, Handle, Host, Table};
+use crate::syntax::member::Member;
 use crate::syntax::span::Span;
+use crate::value::{self, Args, Value};
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -344,5 +346,43 @@ impl PipeEnd {
         };
         let state = if self.0.closed.get() { " closed" } else { "" };
         format!("<pipe end {dir} #{}.{}{state}>", i.creator, i.serial)
+    }
+}
+
+/// A pipe end's methods (see `runtime::Table`).
+pub const TABLE: Table =
+    Table { methods: &[Member::Send, Member::Recv, Member::Poll, Member::Close, Member::Closed], fields: &[] };
+
+pub fn call_method(interp: &mut (impl Host + ?Sized), p: &PipeEnd, m: &Member, a: &mut Args) -> R<Value> {
+    match m {
+        Member::Send => {
+            a.check(1, 1, &[])?;
+            value::wire::with_buffer(|bytes| {
+                value::wire::encode_into(interp.codec(), a.get(0), bytes)?;
+                p.send(interp, bytes, a.span)
+            })
+            .map(|_| Value::Nil)
+        }
+        Member::Recv => {
+            a.check(0, 0, &[])?;
+            let bytes = p.recv(interp, a.span)?;
+            value::wire::decode(interp.codec_mut(), &bytes)
+        }
+        Member::Poll => {
+            a.check(0, 1, &["timeout"])?;
+            // Python: poll() with no timeout does not wait.
+            let timeout = timeout_arg(a, 0)?.or(if a.opt(0, "timeout").is_some() { None } else { Some(0.0) });
+            Ok(Value::Bool(p.poll(interp, timeout, a.span)?))
+        }
+        Member::Close => {
+            a.check(0, 0, &[])?;
+            p.close();
+            Ok(Value::Nil)
+        }
+        Member::Closed => {
+            a.check(0, 0, &[])?;
+            Ok(Value::Bool(p.is_closed()))
+        }
+        _ => Err(no_method(&Handle::Pipe(p.clone()), m)),
     }
 }

@@ -15,11 +15,12 @@
 //! said on stderr with the process's name.
 
 use super::table::{self, State, WaitKind};
-use super::{signals, trace, wait, Handle};
+use super::{no_field, no_method, pool, signals, timeout_arg, trace, wait, Handle, Table};
 use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::runtime::Host;
+use crate::syntax::member::Member;
 use crate::syntax::span::Span;
-use crate::value::Value;
+use crate::value::{Args, Value};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{fork, ForkResult, Pid};
 use std::cell::{Cell, RefCell};
@@ -798,4 +799,76 @@ fn own_children() -> Vec<i32> {
         out.extend(list.split_whitespace().filter_map(|p| p.parse::<i32>().ok()).filter(|&p| Some(p) != guardian));
     }
     out
+}
+
+/// A process's methods and fields (see `runtime::Table`).
+pub const TABLE: Table = Table {
+    methods: &[Member::Join, Member::IsAlive, Member::Terminate, Member::Kill],
+    fields: &[Member::Pid, Member::Name, Member::Daemon, Member::Exitcode],
+};
+
+#[inline(never)]
+pub fn call_method(interp: &mut (impl Host + ?Sized), p: &Rc<ProcessHandle>, m: &Member, a: &mut Args) -> R<Value> {
+    match m {
+        Member::Join => {
+            a.check(0, 1, &["timeout"])?;
+            let timeout = timeout_arg(a, 0)?;
+            // A waiting point: due pool callbacks run before and after it.
+            if !interp.rt.pools.is_empty() {
+                pool::service(interp)?;
+            }
+            join(interp, p, timeout, a.span)?;
+            if !interp.rt.pools.is_empty() {
+                pool::service(interp)?;
+            }
+            Ok(Value::Nil)
+        }
+        Member::IsAlive => {
+            a.check(0, 0, &[])?;
+            Ok(Value::Bool(is_alive(interp, p)))
+        }
+        Member::Terminate => {
+            a.check(0, 0, &[])?;
+            send_signal(p, libc::SIGTERM).map(|_| Value::Nil)
+        }
+        Member::Kill => {
+            a.check(0, 0, &[])?;
+            send_signal(p, libc::SIGKILL).map(|_| Value::Nil)
+        }
+        _ => Err(no_method(&Handle::Process(p.clone()), m)),
+    }
+}
+
+pub fn field_get(interp: &mut (impl Host + ?Sized), p: &Rc<ProcessHandle>, m: &Member) -> R<Value> {
+    Ok(match m {
+        Member::Pid => Value::Int(p.pid as i64),
+        Member::Name => Value::str(&p.name.borrow()),
+        Member::Daemon => Value::Bool(p.daemon),
+        Member::Exitcode => exitcode(interp, p).map_or(Value::Nil, |c| Value::Int(c as i64)),
+        _ => return Err(no_field(&Handle::Process(p.clone()), m)),
+    })
+}
+
+pub fn field_set(interp: &mut (impl Host + ?Sized), p: &ProcessHandle, m: &Member, v: Value) -> R<()> {
+    match m {
+        Member::Name => {
+            let s = crate::value::expect_str(&v, "process.name", "the name")?;
+            *p.name.borrow_mut() = s.to_string();
+            if p.pid == my_pid() {
+                // `current_process().name = …` renames this process.
+                interp.process.name = s.to_string();
+                table::set_name_at(interp.rt.slot, &s);
+                trace::renamed(p.pid, &s);
+            }
+            if p.parent == std::process::id() as i32 && p.exitcode.get().is_none() {
+                table::set_name_at(p.slot, &s);
+                trace::renamed(p.pid, &s);
+            }
+            Ok(())
+        }
+        Member::Pid | Member::Exitcode | Member::Daemon => {
+            Err(ErrorObj::new(ErrorKind::AttributeError, format!("process.{m} is read-only")))
+        }
+        _ => Err(ErrorObj::new(ErrorKind::AttributeError, format!("process has no field `{m}`"))),
+    }
 }

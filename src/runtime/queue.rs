@@ -46,8 +46,10 @@ use super::shm::{self, MutexGuard, Offset};
 use super::table::WaitKind;
 use super::wait::{self, Recorded};
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::runtime::Host;
+use crate::runtime::{acquire_args, no_field, no_method, process, timeout_arg, Handle, Host, Table};
+use crate::syntax::member::Member;
 use crate::syntax::span::Span;
+use crate::value::{self, Args, Value};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
 
 use crate::diagnostics::R;
@@ -537,6 +539,120 @@ fn high(w: u64) -> u32 {
 
 fn split(w: u64) -> (u32, u32) {
     (low(w), high(w))
+}
+
+/// A queue's methods and fields (see `runtime::Table`).
+pub const TABLE: Table = Table {
+    methods: &[
+        Member::Put,
+        Member::PutNowait,
+        Member::Get,
+        Member::GetNowait,
+        Member::Qsize,
+        Member::Empty,
+        Member::Full,
+        Member::TaskDone,
+        Member::Join,
+        Member::Close,
+        Member::JoinThread,
+        Member::CancelJoinThread,
+    ],
+    fields: &[Member::Maxsize],
+};
+
+thread_local! {
+    /// Queues this process closed (`q.close()`), with the pid that closed
+    /// them: a forked child starts with none closed.
+    static CLOSED_QUEUES: std::cell::RefCell<Vec<(i32, u64)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn closed_here(q: &Queue) -> bool {
+    let me = process::my_pid();
+    CLOSED_QUEUES.with(|c| c.borrow().contains(&(me, q.id())))
+}
+
+pub fn call_method(interp: &mut (impl Host + ?Sized), q: &Queue, m: &Member, a: &mut Args) -> R<Value> {
+    match m {
+        Member::Put | Member::PutNowait if closed_here(q) => Err(ErrorObj::new(
+            ErrorKind::ValueError,
+            "the queue is closed: this process called close() and can put no more",
+        )
+        .with_help("close() means this process is done putting; other processes can still use the queue")),
+        // Python's close(): this process puts no more. There is no feeder
+        // thread here (put has written the item when it returns), so
+        // join_thread() has nothing to wait for and cancel_join_thread()
+        // nothing to give up: no item is ever lost when a process ends.
+        Member::Close => {
+            a.check(0, 0, &[])?;
+            let id = (process::my_pid(), q.id());
+            CLOSED_QUEUES.with(|c| {
+                let mut c = c.borrow_mut();
+                if !c.contains(&id) {
+                    c.push(id);
+                }
+            });
+            Ok(Value::Nil)
+        }
+        Member::JoinThread => {
+            a.check(0, 0, &[])?;
+            if !closed_here(q) {
+                return Err(ErrorObj::new(ErrorKind::ValueError, "join_thread() of a queue that is not closed")
+                    .with_help("call q.close() first, as in Python"));
+            }
+            Ok(Value::Nil)
+        }
+        Member::CancelJoinThread => {
+            a.check(0, 0, &[])?;
+            Ok(Value::Nil)
+        }
+        Member::Put | Member::PutNowait => {
+            let (timeout, block) = if *m == Member::PutNowait {
+                a.check(1, 1, &[])?;
+                (None, false)
+            } else {
+                a.check(1, 3, &["block", "timeout"])?;
+                (timeout_arg(a, 2)?, a.opt(1, "block").is_none_or(|v| v.truthy()))
+            };
+            let put = value::wire::with_buffer(|bytes| {
+                value::wire::encode_into(interp.codec(), a.get(0), bytes)?;
+                q.put(interp, bytes, block, timeout, a.span)
+            });
+            put.map(|_| Value::Nil)
+        }
+        Member::Get | Member::GetNowait => {
+            let (timeout, block) = if *m == Member::GetNowait {
+                a.check(0, 0, &[])?;
+                (None, false)
+            } else {
+                acquire_args(a)?
+            };
+            let item = q.get_item(interp, block, timeout, a.span)?;
+            value::wire::decode(interp.codec_mut(), &item)
+        }
+        Member::Qsize | Member::Empty | Member::Full | Member::TaskDone => {
+            a.check(0, 0, &[])?;
+            Ok(match m {
+                Member::Qsize => Value::Int(q.qsize() as i64),
+                Member::Empty => Value::Bool(q.empty()),
+                Member::Full => Value::Bool(q.full()),
+                _ => q.task_done().map(|_| Value::Nil)?,
+            })
+        }
+        Member::Join => {
+            a.check(0, 1, &["timeout"])?;
+            let timeout = timeout_arg(a, 0)?;
+            let done = q.join(interp, timeout, a.span)?;
+            Ok(if timeout.is_some() { Value::Bool(done) } else { Value::Nil })
+        }
+        _ => Err(no_method(&Handle::Queue(*q), m)),
+    }
+}
+
+pub fn field_get(q: &Queue, m: &Member) -> R<Value> {
+    match m {
+        Member::Maxsize => Ok(Value::Int(q.maxsize() as i64)),
+        _ => Err(no_field(&Handle::Queue(*q), m)),
+    }
 }
 
 #[cfg(test)]

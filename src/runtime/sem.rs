@@ -19,8 +19,10 @@ use super::table::WaitKind;
 use super::trace::{self, Hold};
 use super::wait;
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::runtime::Host;
+use crate::runtime::{acquire_args, no_method, Handle, Host, Table};
+use crate::syntax::member::Member;
 use crate::syntax::span::Span;
+use crate::value::{Args, Value};
 use std::sync::atomic::{AtomicU32, Ordering::*};
 use std::time::Instant;
 
@@ -148,5 +150,26 @@ impl Sem {
         }
         self.signal();
         Ok(())
+    }
+}
+
+/// A sem's methods (see `runtime::Table`).
+pub const TABLE: Table = Table { methods: &[Member::Acquire, Member::Release, Member::Value], fields: &[] };
+
+pub fn call_method(interp: &mut (impl Host + ?Sized), s: &Sem, m: &Member, a: &mut Args) -> R<Value> {
+    match m {
+        Member::Acquire => {
+            let (timeout, block) = acquire_args(a)?;
+            Ok(Value::Bool(s.acquire(interp, timeout, block, a.span)?))
+        }
+        Member::Release => {
+            a.check(0, 0, &[])?;
+            s.release().map(|_| Value::Nil)
+        }
+        Member::Value => {
+            a.check(0, 0, &[])?;
+            Ok(Value::Int(s.value() as i64))
+        }
+        _ => Err(no_method(&Handle::Sem(*s), m)),
     }
 }

@@ -28,7 +28,8 @@
 use super::lock::Lock;
 use super::shm::{self, MutexGuard, Offset};
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::runtime::Host;
+use crate::runtime::{no_field, no_method, Handle, Host, Table};
+use crate::syntax::member::Member;
 use crate::value::list_index;
 use crate::value::{self, wire, Args, Key, Value};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
@@ -50,9 +51,76 @@ pub struct Shared(pub(crate) Offset);
 
 /// List and dict methods that change the value: run on the decoded value
 /// under the internal mutex, then stored back (one atomic operation).
-const MUTATORS: &[&str] = &["push", "append", "pop", "insert", "remove", "extend", "reverse", "clear", "update"];
+const MUTATORS: &[Member] = &[
+    Member::Push,
+    Member::Append,
+    Member::Pop,
+    Member::Insert,
+    Member::Remove,
+    Member::Extend,
+    Member::Reverse,
+    Member::Clear,
+    Member::Update,
+];
 /// Methods that only read: run on a snapshot.
-const READERS: &[&str] = &["contains", "index", "count", "join", "len", "copy", "keys", "values", "items", "get"];
+const READERS: &[Member] = &[
+    Member::Contains,
+    Member::Index,
+    Member::Count,
+    Member::Join,
+    Member::Len,
+    Member::Copy,
+    Member::Keys,
+    Member::Values,
+    Member::Items,
+    Member::Get,
+];
+
+/// A shared object's methods and fields (see `runtime::Table`): its own
+/// `snapshot`, and the `MUTATORS` and `READERS` of its list or dict.
+pub const TABLE: Table = Table {
+    methods: &[
+        Member::Snapshot,
+        Member::Push,
+        Member::Append,
+        Member::Pop,
+        Member::Insert,
+        Member::Remove,
+        Member::Extend,
+        Member::Reverse,
+        Member::Clear,
+        Member::Update,
+        Member::Contains,
+        Member::Index,
+        Member::Count,
+        Member::Join,
+        Member::Len,
+        Member::Copy,
+        Member::Keys,
+        Member::Values,
+        Member::Items,
+        Member::Get,
+    ],
+    fields: &[Member::Value],
+};
+
+pub fn call_method(interp: &mut (impl Host + ?Sized), d: &Shared, m: &Member, a: &mut Args) -> R<Value> {
+    match m {
+        Member::Snapshot => {
+            a.check(0, 0, &[])?;
+            d.snapshot()
+        }
+        Member::Value => Err(no_method(&Handle::Shared(*d), m)),
+        _ => d.method(interp, m, a),
+    }
+}
+
+pub fn field_get(d: &Shared, m: &Member) -> R<Value> {
+    match m {
+        Member::Value => d.snapshot(),
+        _ => Err(no_field(&Handle::Shared(*d), m)),
+    }
+}
 
 impl Shared {
     pub fn new(v: &Value) -> R<Shared> {
@@ -235,23 +303,23 @@ impl Shared {
 
     /// A list or dict method: mutators run atomically on the stored value,
     /// readers on a snapshot.
-    pub fn method(&self, interp: &mut (impl Host + ?Sized), name: &str, a: &mut Args) -> R<Value> {
-        if MUTATORS.contains(&name) {
+    fn method(&self, interp: &mut (impl Host + ?Sized), m: &Member, a: &mut Args) -> R<Value> {
+        if MUTATORS.contains(m) {
             for v in a.pos.iter().chain(a.kw.iter().map(|(_, v)| v)) {
                 wire::WireValue::from_value(v)?;
             }
             return self.update(|whole| match whole {
-                Value::List(_) | Value::Dict(_) => interp.call_method(whole, name, a),
+                Value::List(_) | Value::Dict(_) => interp.call_method(whole, m, a),
                 other => Err(not_container(other, "changed in place")),
             });
         }
-        if READERS.contains(&name) {
+        if READERS.contains(m) {
             let snap = self.snapshot()?;
             if matches!(snap, Value::List(_) | Value::Dict(_)) {
-                return interp.call_method(&snap, name, a);
+                return interp.call_method(&snap, m, a);
             }
         }
-        Err(ErrorObj::new(ErrorKind::AttributeError, format!("shared has no method `{name}`"))
+        Err(ErrorObj::new(ErrorKind::AttributeError, format!("shared has no method `{m}`"))
             .with_help("take a plain copy with snapshot() and call the method on it"))
     }
 

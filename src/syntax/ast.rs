@@ -2,6 +2,7 @@
 //! `Unresolved`; `resolve` then fills in where each variable lives, so the
 //! evaluator never looks a name up by string.
 
+use super::member::Member;
 use super::span::Span;
 use std::rc::Rc;
 
@@ -41,6 +42,15 @@ impl Var {
 #[derive(Clone, Debug)]
 pub struct Ident {
     pub name: Name,
+    pub span: Span,
+}
+
+/// The name after a dot (`q.put`, `p.pid`): its text, and the `Member`
+/// the parser interned it as.
+#[derive(Clone, Debug)]
+pub struct MemberName {
+    pub name: Name,
+    pub member: Member,
     pub span: Span,
 }
 
@@ -93,7 +103,7 @@ pub enum Target {
     },
     Field {
         obj: Expr,
-        name: Ident,
+        name: MemberName,
     },
     /// `a, b = …`: the items of the value, one per target.
     Unpack(Vec<Target>),
@@ -265,7 +275,7 @@ pub enum ExprKind {
     /// without building a bound-method value.
     Method {
         recv: Box<Expr>,
-        name: Ident,
+        name: MemberName,
         args: Vec<Arg>,
     },
     Index {
@@ -274,7 +284,7 @@ pub enum ExprKind {
     },
     Field {
         obj: Box<Expr>,
-        name: Ident,
+        name: MemberName,
     },
     /// `obj[start:end:step]`, any part left out.
     Slice {

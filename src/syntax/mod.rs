@@ -3,6 +3,7 @@
 pub mod ast;
 mod errors;
 pub mod escapes;
+pub mod member;
 mod nesting;
 pub mod parse;
 pub mod span;

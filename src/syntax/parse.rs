@@ -3,6 +3,7 @@
 //! express: bad escapes, out-of-range numbers, assigning to a call.
 
 use super::ast::*;
+use super::member::Member;
 use super::span::{SourceId, Span};
 use super::SyntaxError;
 use pest::iterators::{Pair, Pairs};
@@ -65,6 +66,11 @@ impl Builder {
 
     fn ident(&self, p: Pair<Rule>) -> Ident {
         Ident { name: p.as_str().into(), span: self.span(&p) }
+    }
+
+    fn member(&self, p: Pair<Rule>) -> MemberName {
+        let name: Name = p.as_str().into();
+        MemberName { member: Member::of(&name), name, span: self.span(&p) }
     }
 
     fn var(&self, p: Pair<Rule>) -> Var {
@@ -502,7 +508,7 @@ impl Builder {
                         ExprKind::Slice { obj: Box::new(e), start, end, step }
                     }
                 }
-                _ => ExprKind::Field { obj: Box::new(e), name: self.ident(next(&mut op.kids())) },
+                _ => ExprKind::Field { obj: Box::new(e), name: self.member(next(&mut op.kids())) },
             }
             .with_span(span);
         }

@@ -3,7 +3,8 @@
 use super::jobs::{check_workers, drain, submit, wait_job, AsyncResult, Job, Mode, Work};
 use super::{close, join, process, terminate, Handle, Pool, Status, R};
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::runtime::Host;
+use crate::runtime::{no_field, no_method, Host, Table};
+use crate::syntax::member::Member;
 use crate::value::{self, Args, Value};
 use std::rc::Rc;
 
@@ -99,14 +100,41 @@ fn async_result(pool: &Rc<Pool>, job: Rc<Job>) -> Value {
     Value::Handle(Handle::AsyncResult(Rc::new(AsyncResult { pool: pool.clone(), job })))
 }
 
-pub fn method(interp: &mut (impl Host + ?Sized), pool: &Rc<Pool>, name: &str, a: &mut Args) -> R<Value> {
+/// A pool's methods and fields (see `runtime::Table`).
+pub const TABLE: Table = Table {
+    methods: &[
+        Member::Map,
+        Member::Starmap,
+        Member::MapAsync,
+        Member::StarmapAsync,
+        Member::Imap,
+        Member::ImapUnordered,
+        Member::Apply,
+        Member::ApplyAsync,
+        Member::Close,
+        Member::Join,
+        Member::Terminate,
+    ],
+    fields: &[Member::Size, Member::Pids],
+};
+
+/// An async result's methods (see `runtime::Table`).
+pub const RESULT_TABLE: Table =
+    Table { methods: &[Member::Get, Member::Wait, Member::Ready, Member::Successful], fields: &[] };
+
+pub fn call_method(interp: &mut (impl Host + ?Sized), pool: &Rc<Pool>, m: &Member, a: &mut Args) -> R<Value> {
     let span = a.span;
-    match name {
+    match m {
         // Python: map(func, iterable, chunksize=None), map_async(…, callback=, error_callback=).
         // imap gives the results in order, imap_unordered as they arrive
         // (chunksize 1 by default): both as a list once all have arrived.
-        "map" | "starmap" | "map_async" | "starmap_async" | "imap" | "imap_unordered" => {
-            let is_async = name.ends_with("_async");
+        Member::Map
+        | Member::Starmap
+        | Member::MapAsync
+        | Member::StarmapAsync
+        | Member::Imap
+        | Member::ImapUnordered => {
+            let is_async = matches!(m, Member::MapAsync | Member::StarmapAsync);
             let f = func_of(a)?;
             let given = a.pos.len() + ["func", "iterable", "chunksize"].iter().filter(|k| a.kw(k).is_some()).count();
             let items = a.pos.get(1).or(a.kw("iterable"));
@@ -119,18 +147,18 @@ pub fn method(interp: &mut (impl Host + ?Sized), pool: &Rc<Pool>, name: &str, a:
                 false => &["func", "iterable", "chunksize"],
             };
             check_kw(a, known)?;
-            let star = name.starts_with("star");
+            let star = matches!(m, Member::Starmap | Member::StarmapAsync);
             let calls = calls_of(a, items, star)?;
             let chunksize = match a.pos.get(2) {
                 Some(v) => Some(value::expect_int(v, &a.func(), "chunksize")?.max(1) as usize),
                 None => chunksize_kw(a)?,
             };
-            let job = match name {
-                "imap_unordered" => Job::unordered(calls.len()),
+            let job = match m {
+                Member::ImapUnordered => Job::unordered(calls.len()),
                 _ => Job::new(false, calls.len(), callable_kw(a, "callback"), callable_kw(a, "error_callback")),
             };
-            let chunksize = match name {
-                "imap" | "imap_unordered" => chunksize.or(Some(1)),
+            let chunksize = match m {
+                Member::Imap | Member::ImapUnordered => chunksize.or(Some(1)),
                 _ => chunksize,
             };
             let mode = if star { Mode::List } else { Mode::One };
@@ -143,8 +171,8 @@ pub fn method(interp: &mut (impl Host + ?Sized), pool: &Rc<Pool>, name: &str, a:
             Job::into_outcome(job)
         }
         // Python: apply(func, args=(), kwds={}), apply_async(…, callback=, error_callback=).
-        "apply" | "apply_async" => {
-            let is_async = name == "apply_async";
+        Member::Apply | Member::ApplyAsync => {
+            let is_async = *m == Member::ApplyAsync;
             let f = func_of(a)?;
             let known: &[&str] = match is_async {
                 true => &["func", "args", "kwds", "callback", "error_callback"],
@@ -165,24 +193,24 @@ pub fn method(interp: &mut (impl Host + ?Sized), pool: &Rc<Pool>, name: &str, a:
             wait_job(interp, pool, &job, None, span)?;
             Job::into_outcome(job)
         }
-        "close" | "join" | "terminate" => {
+        Member::Close | Member::Join | Member::Terminate => {
             a.check(0, 0, &[])?;
-            match name {
-                "close" => close(interp, pool)?,
-                "join" => join(interp, pool, span)?,
+            match m {
+                Member::Close => close(interp, pool)?,
+                Member::Join => join(interp, pool, span)?,
                 _ => terminate(interp, pool)?,
             }
             Ok(Value::Nil)
         }
-        _ => Err(crate::runtime::no_method(&Handle::Pool(pool.clone()), name)),
+        _ => Err(no_method(&Handle::Pool(pool.clone()), m)),
     }
 }
 
-pub fn field(pool: &Pool, name: &str) -> R<Value> {
-    match name {
-        "size" => Ok(Value::Int(pool.size as i64)),
-        "pids" => Ok(pool.pids()),
-        _ => Err(ErrorObj::new(ErrorKind::AttributeError, format!("pool has no field `{name}`"))),
+pub fn field_get(pool: &Rc<Pool>, m: &Member) -> R<Value> {
+    match m {
+        Member::Size => Ok(Value::Int(pool.size as i64)),
+        Member::Pids => Ok(pool.pids()),
+        _ => Err(no_field(&Handle::Pool(pool.clone()), m)),
     }
 }
 
@@ -194,33 +222,33 @@ fn timeout_of(a: &Args) -> R<Option<f64>> {
     }
 }
 
-pub fn result_method(interp: &mut (impl Host + ?Sized), r: &Rc<AsyncResult>, name: &str, a: &mut Args) -> R<Value> {
+pub fn result_method(interp: &mut (impl Host + ?Sized), r: &Rc<AsyncResult>, m: &Member, a: &mut Args) -> R<Value> {
     let (pool, job) = (&r.pool, &r.job);
-    match name {
-        "get" => {
+    match m {
+        Member::Get => {
             let timeout = timeout_of(a)?;
             if !wait_job(interp, pool, job, timeout, a.span)? {
                 return Err(ErrorObj::new(ErrorKind::TimeoutError, "the result did not arrive in time"));
             }
             job.outcome()
         }
-        "wait" => {
+        Member::Wait => {
             let timeout = timeout_of(a)?;
             wait_job(interp, pool, job, timeout, a.span)?;
             Ok(Value::Nil)
         }
-        "ready" | "successful" => {
+        Member::Ready | Member::Successful => {
             a.check(0, 0, &[])?;
             if !job.done.get() && pool.owner == process::my_pid() && pool.status.get() != Status::Joined {
                 drain(interp, pool)?;
                 check_workers(interp, pool)?;
             }
-            match (name, job.done.get()) {
-                ("ready", done) => Ok(Value::Bool(done)),
+            match (m, job.done.get()) {
+                (Member::Ready, done) => Ok(Value::Bool(done)),
                 (_, false) => Err(ErrorObj::new(ErrorKind::ValueError, "the result is not ready yet")),
                 (_, true) => Ok(Value::Bool(job.error.borrow().is_none())),
             }
         }
-        _ => Err(crate::runtime::no_method(&Handle::AsyncResult(r.clone()), name)),
+        _ => Err(no_method(&Handle::AsyncResult(r.clone()), m)),
     }
 }

@@ -41,7 +41,7 @@ mod worker;
 
 use jobs::{check_workers, drain, fail, wait_slice, Job};
 pub use jobs::{run_callbacks, service, AsyncResult};
-pub use methods::{field, method, result_method};
+pub use methods::{call_method, field_get, result_method, RESULT_TABLE, TABLE};
 
 use super::process::{self, ProcessHandle};
 use super::queue::Queue;
