@@ -53,6 +53,14 @@ pub enum ErrorKind {
     RecursionError,
     BrokenPipeError,
     NotImplementedError,
+    /// `bytes.decode()` of bytes that are not valid UTF-8.
+    UnicodeDecodeError,
+    /// Socket errors; each message names the address.
+    ConnectionRefusedError,
+    ConnectionResetError,
+    AddressInUseError,
+    /// Any other OS-level socket failure (a host that does not resolve).
+    OSError,
     User(Rc<str>),
 }
 
@@ -91,6 +99,11 @@ impl ErrorKind {
             RecursionError => "RecursionError",
             BrokenPipeError => "BrokenPipeError",
             NotImplementedError => "NotImplementedError",
+            UnicodeDecodeError => "UnicodeDecodeError",
+            ConnectionRefusedError => "ConnectionRefusedError",
+            ConnectionResetError => "ConnectionResetError",
+            AddressInUseError => "AddressInUseError",
+            OSError => "OSError",
             User(name) => name,
         }
     }

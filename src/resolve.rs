@@ -365,7 +365,12 @@ impl<'g> Resolver<'g> {
 
     fn expr(&mut self, e: &mut Expr) {
         match &mut e.kind {
-            ExprKind::Nil | ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => {}
+            ExprKind::Nil
+            | ExprKind::Bool(_)
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Str(_)
+            | ExprKind::Bytes(_) => {}
             ExprKind::Interp(parts) => {
                 for p in parts {
                     if let StrPart::Expr(e, _) = p {
@@ -477,7 +482,12 @@ mod closures {
             ExprKind::Fn(_) => true,
             ExprKind::Spawn { body: SpawnBody::Block(_), .. } => true,
             ExprKind::Spawn { body: SpawnBody::Call(call), .. } => in_expr(call),
-            ExprKind::Nil | ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => false,
+            ExprKind::Nil
+            | ExprKind::Bool(_)
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Str(_)
+            | ExprKind::Bytes(_) => false,
             ExprKind::Var(_) => false,
             ExprKind::Interp(parts) => parts.iter().any(|p| matches!(p, StrPart::Expr(x, _) if in_expr(x))),
             ExprKind::List(items) => items.iter().any(in_expr),
@@ -610,7 +620,12 @@ impl FreeVars {
 
     fn expr(&mut self, e: &Expr, n: u32) {
         match &e.kind {
-            ExprKind::Nil | ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Str(_) => {}
+            ExprKind::Nil
+            | ExprKind::Bool(_)
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Str(_)
+            | ExprKind::Bytes(_) => {}
             ExprKind::Interp(parts) => {
                 for p in parts {
                     if let StrPart::Expr(x, _) = p {

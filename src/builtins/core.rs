@@ -60,6 +60,7 @@ fn len(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 1, &[])?;
     let n = match a.get(0) {
         Value::Str(s) => s.chars().count(),
+        Value::Bytes(b) => b.len(),
         Value::List(l) => l.borrow().len(),
         Value::Dict(d) => d.borrow().len(),
         Value::Range(r) => r.len(),

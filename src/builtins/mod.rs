@@ -2,6 +2,7 @@
 //! domain. `install` defines every builtin as a global; `call_method`
 //! dispatches `value.name(args)` by the receiver's type.
 
+mod bytes;
 mod collections;
 mod console;
 mod core;
@@ -21,8 +22,9 @@ use crate::value::{type_name, Args, BuiltinFn, NativeFn, Value};
 pub type BResult = Result<Value, Box<ErrorObj>>;
 
 pub fn install(interp: &mut Interp) {
-    let tables: [&[(&str, BuiltinFn)]; 6] = [
+    let tables: [&[(&str, BuiltinFn)]; 7] = [
         core::BUILTINS,
+        bytes::BUILTINS,
         files::BUILTINS,
         os::BUILTINS,
         iter::BUILTINS,
@@ -43,7 +45,9 @@ pub fn call_method(interp: &mut Interp, obj: &Value, m: &Member, args: &mut Args
     match obj {
         Value::List(l) => collections::list_method(interp, l, m.as_str(), args),
         Value::Dict(d) => collections::dict_method(interp, d, m.as_str(), args),
+        Value::Str(s) if m.as_str() == "encode" => bytes::encode(s, args),
         Value::Str(s) => text::str_method(interp, s, m.as_str(), args),
+        Value::Bytes(b) => bytes::bytes_method(b, m.as_str(), args),
         Value::Handle(h) => crate::runtime::call_method(interp, h, m, args),
         _ => Err(no_method(obj, m.as_str())),
     }

@@ -51,6 +51,7 @@ impl Interp {
             ExprKind::Bool(b) => Ok(Value::Bool(*b)),
             ExprKind::Float(f) => Ok(Value::Float(*f)),
             ExprKind::Str(s) => Ok(Value::Str(s.clone())),
+            ExprKind::Bytes(b) => Ok(Value::Bytes(b.clone())),
             ExprKind::Not(x) => Ok(Value::Bool(!self.eval(x, env)?.truthy())),
             ExprKind::And(a, b) => {
                 let l = self.eval(a, env)?;
@@ -327,6 +328,7 @@ impl Interp {
                 let i = list_index(index, n)?;
                 Ok(Value::Str(s.chars().nth(i).map(|c| c.to_string()).unwrap_or_default().into()))
             }
+            Value::Bytes(b) => Ok(Value::Int(b[list_index(index, b.len())?] as i64)),
             Value::Range(r) => {
                 let i = list_index(index, r.len())?;
                 Ok(Value::Int(r.start + i as i64))

@@ -311,6 +311,11 @@ impl Interp {
                     body!(Value::Str(c.to_string().into()));
                 }
             }
+            Value::Bytes(b) => {
+                for &x in b.iter() {
+                    body!(Value::Int(x as i64));
+                }
+            }
             Value::Handle(h) => {
                 let items = crate::runtime::iterate(h).map_err(Flow::Error)?;
                 for item in items {

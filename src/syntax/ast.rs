@@ -237,6 +237,7 @@ pub enum ExprKind {
     Int(i64),
     Float(f64),
     Str(Name),
+    Bytes(std::rc::Rc<[u8]>),
     Interp(Vec<StrPart>),
     Var(Var),
     List(Vec<Expr>),

@@ -387,6 +387,7 @@ fn expected(rule: Rule) -> Option<&'static str> {
         | Rule::float
         | Rule::string
         | Rule::raw_string
+        | Rule::bytes_lit
         | Rule::true_lit
         | Rule::false_lit
         | Rule::nil_lit

@@ -107,6 +107,38 @@ fn one(text: &str, start: usize, at: &impl Fn(usize, usize) -> Span) -> Result<(
     }
 }
 
+/// The body of a `b"…"` literal: ASCII text and the escapes of `decode`,
+/// each giving one byte (so at most `\xff`).
+pub fn bytes(body: &str, at: impl Fn(usize, usize) -> Span) -> Result<Vec<u8>, SyntaxError> {
+    if let Some((i, c)) = body.char_indices().find(|(_, c)| !c.is_ascii()) {
+        return Err(SyntaxError::new(
+            at(i, i + c.len_utf8()),
+            format!("`{c}` is not ASCII: a bytes literal holds ASCII only"),
+        )
+        .with_help("write other bytes as escapes (`b\"\\xc3\\xa9\"`), or encode a string: `\"é\".encode()`"));
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let b = body.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        let (c, len) = one(body, i, &at)?;
+        if c as u32 > 0xff {
+            return Err(SyntaxError::new(
+                at(i, i + len),
+                format!("escape `{}` is beyond `\\xff`: a bytes literal holds bytes", &body[i..i + len]),
+            ));
+        }
+        out.push(c as u32 as u8);
+        i += len;
+    }
+    Ok(out)
+}
+
 /// The body of a plain `'…'` string: only `\\` and `\'` are escapes.
 pub fn plain(body: &str, at: impl Fn(usize, usize) -> Span) -> Result<String, SyntaxError> {
     let mut out = String::with_capacity(body.len());

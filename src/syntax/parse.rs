@@ -569,6 +569,12 @@ impl Builder {
             Rule::false_lit => ExprKind::Bool(false),
             Rule::nil_lit => ExprKind::Nil,
             Rule::string => self.string(p)?,
+            Rule::bytes_lit => {
+                let s = p.as_str();
+                let start = p.as_span().start() + 2;
+                let at = |a: usize, b: usize| Span::new(self.src, start + a, start + b);
+                ExprKind::Bytes(super::escapes::bytes(&s[2..s.len() - 1], at)?.into())
+            }
             Rule::raw_string => {
                 let s = p.as_str();
                 let body = &s[1..s.len() - 1];

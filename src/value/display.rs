@@ -103,6 +103,26 @@ pub fn quote(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// `b"…"`: printable ASCII as itself, `\\`, `\"`, `\n`, `\t`, `\r`, and
+/// every other byte as `\xHH` (Python's repr, in double quotes).
+pub fn quote_bytes(out: &mut String, b: &[u8]) {
+    out.push_str("b\"");
+    for &c in b {
+        match c {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            b'\r' => out.push_str("\\r"),
+            0x20..=0x7e => out.push(c as char),
+            _ => {
+                let _ = write!(out, "\\x{c:02x}");
+            }
+        }
+    }
+    out.push('"');
+}
+
 fn write_key(out: &mut String, k: &Key) {
     match k {
         Key::Str(s) => quote(out, s),
@@ -140,6 +160,7 @@ fn write_inner(out: &mut String, v: &Value, seen: &mut Seen) {
         }
         Value::Float(f) => out.push_str(&float_text(*f)),
         Value::Str(s) => quote(out, s),
+        Value::Bytes(b) => quote_bytes(out, b),
         Value::List(items) => {
             out.push('[');
             for (i, item) in items.borrow().iter().enumerate() {
@@ -206,6 +227,7 @@ pub fn type_name(v: &Value) -> &'static str {
         Value::Int(_) => "int",
         Value::Float(_) => "float",
         Value::Str(_) => "str",
+        Value::Bytes(_) => "bytes",
         Value::List(_) => "list",
         Value::Dict(_) => "dict",
         Value::Range(_) => "range",

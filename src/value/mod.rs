@@ -34,6 +34,8 @@ pub enum Value {
     Int(i64),
     Float(f64),
     Str(Str),
+    /// Immutable bytes (`b"…"`, `s.encode()`, a socket's `recv`).
+    Bytes(Rc<[u8]>),
     List(List),
     Dict(Dict),
     Range(Range),
@@ -68,6 +70,7 @@ impl Value {
     fn clone_rare(&self) -> Value {
         match self {
             Value::Native(n) => Value::Native(n.clone()),
+            Value::Bytes(b) => Value::Bytes(b.clone()),
             Value::Error(e) => Value::Error(e.clone()),
             Value::Handle(h) => Value::Handle(h.clone()),
             // `clone` copies every other kind itself and never comes here.
@@ -375,6 +378,7 @@ impl Value {
             Value::Int(i) => *i != 0,
             Value::Float(f) => *f != 0.0,
             Value::Str(s) => !s.is_empty(),
+            Value::Bytes(b) => !b.is_empty(),
             Value::List(l) => !l.borrow().is_empty(),
             Value::Dict(d) => !d.borrow().is_empty(),
             Value::Range(r) => !r.is_empty(),
@@ -511,11 +515,12 @@ pub fn items_of(v: &Value, func: &str) -> Result<Vec<Value>, Box<ErrorObj>> {
         }
         Value::Dict(d) => d.borrow().keys().map(|k| k.to_value()).collect(),
         Value::Str(s) => s.chars().map(|c| Value::Str(c.to_string().into())).collect(),
+        Value::Bytes(b) => b.iter().map(|&x| Value::Int(x as i64)).collect(),
         Value::Handle(h) => crate::runtime::iterate(h)?,
         other => {
             return Err(ErrorObj::new(
                 ErrorKind::TypeError,
-                format!("{func}() needs a list, range, dict or str, not {}", type_name(other)),
+                format!("{func}() needs a list, range, dict, str or bytes, not {}", type_name(other)),
             ))
         }
     })

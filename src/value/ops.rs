@@ -25,6 +25,7 @@ fn scalars_equal(a: &Value, b: &Value) -> bool {
         (Value::Float(x), Value::Float(y)) => x == y,
         (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => (*x as f64) == *y,
         (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Bytes(x), Value::Bytes(y)) => x == y,
         (Value::Range(x), Value::Range(y)) => x == y,
         (Value::Func(x), Value::Func(y)) => Rc::ptr_eq(x, y),
         (Value::Native(x), Value::Native(y)) => Rc::ptr_eq(x, y),
@@ -110,6 +111,7 @@ fn compare_in(a: &Value, b: &Value, w: &mut Walk) -> Option<Ordering> {
         (Value::Float(x), Value::Int(y)) => x.partial_cmp(&(*y as f64)),
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
         (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+        (Value::Bytes(x), Value::Bytes(y)) => Some(x.cmp(y)),
         (Value::List(x), Value::List(y)) => {
             if Rc::ptr_eq(x, y) {
                 return Some(Ordering::Equal);
@@ -187,6 +189,17 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> R {
             s.push_str(x);
             s.push_str(y);
             Ok(Str(s.into()))
+        }
+        (Bytes(x), Bytes(y)) if op == BinOp::Add => {
+            let mut v = Vec::with_capacity(super::check_str_size(x.len().checked_add(y.len()))?);
+            v.extend_from_slice(x);
+            v.extend_from_slice(y);
+            Ok(Bytes(v.into()))
+        }
+        (Bytes(b), Int(n)) | (Int(n), Bytes(b)) if op == BinOp::Mul => {
+            let n = (*n).max(0) as usize;
+            super::check_str_size(n.checked_mul(b.len()))?;
+            Ok(Bytes(b.repeat(n).into()))
         }
         (List(x), List(y)) if op == BinOp::Add => {
             let (x, y) = (x.borrow(), y.borrow());
@@ -331,6 +344,19 @@ pub fn contains(haystack: &Value, needle: &Value) -> Result<bool, Box<ErrorObj>>
                 ))
             }
         },
+        Value::Bytes(b) => match needle {
+            Value::Bytes(n) => n.is_empty() || b.windows(n.len()).any(|w| w == &**n),
+            Value::Int(i) if (0..256).contains(i) => b.contains(&(*i as u8)),
+            Value::Int(i) => {
+                return Err(ErrorObj::new(ErrorKind::ValueError, format!("byte must be in range(0, 256), not {i}")))
+            }
+            other => {
+                return Err(ErrorObj::new(
+                    ErrorKind::TypeError,
+                    format!("`in <bytes>` needs bytes or an int on the left, not {}", type_name(other)),
+                ))
+            }
+        },
         Value::Range(r) => match needle {
             Value::Int(i) => r.contains(*i),
             Value::Float(f) => f.fract() == 0.0 && r.contains(*f as i64),
@@ -340,7 +366,7 @@ pub fn contains(haystack: &Value, needle: &Value) -> Result<bool, Box<ErrorObj>>
         other => {
             return Err(ErrorObj::new(
                 ErrorKind::TypeError,
-                format!("`in` needs a list, dict, str or range, not {}", type_name(other)),
+                format!("`in` needs a list, dict, str, bytes or range, not {}", type_name(other)),
             ))
         }
     })

@@ -87,6 +87,7 @@ pub fn slice_value(
             let chars: Vec<char> = s.chars().collect();
             Ok(Value::Str(pick(&chars, start, stop, step)?.into_iter().collect::<String>().into()))
         }
+        Value::Bytes(b) => Ok(Value::Bytes(pick(b, start, stop, step)?.into())),
         Value::Range(r) => {
             let picked = indices(r.len(), start, stop, step)?.map(|i| Value::Int(r.start + i as i64)).collect();
             Ok(Value::list(picked))

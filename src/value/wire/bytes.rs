@@ -4,7 +4,7 @@
 //!
 //! The bytes are exactly those postcard gives for the same `WireValue`
 //! (tests below check it): a variant is its index as a varint, an int a
-//! zigzag varint, a float 8 little-endian bytes, a bool one byte, a str or a
+//! zigzag varint, a float 8 little-endian bytes, a bool one byte, a str, bytes or a
 //! list its length as a varint then its contents, a dict its length then
 //! key, value pairs, a range start, end, inclusive. Every other variant
 //! (functions, builtins, errors, handles) goes through serde as before.
@@ -24,6 +24,7 @@ const STR: u64 = 4;
 const LIST: u64 = 5;
 const DICT: u64 = 6;
 const RANGE: u64 = 7;
+const BYTES: u64 = 12;
 
 fn varint(out: &mut Vec<u8>, mut n: u64) {
     while n >= 0x80 {
@@ -58,6 +59,11 @@ impl Encoder<'_> {
                 out.push(STR as u8);
                 varint(out, s.len() as u64);
                 out.extend_from_slice(s.as_bytes());
+            }
+            Value::Bytes(b) => {
+                out.push(BYTES as u8);
+                varint(out, b.len() as u64);
+                out.extend_from_slice(b);
             }
             Value::Range(r) => {
                 out.push(RANGE as u8);
@@ -189,6 +195,10 @@ impl Decoder<'_> {
                 let s = std::str::from_utf8(input.take(n)?).map_err(|_| damaged())?;
                 Value::str(s)
             }
+            BYTES => {
+                let n = input.varint()?;
+                Value::Bytes(input.take(n)?.into())
+            }
             RANGE => Value::Range(Range { start: input.int()?, end: input.int()?, inclusive: input.bool()? }),
             LIST => {
                 let n = input.len()?;
@@ -264,6 +274,7 @@ mod tests {
             Value::Float(f64::INFINITY),
             Value::str(""),
             Value::str(&"é".repeat(200)),
+            Value::Bytes((0..=255u8).collect::<Vec<u8>>().into()),
             Value::Range(Range { start: -5, end: 1 << 40, inclusive: true }),
             Value::list((0..300).map(Value::Int).collect()),
             Value::dict(map),

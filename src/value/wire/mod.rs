@@ -3,8 +3,8 @@
 //! plain data is written and read directly (`bytes.rs`), the rest through
 //! `WireValue`.
 //!
-//! - Plain data (nil, bool, int, float, str, list, dict in insertion order,
-//!   range) is copied.
+//! - Plain data (nil, bool, int, float, str, bytes, list, dict in insertion
+//!   order, range) is copied.
 //! - A function travels as its source text plus the current values of the
 //!   free variables it uses (locals of enclosing functions and user globals;
 //!   builtins are left to the receiver's own), encoded recursively. Every
@@ -74,6 +74,7 @@ pub enum WireValue {
         message: String,
     },
     Handle(WireHandle),
+    Bytes(Vec<u8>),
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -130,6 +131,7 @@ impl Encoder<'_> {
             Value::Int(i) => WireValue::Int(*i),
             Value::Float(f) => WireValue::Float(*f),
             Value::Str(s) => WireValue::Str(s.to_string()),
+            Value::Bytes(b) => WireValue::Bytes(b.to_vec()),
             Value::Range(r) => WireValue::Range(r.start, r.end, r.inclusive),
             Value::List(items) => {
                 WireValue::List(items.borrow().iter().map(|x| self.value(x, depth + 1)).collect::<R<_>>()?)
@@ -349,6 +351,7 @@ impl<'a> Decoder<'a> {
             WireValue::Int(i) => Value::Int(i),
             WireValue::Float(f) => Value::Float(f),
             WireValue::Str(s) => Value::Str(s.into()),
+            WireValue::Bytes(b) => Value::Bytes(b.into()),
             WireValue::List(items) => Value::list(items.into_iter().map(|x| self.value(x)).collect::<R<_>>()?),
             WireValue::Dict(pairs) => {
                 let mut map = super::DictMap::default();

@@ -1,0 +1,2 @@
+# exit: 2
+let greeting = b"héllo"
