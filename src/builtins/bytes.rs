@@ -5,6 +5,7 @@
 use super::{no_method, BResult};
 use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::runtime::Host;
+use crate::syntax::member::Member;
 use crate::value::{self, expect_int, type_name, Args, BuiltinFn, Value};
 
 pub const BUILTINS: &[(&str, BuiltinFn)] = &[("bytes", bytes)];
@@ -76,9 +77,9 @@ pub fn encode(s: &str, a: &mut Args) -> BResult {
 }
 
 /// Methods of bytes.
-pub fn bytes_method(b: &[u8], name: &str, a: &mut Args) -> BResult {
-    Ok(match name {
-        "decode" => {
+pub fn bytes_method(b: &[u8], m: &Member, a: &mut Args) -> BResult {
+    Ok(match m {
+        Member::Decode => {
             a.check(0, 1, &["encoding"])?;
             if let Some(e) = a.opt(0, "encoding") {
                 check_encoding(e, &a.func())?;
@@ -94,11 +95,11 @@ pub fn bytes_method(b: &[u8], name: &str, a: &mut Args) -> BResult {
                 }
             }
         }
-        "hex" => {
+        Member::Hex => {
             a.check(0, 0, &[])?;
             Value::str(&b.iter().map(|x| format!("{x:02x}")).collect::<String>())
         }
-        "find" | "index" | "count" | "starts_with" | "ends_with" | "startswith" | "endswith" => {
+        Member::Find | Member::Index | Member::Count | Member::StartsWith | Member::EndsWith | Member::Startswith | Member::Endswith => {
             a.check(1, 1, &[])?;
             let needle: Vec<u8> = match a.get(0) {
                 Value::Bytes(n) => n.to_vec(),
@@ -111,13 +112,13 @@ pub fn bytes_method(b: &[u8], name: &str, a: &mut Args) -> BResult {
                 }
                 b.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|i| i + from)
             };
-            match name {
-                "find" => Value::Int(at(0).map_or(-1, |i| i as i64)),
-                "index" => Value::Int(at(0).ok_or_else(|| {
+            match m {
+                Member::Find => Value::Int(at(0).map_or(-1, |i| i as i64)),
+                Member::Index => Value::Int(at(0).ok_or_else(|| {
                     ErrorObj::new(ErrorKind::ValueError, format!("{} is not in the bytes", value::repr(a.get(0))))
                 })? as i64),
-                "count" if needle.is_empty() => Value::Int(b.len() as i64 + 1),
-                "count" => {
+                Member::Count if needle.is_empty() => Value::Int(b.len() as i64 + 1),
+                Member::Count => {
                     let (mut n, mut from) = (0, 0);
                     while let Some(i) = at(from) {
                         n += 1;
@@ -125,24 +126,24 @@ pub fn bytes_method(b: &[u8], name: &str, a: &mut Args) -> BResult {
                     }
                     Value::Int(n)
                 }
-                "starts_with" | "startswith" => Value::Bool(b.starts_with(&needle)),
+                Member::StartsWith | Member::Startswith => Value::Bool(b.starts_with(&needle)),
                 _ => Value::Bool(b.ends_with(&needle)),
             }
         }
-        "strip" => {
+        Member::Strip => {
             a.check(0, 0, &[])?;
             let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
             let end = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |i| i + 1);
             Value::Bytes(b[start..end].into())
         }
-        "upper" => {
+        Member::Upper => {
             a.check(0, 0, &[])?;
             Value::Bytes(b.to_ascii_uppercase().into())
         }
-        "lower" => {
+        Member::Lower => {
             a.check(0, 0, &[])?;
             Value::Bytes(b.to_ascii_lowercase().into())
         }
-        _ => return Err(no_method(&Value::Bytes(b.into()), name)),
+        _ => return Err(no_method(&Value::Bytes(b.into()), m.as_str())),
     })
 }

@@ -3,16 +3,17 @@
 use super::{no_method, BResult};
 use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::runtime::Host;
+use crate::syntax::member::Member;
 use crate::value::{self, display, values_equal, Args, Dict, Key, List, Value};
 
-pub fn list_method(interp: &mut dyn Host, l: &List, name: &str, a: &mut Args) -> BResult {
-    Ok(match name {
-        "push" | "append" => {
+pub fn list_method(interp: &mut dyn Host, l: &List, m: &Member, a: &mut Args) -> BResult {
+    Ok(match m {
+        Member::Push | Member::Append => {
             a.check(1, 1, &[])?;
             l.borrow_mut().push(a.pos.pop().unwrap_or_default());
             Value::Nil
         }
-        "pop" => {
+        Member::Pop => {
             a.check(0, 1, &[])?;
             let mut items = l.borrow_mut();
             if items.is_empty() {
@@ -24,7 +25,7 @@ pub fn list_method(interp: &mut dyn Host, l: &List, name: &str, a: &mut Args) ->
             };
             items.remove(i)
         }
-        "insert" => {
+        Member::Insert => {
             a.check(2, 2, &[])?;
             let mut items = l.borrow_mut();
             let len = items.len() as i64;
@@ -33,7 +34,7 @@ pub fn list_method(interp: &mut dyn Host, l: &List, name: &str, a: &mut Args) ->
             items.insert(i, a.pos[1].clone());
             Value::Nil
         }
-        "remove" => {
+        Member::Remove => {
             a.check(1, 1, &[])?;
             let mut items = l.borrow_mut();
             match items.iter().position(|v| values_equal(v, &a.pos[0])) {
@@ -49,11 +50,11 @@ pub fn list_method(interp: &mut dyn Host, l: &List, name: &str, a: &mut Args) ->
             }
             Value::Nil
         }
-        "contains" => {
+        Member::Contains => {
             a.check(1, 1, &[])?;
             Value::Bool(l.borrow().iter().any(|v| values_equal(v, &a.pos[0])))
         }
-        "index" => {
+        Member::Index => {
             a.check(1, 1, &[])?;
             match l.borrow().iter().position(|v| values_equal(v, &a.pos[0])) {
                 Some(i) => Value::Int(i as i64),
@@ -65,11 +66,11 @@ pub fn list_method(interp: &mut dyn Host, l: &List, name: &str, a: &mut Args) ->
                 }
             }
         }
-        "count" => {
+        Member::Count => {
             a.check(1, 1, &[])?;
             Value::Int(l.borrow().iter().filter(|v| values_equal(v, &a.pos[0])).count() as i64)
         }
-        "join" => {
+        Member::Join => {
             a.check(0, 1, &[])?;
             let sep = match a.pos.first() {
                 Some(s) => value::expect_str(s, &a.func(), "the separator")?.to_string(),
@@ -78,23 +79,23 @@ pub fn list_method(interp: &mut dyn Host, l: &List, name: &str, a: &mut Args) ->
             let parts: Vec<String> = l.borrow().iter().map(display).collect();
             Value::str(&parts.join(&sep))
         }
-        "len" => {
+        Member::Len => {
             a.check(0, 0, &[])?;
             Value::Int(l.borrow().len() as i64)
         }
-        "extend" => {
+        Member::Extend => {
             a.check(1, 1, &[])?;
             let more = super::core::items_of(&a.pos[0], "extend")?;
             crate::value::check_list_size(l.borrow().len().checked_add(more.len()))?;
             l.borrow_mut().extend(more);
             Value::Nil
         }
-        "reverse" => {
+        Member::Reverse => {
             a.check(0, 0, &[])?;
             l.borrow_mut().reverse();
             Value::Nil
         }
-        "sort" => {
+        Member::Sort => {
             a.check(0, 0, &["key", "reverse"])?;
             let mut items = l.borrow().clone();
             let reverse = a.kw("reverse").is_some_and(|v| v.truthy());
@@ -102,39 +103,39 @@ pub fn list_method(interp: &mut dyn Host, l: &List, name: &str, a: &mut Args) ->
             **l.borrow_mut() = items;
             Value::Nil
         }
-        "copy" => {
+        Member::Copy => {
             a.check(0, 0, &[])?;
             Value::list(l.borrow().clone())
         }
-        "clear" => {
+        Member::Clear => {
             a.check(0, 0, &[])?;
             l.borrow_mut().clear();
             Value::Nil
         }
-        _ => return Err(no_method(&Value::List(l.clone()), name)),
+        _ => return Err(no_method(&Value::List(l.clone()), m.as_str())),
     })
 }
 
-pub fn dict_method(_: &mut dyn Host, d: &Dict, name: &str, a: &mut Args) -> BResult {
-    Ok(match name {
-        "keys" => {
+pub fn dict_method(_: &mut dyn Host, d: &Dict, m: &Member, a: &mut Args) -> BResult {
+    Ok(match m {
+        Member::Keys => {
             a.check(0, 0, &[])?;
             Value::list(d.borrow().keys().map(Key::to_value).collect())
         }
-        "values" => {
+        Member::Values => {
             a.check(0, 0, &[])?;
             Value::list(d.borrow().values().cloned().collect())
         }
-        "items" => {
+        Member::Items => {
             a.check(0, 0, &[])?;
             Value::list(d.borrow().iter().map(|(k, v)| Value::list(vec![k.to_value(), v.clone()])).collect())
         }
-        "get" => {
+        Member::Get => {
             a.check(1, 2, &[])?;
             let key = Key::from_value(&a.pos[0])?;
             d.borrow().get(&key).cloned().unwrap_or_else(|| a.get(1).clone())
         }
-        "pop" | "remove" => {
+        Member::Pop | Member::Remove => {
             a.check(1, 2, &[])?;
             let key = Key::from_value(&a.pos[0])?;
             match d.borrow_mut().shift_remove(&key) {
@@ -148,15 +149,15 @@ pub fn dict_method(_: &mut dyn Host, d: &Dict, name: &str, a: &mut Args) -> BRes
                 }
             }
         }
-        "contains" => {
+        Member::Contains => {
             a.check(1, 1, &[])?;
             Value::Bool(Key::from_value(&a.pos[0]).is_ok_and(|k| d.borrow().contains_key(&k)))
         }
-        "len" => {
+        Member::Len => {
             a.check(0, 0, &[])?;
             Value::Int(d.borrow().len() as i64)
         }
-        "update" => {
+        Member::Update => {
             a.check(1, 1, &[])?;
             let Value::Dict(other) = &a.pos[0] else {
                 return Err(value::wrong_type(&a.func(), "the argument", "a dict", &a.pos[0]));
@@ -165,15 +166,15 @@ pub fn dict_method(_: &mut dyn Host, d: &Dict, name: &str, a: &mut Args) -> BRes
             d.borrow_mut().extend(pairs);
             Value::Nil
         }
-        "copy" => {
+        Member::Copy => {
             a.check(0, 0, &[])?;
             Value::dict(d.borrow().clone())
         }
-        "clear" => {
+        Member::Clear => {
             a.check(0, 0, &[])?;
             d.borrow_mut().clear();
             Value::Nil
         }
-        _ => return Err(no_method(&Value::Dict(d.clone()), name)),
+        _ => return Err(no_method(&Value::Dict(d.clone()), m.as_str())),
     })
 }

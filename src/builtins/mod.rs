@@ -43,11 +43,11 @@ pub fn install(interp: &mut Interp) {
 pub fn call_method(interp: &mut Interp, obj: &Value, m: &Member, args: &mut Args) -> BResult {
     args.owner = type_name(obj);
     match obj {
-        Value::List(l) => collections::list_method(interp, l, m.as_str(), args),
-        Value::Dict(d) => collections::dict_method(interp, d, m.as_str(), args),
-        Value::Str(s) if m.as_str() == "encode" => bytes::encode(s, args),
-        Value::Str(s) => text::str_method(interp, s, m.as_str(), args),
-        Value::Bytes(b) => bytes::bytes_method(b, m.as_str(), args),
+        Value::List(l) => collections::list_method(interp, l, m, args),
+        Value::Dict(d) => collections::dict_method(interp, d, m, args),
+        Value::Str(s) if *m == Member::Encode => bytes::encode(s, args),
+        Value::Str(s) => text::str_method(interp, s, m, args),
+        Value::Bytes(b) => bytes::bytes_method(b, m, args),
         Value::Handle(h) => crate::runtime::call_method(interp, h, m, args),
         _ => Err(no_method(obj, m.as_str())),
     }

@@ -3,24 +3,25 @@
 use super::{no_method, BResult};
 use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::runtime::Host;
+use crate::syntax::member::Member;
 use crate::value::{self, display, Args, Str, Value};
 
-pub fn str_method(_: &mut dyn Host, s: &Str, name: &str, a: &mut Args) -> BResult {
+pub fn str_method(_: &mut dyn Host, s: &Str, m: &Member, a: &mut Args) -> BResult {
     let text = &**s;
-    Ok(match name {
-        "len" => {
+    Ok(match m {
+        Member::Len => {
             a.check(0, 0, &[])?;
             Value::Int(text.chars().count() as i64)
         }
-        "upper" => {
+        Member::Upper => {
             a.check(0, 0, &[])?;
             Value::str(&text.to_uppercase())
         }
-        "lower" => {
+        Member::Lower => {
             a.check(0, 0, &[])?;
             Value::str(&text.to_lowercase())
         }
-        "strip" | "lstrip" | "rstrip" => {
+        Member::Strip | Member::Lstrip | Member::Rstrip => {
             a.check(0, 1, &[])?;
             let chars: Option<Vec<char>> = match a.get(0) {
                 Value::Nil => None,
@@ -30,13 +31,13 @@ pub fn str_method(_: &mut dyn Host, s: &Str, name: &str, a: &mut Args) -> BResul
                 Some(cs) => cs.contains(&c),
                 None => c.is_whitespace(),
             };
-            Value::str(match name {
-                "strip" => text.trim_matches(pat),
-                "lstrip" => text.trim_start_matches(pat),
+            Value::str(match m {
+                Member::Strip => text.trim_matches(pat),
+                Member::Lstrip => text.trim_start_matches(pat),
                 _ => text.trim_end_matches(pat),
             })
         }
-        "split" => {
+        Member::Split => {
             a.check(0, 2, &["sep", "maxsplit"])?;
             let max = match a.opt(1, "maxsplit") {
                 Some(v) if !matches!(v, Value::Nil) => value::expect_int(v, &a.func(), "maxsplit")?,
@@ -74,35 +75,35 @@ pub fn str_method(_: &mut dyn Host, s: &Str, name: &str, a: &mut Args) -> BResul
             };
             Value::list(parts)
         }
-        "join" => {
+        Member::Join => {
             a.check(1, 1, &[])?;
             let items = super::core::items_of(a.get(0), "join")?;
             let parts: Vec<String> = items.iter().map(display).collect();
             Value::str(&parts.join(text))
         }
-        "replace" => {
+        Member::Replace => {
             a.check(2, 2, &[])?;
             let (from, to) = (a.string(0, "old")?, a.string(1, "new")?);
             Value::str(&text.replace(&*from, &to))
         }
-        "starts_with" => {
+        Member::StartsWith => {
             a.check(1, 1, &[])?;
             Value::Bool(text.starts_with(&*a.string(0, "prefix")?))
         }
-        "ends_with" => {
+        Member::EndsWith => {
             a.check(1, 1, &[])?;
             Value::Bool(text.ends_with(&*a.string(0, "suffix")?))
         }
-        "contains" => {
+        Member::Contains => {
             a.check(1, 1, &[])?;
             Value::Bool(text.contains(&*a.string(0, "the text")?))
         }
-        "index" | "find" => {
+        Member::Index | Member::Find => {
             a.check(1, 1, &[])?;
             let needle = a.string(0, "the text")?;
             match text.find(&*needle) {
                 Some(byte) => Value::Int(text[..byte].chars().count() as i64),
-                None if name == "find" => Value::Int(-1),
+                None if *m == Member::Find => Value::Int(-1),
                 None => {
                     return Err(ErrorObj::new(
                         ErrorKind::ValueError,
@@ -111,16 +112,16 @@ pub fn str_method(_: &mut dyn Host, s: &Str, name: &str, a: &mut Args) -> BResul
                 }
             }
         }
-        "count" => {
+        Member::Count => {
             a.check(1, 1, &[])?;
             Value::Int(text.matches(&*a.string(0, "the text")?).count() as i64)
         }
-        "chars" => {
+        Member::Chars => {
             a.check(0, 0, &[])?;
             Value::list(text.chars().map(|c| Value::Str(c.to_string().into())).collect())
         }
-        "format" => Value::str(&format(text, a)?),
-        _ => return Err(no_method(&Value::Str(s.clone()), name)),
+        Member::Format => Value::str(&format(text, a)?),
+        _ => return Err(no_method(&Value::Str(s.clone()), m.as_str())),
     })
 }
 

@@ -129,6 +129,12 @@ members! {
     Find = "find",
     Chars = "chars",
     Format = "format",
+    Encode = "encode",
+    Startswith = "startswith",
+    Endswith = "endswith",
+    // bytes
+    Decode = "decode",
+    Hex = "hex",
     // error, range fields
     Kind = "kind",
     Message = "message",
