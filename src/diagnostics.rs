@@ -121,6 +121,42 @@ impl fmt::Display for ErrorKind {
     }
 }
 
+/// A place a message names, kept as data until the message is shown: the
+/// runtime records spans, and only code holding the source map (`render`,
+/// `Ctx::own`, the REPL's `:ps`) turns them into text, with `fill`. Each
+/// `PLACE` mark in the text stands for the next place, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// `file:line:col` of the span.
+    Line(Span),
+    /// The receiver written at a call's span in backticks (`b` of
+    /// `b.acquire()`), after `before`; `or` when it is not a simple name.
+    Target { span: Span, before: &'static str, or: String },
+}
+
+/// Where a `Place` goes in a text.
+pub const PLACE: char = '\u{1}';
+
+/// `text` with each `PLACE` mark replaced by its place, rendered.
+pub fn fill(text: &str, places: &[Place], sources: &SourceMap) -> String {
+    let mut places = places.iter();
+    let mut out = String::with_capacity(text.len() + 32);
+    for (i, part) in text.split(PLACE).enumerate() {
+        if i > 0 {
+            match places.next() {
+                Some(Place::Line(span)) => out.push_str(&sources.location(*span)),
+                Some(Place::Target { span, before, or }) => match sources.target_name(*span) {
+                    Some(name) => out.push_str(&format!("{before}`{name}`")),
+                    None => out.push_str(or),
+                },
+                None => out.push(PLACE),
+            }
+        }
+        out.push_str(part);
+    }
+    out
+}
+
 /// An error: raised by the runtime, by a builtin, or thrown by the script.
 /// The same object is the script's `error` value when caught.
 #[derive(Clone, Debug, Default)]
@@ -142,11 +178,22 @@ pub struct ErrorObj {
     pub exit: Option<i32>,
     /// The text under the primary caret, when the kind alone says too little.
     pub label: Option<String>,
+    /// The places the message names (see `Place`), until `settle` renders
+    /// them into it.
+    pub places: Vec<Place>,
 }
 
 impl ErrorObj {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Box<ErrorObj> {
         Box::new(ErrorObj { kind, message: message.into(), ..Default::default() })
+    }
+
+    /// Render the places the message names into it, for good: done when
+    /// the error is shown, caught as a script value or leaves this process.
+    pub fn settle(&mut self, sources: &SourceMap) {
+        if !self.places.is_empty() {
+            self.message = fill(&self.message, &std::mem::take(&mut self.places), sources);
+        }
     }
 
     /// The exit code of a process this error ends, uncaught (the main
@@ -275,6 +322,16 @@ fn use_color() -> bool {
 
 /// Render an error the way the user sees it on stderr.
 pub fn render(err: &ErrorObj, sources: &SourceMap) -> String {
+    let settled;
+    let err = match err.places.is_empty() {
+        true => err,
+        false => {
+            let mut e = err.clone();
+            e.settle(sources);
+            settled = e;
+            &settled
+        }
+    };
     let mut notes: Vec<String> = Vec::new();
     let primary = err.span.and_then(|s| sources.get(s.src).map(|src| (s, src)));
     let (source, mut labels) = match primary {

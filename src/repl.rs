@@ -454,7 +454,9 @@ impl<'e> Session<'e> {
             }
             "load" => self.load(arg.trim()),
             "ps" => {
-                let _ = write_all(1, crate::runtime::ps_report(self.engine.interp()).as_bytes());
+                let interp = self.engine.interp();
+                let (text, places) = crate::runtime::ps_report(interp);
+                let _ = write_all(1, crate::diagnostics::fill(&text, &places, &interp.sources).as_bytes());
                 None
             }
             _ => Some(0),

@@ -424,3 +424,14 @@ print(d.snapshot())
 "#);
     assert_eq!(out, "{\"a\": 2, \"b\": 1}\n");
 }
+
+#[test]
+fn a_caught_relock_error_names_both_places_in_its_message() {
+    // The runtime records the places as spans; catching renders them.
+    let out = ok("let l = lock()\nl.acquire()\ntry {\n  l.acquire()\n} catch e {\n  print(e.kind, \"|\", e.message)\n}\n");
+    assert_eq!(
+        out.trim(),
+        "Deadlock | this process already holds the lock (taken at <-e>:2:1); \
+         acquiring it again at <-e>:4:3 would wait forever"
+    );
+}

@@ -13,7 +13,7 @@
 //! others wait.
 
 use super::table::{self, EntryView, State, WaitKind};
-use crate::diagnostics::{ErrorKind, ErrorObj};
+use crate::diagnostics::{ErrorKind, ErrorObj, Place, PLACE};
 use crate::runtime::Host;
 use crate::syntax::span::Span;
 use std::cell::Cell;
@@ -84,20 +84,12 @@ fn alive(pid: i32) -> bool {
 
 /// The text of a wait's target: `b` for `b.acquire()` or `lock b { }`.
 pub(crate) fn target_name(interp: &(impl Host + ?Sized), span: Span) -> Option<String> {
-    let src = interp.sources.get(span.src)?;
-    let text = src.text.get(span.start as usize..span.end as usize)?;
-    let head = text.split('(').next().unwrap_or(text);
-    let recv = match head.rfind('.') {
-        Some(i) => &head[..i],
-        None => head,
-    };
-    let recv = recv.trim();
-    let simple = !recv.is_empty() && recv.len() <= 40 && !recv.contains('\n');
-    simple.then(|| recv.to_string())
+    interp.sources.target_name(span)
 }
 
-pub(crate) fn what(interp: &(impl Host + ?Sized), kind: WaitKind, span: Span) -> String {
-    let noun = match kind {
+/// What a wait of this kind waits for, in words: `lock`, `an item from queue`.
+fn noun(kind: WaitKind) -> &'static str {
+    match kind {
         WaitKind::Lock => "lock",
         WaitKind::Sem => "semaphore",
         WaitKind::Event => "event",
@@ -108,11 +100,21 @@ pub(crate) fn what(interp: &(impl Host + ?Sized), kind: WaitKind, span: Span) ->
         WaitKind::PipeSend => "room in pipe",
         WaitKind::Join => "the end of",
         other => other.describe(),
-    };
-    match target_name(interp, span) {
-        Some(name) => format!("{noun} `{name}`"),
-        None => noun.to_string(),
     }
+}
+
+/// `lock `b``: the noun and the target's name (for the trace).
+pub(crate) fn what(interp: &(impl Host + ?Sized), kind: WaitKind, span: Span) -> String {
+    match target_name(interp, span) {
+        Some(name) => format!("{} `{name}`", noun(kind)),
+        None => noun(kind).to_string(),
+    }
+}
+
+/// The same as text with places (`PLACE`), for reports rendered later.
+pub(crate) fn what_placed(kind: WaitKind, span: Span, places: &mut Vec<Place>) -> String {
+    places.push(Place::Target { span, before: " ", or: String::new() });
+    format!("{}{PLACE}", noun(kind))
 }
 
 /// What usually fixes the kinds of wait in this deadlock.
@@ -184,6 +186,7 @@ fn how(code: i32) -> String {
 
 fn report(interp: &(impl Host + ?Sized), live: &[EntryView]) -> Box<ErrorObj> {
     let mut lines = Vec::new();
+    let mut places = Vec::new();
     let mut labels = Vec::new();
     let mut main_span = None;
     let mut err_label = None;
@@ -195,13 +198,15 @@ fn report(interp: &(impl Host + ?Sized), live: &[EntryView]) -> Box<ErrorObj> {
             lines.push(format!("{who} waits for its children to end (its code has finished)"));
             continue;
         }
-        let mut line =
-            format!("{who} waits for {} at {}", what(interp, w.kind, w.span), interp.sources.location(w.span));
+        let what = what_placed(w.kind, w.span, &mut places);
+        places.push(Place::Line(w.span));
+        let mut line = format!("{who} waits for {what} at {PLACE}");
         if w.kind == WaitKind::Lock {
             // SAFETY: a lock wait records the lock's id as its object.
             if let Some((owner, taken)) = unsafe { super::lock::holder_of(w.obj) } {
                 let holder = super::lock::describe_pid(owner);
-                line.push_str(&format!(", held by {holder}, taken at {}", interp.sources.location(taken)));
+                places.push(Place::Line(taken));
+                line.push_str(&format!(", held by {holder}, taken at {PLACE}"));
                 labels.push((taken, format!("{holder} took it here")));
             }
         }
@@ -221,6 +226,7 @@ fn report(interp: &(impl Host + ?Sized), live: &[EntryView]) -> Box<ErrorObj> {
         format!("every process is waiting and none can ever be woken:\n  {}", lines.join("\n  ")),
     )
     .with_help(advice(live, &died));
+    err.places = places;
     if main_span.is_none() && !labels.is_empty() {
         // The main code has ended: point at a child's wait instead.
         let (span, label) = labels.remove(0);

@@ -46,10 +46,12 @@ impl Default for Ctx {
 
 impl Ctx {
     /// Stamp an error with the process that raised it.
+    /// Also renders the places its message names (see `Place`).
     pub fn own(&self, mut e: Box<ErrorObj>) -> Box<ErrorObj> {
         if e.process.is_none() {
             e.process = Some(self.process.clone());
         }
+        e.settle(&self.sources);
         e
     }
 

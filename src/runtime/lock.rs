@@ -16,7 +16,7 @@ use super::shm::{self, Offset};
 use super::table::{self, WaitKind};
 use super::trace::{self, Hold};
 use super::wait;
-use crate::diagnostics::{ErrorKind, ErrorObj};
+use crate::diagnostics::{ErrorKind, ErrorObj, Place, PLACE};
 use crate::runtime::{acquire_args, no_method, Handle, Host, Table};
 use crate::syntax::member::Member;
 use crate::syntax::span::{SourceId, Span};
@@ -91,7 +91,7 @@ impl Lock {
             return match (block, timeout) {
                 (false, _) => Ok(false),
                 (true, Some(t)) => wait::sleep(interp, t).map(|_| false),
-                (true, None) => Err(self.self_deadlock(interp, span)),
+                (true, None) => Err(self.self_deadlock(span)),
             };
         }
         // The holder is most likely running on the other CPU and about to
@@ -180,18 +180,17 @@ impl Lock {
         Ok(())
     }
 
-    fn self_deadlock(&self, interp: &(impl Host + ?Sized), span: Span) -> Box<ErrorObj> {
+    fn self_deadlock(&self, span: Span) -> Box<ErrorObj> {
         let c = self.cell();
         let first = Span { src: SourceId(c.src.load(Relaxed)), start: c.start.load(Relaxed), end: c.end.load(Relaxed) };
         let mut e = ErrorObj::new(
             ErrorKind::Deadlock,
             format!(
-                "this process already holds the lock (taken at {}); acquiring it again at {} would wait forever",
-                interp.sources.location(first),
-                interp.sources.location(span)
+                "this process already holds the lock (taken at {PLACE}); acquiring it again at {PLACE} would wait forever"
             ),
         )
         .with_help("release it first, or restructure so the lock is taken once");
+        e.places = vec![Place::Line(first), Place::Line(span)];
         e.span = Some(span);
         e.labels.push((first, "first taken here".into()));
         e

@@ -30,7 +30,7 @@ pub mod timeline;
 pub mod trace;
 pub mod wait;
 
-use crate::diagnostics::{ErrorKind, ErrorObj};
+use crate::diagnostics::{ErrorKind, ErrorObj, Place, PLACE};
 use crate::syntax::member::Member;
 use crate::syntax::span::Span;
 use crate::value::{self, Args, BuiltinFn, Value};
@@ -439,19 +439,21 @@ pub fn safe_point(interp: &mut (impl Host + ?Sized)) -> R<()> {
 }
 
 /// `:ps`: every live process of the program, what it is doing or waits
-/// on, and which locks it holds.
-pub fn ps_report(interp: &(impl Host + ?Sized)) -> String {
+/// on, and which locks it holds. The places it names stay data (`PLACE`
+/// marks in the text): the REPL renders them with `diagnostics::fill`.
+pub fn ps_report(interp: &(impl Host + ?Sized)) -> (String, Vec<Place>) {
     let entries = table::snapshot();
+    let mut places = Vec::new();
     if entries.len() <= 1 && interp.rt.children.is_empty() && entries.iter().all(|e| e.held.is_empty()) {
-        return "no child processes\n".into();
+        return ("no child processes\n".into(), places);
     }
     let mut out = format!("{:<8} {:<8} {:<20} {}\n", "PID", "PPID", "NAME", "STATE");
     for e in entries {
         let state = match (e.state, &e.wait) {
             (table::State::Waiting, Some(w)) => {
-                let place = interp.sources.location(w.span);
-                let what = deadlock::what(interp, w.kind, w.span);
-                let mut s = format!("waiting for {what} at {place}{}", if w.timed { " (with timeout)" } else { "" });
+                let what = deadlock::what_placed(w.kind, w.span, &mut places);
+                places.push(Place::Line(w.span));
+                let mut s = format!("waiting for {what} at {PLACE}{}", if w.timed { " (with timeout)" } else { "" });
                 let holder = match w.kind {
                     // SAFETY: a lock wait records the lock's id as its object.
                     table::WaitKind::Lock => unsafe { lock::holder_of(w.obj) },
@@ -471,13 +473,13 @@ pub fn ps_report(interp: &(impl Host + ?Sized)) -> String {
         for id in e.held {
             // The lock may have been released since the snapshot.
             // SAFETY: only `Lock::acquire` records held ids, and they are lock ids.
-            let Some((owner, taken)) = unsafe { lock::holder_of(id) }.filter(|(owner, _)| *owner == e.pid) else {
+            let Some((_, taken)) = unsafe { lock::holder_of(id) }.filter(|(owner, _)| *owner == e.pid) else {
                 continue;
             };
-            let _ = owner;
-            let name = deadlock::target_name(interp, taken).map_or_else(|| format!("#{id}"), |n| format!("`{n}`"));
-            out.push_str(&format!("{:<38} holds lock {name} (taken at {})\n", "", interp.sources.location(taken)));
+            places.push(Place::Target { span: taken, before: "", or: format!("#{id}") });
+            places.push(Place::Line(taken));
+            out.push_str(&format!("{:<38} holds lock {PLACE} (taken at {PLACE})\n", ""));
         }
     }
-    out
+    (out, places)
 }

@@ -67,6 +67,21 @@ impl SourceMap {
             None => "<unknown>".to_string(),
         }
     }
+
+    /// The receiver written at a call's span: `b` for `b.acquire()` or
+    /// `lock b { }`; `None` unless it is a short, one-line expression.
+    pub fn target_name(&self, span: Span) -> Option<String> {
+        let src = self.get(span.src)?;
+        let text = src.text.get(span.start as usize..span.end as usize)?;
+        let head = text.split('(').next().unwrap_or(text);
+        let recv = match head.rfind('.') {
+            Some(i) => &head[..i],
+            None => head,
+        };
+        let recv = recv.trim();
+        let simple = !recv.is_empty() && recv.len() <= 40 && !recv.contains('\n');
+        simple.then(|| recv.to_string())
+    }
 }
 
 /// 1-based line and column (in characters) of a byte offset.
