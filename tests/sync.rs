@@ -428,7 +428,8 @@ print(d.snapshot())
 #[test]
 fn a_caught_relock_error_names_both_places_in_its_message() {
     // The runtime records the places as spans; catching renders them.
-    let out = ok("let l = lock()\nl.acquire()\ntry {\n  l.acquire()\n} catch e {\n  print(e.kind, \"|\", e.message)\n}\n");
+    let out =
+        ok("let l = lock()\nl.acquire()\ntry {\n  l.acquire()\n} catch e {\n  print(e.kind, \"|\", e.message)\n}\n");
     assert_eq!(
         out.trim(),
         "Deadlock | this process already holds the lock (taken at <-e>:2:1); \

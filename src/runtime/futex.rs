@@ -141,8 +141,10 @@ mod tests {
         // SAFETY: our child; a live local for the status.
         assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
         assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "status {status}");
-        shm::free(off);
-        shm::free(ready_off);
+        // SAFETY: a block of this test, not used again.
+        unsafe { shm::free(off) };
+        // SAFETY: a block of this test, not used again.
+        unsafe { shm::free(ready_off) };
     }
 
     #[test]
@@ -157,7 +159,8 @@ mod tests {
         w.store(1, SeqCst);
         assert!(wait_until(&mut interp, w, 0, Some(Instant::now() + Duration::from_secs(60))).unwrap());
         assert_eq!(wake(w, 1), 0, "nobody was waiting");
-        shm::free(off);
+        // SAFETY: a block of this test, not used again.
+        unsafe { shm::free(off) };
     }
 
     #[test]
@@ -172,6 +175,7 @@ mod tests {
         woken.store(1, SeqCst);
         wake_one_coalesced(w, &sleepers, &woken);
         assert_eq!(woken.load(SeqCst), 1);
-        shm::free(off);
+        // SAFETY: a block of this test, not used again.
+        unsafe { shm::free(off) };
     }
 }

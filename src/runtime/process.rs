@@ -393,7 +393,8 @@ fn record(interp: &mut (impl Host + ?Sized), pid: i32, code: i32) {
             interp.rt.died.push((name_of(&c), pid, code));
         }
         // Arena blocks it held on its own (a kill mid-put) come back.
-        super::shm::reclaim(c.slot);
+        // SAFETY: the child is reaped: nothing uses the blocks it owned.
+        unsafe { super::shm::reclaim(c.slot) };
         table::free(c.slot);
     } else {
         // An orphaned grandchild this (main) process adopted.
@@ -403,7 +404,8 @@ fn record(interp: &mut (impl Host + ?Sized), pid: i32, code: i32) {
 
 fn free_slot_of(pid: i32) {
     if let Some(e) = table::snapshot().into_iter().find(|e| e.pid == pid) {
-        super::shm::reclaim(e.slot);
+        // SAFETY: the adopted process is reaped: its blocks are unused.
+        unsafe { super::shm::reclaim(e.slot) };
         table::free(e.slot);
     }
 }

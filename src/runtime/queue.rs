@@ -182,6 +182,8 @@ impl Queue {
         } else {
             None
         };
+        // SAFETY: the item's own block, not in the ring: it never got in.
+        let unused = |off| unsafe { shm::free(off) };
         let deadline = wait::deadline_of(timeout);
         let mut rec: Option<Recorded> = None;
         loop {
@@ -192,7 +194,7 @@ impl Queue {
                 let stamp = super::trace::stamp();
                 drop(g);
                 if let Err(e) = pushed {
-                    block_off.into_iter().for_each(shm::free);
+                    block_off.into_iter().for_each(unused);
                     return Err(e);
                 }
                 self.signal(Await::Item);
@@ -207,11 +209,11 @@ impl Queue {
                 // Timed out: one last look before giving up.
                 Ok(false) if block => block = false,
                 Ok(false) => {
-                    block_off.into_iter().for_each(shm::free);
+                    block_off.into_iter().for_each(unused);
                     return Err(full_error(self.maxsize()));
                 }
                 Err(e) => {
-                    block_off.into_iter().for_each(shm::free);
+                    block_off.into_iter().for_each(unused);
                     return Err(e);
                 }
             }
@@ -275,7 +277,9 @@ impl Queue {
         }
         shm::disown(new);
         c.ring.store(pack(new.0, new_cap), Release);
-        shm::free(Offset(old));
+        // SAFETY: the old ring, replaced above under the mutex: nothing
+        // reads it any more.
+        unsafe { shm::free(Offset(old)) };
         Ok(())
     }
 
@@ -375,7 +379,8 @@ impl Queue {
         c.head.store(head.wrapping_add(1), Release);
         if let Item::Block { off, .. } = &item {
             // This process's alone from the commit on.
-            shm::own(*off);
+            // SAFETY: the item's block, which the ring no longer names.
+            unsafe { shm::own(*off) };
         }
         c.get_seq.fetch_add(1, SeqCst);
         item
@@ -516,7 +521,9 @@ impl std::ops::Deref for Item {
 impl Drop for Item {
     fn drop(&mut self) {
         if let Item::Block { off, .. } = self {
-            shm::free(*off);
+            // SAFETY: the item owns its block (see `own` in `pop`), and
+            // its bytes are not borrowed past its drop.
+            unsafe { shm::free(*off) };
         }
     }
 }

@@ -162,9 +162,11 @@ impl Shared {
         let c = self.cell_ref();
         let fresh = c.fresh.load(SeqCst);
         if fresh != 0 && fresh == c.value.load(SeqCst) as u32 {
-            shm::free_from(&c.old);
+            // SAFETY: under `inner`: the retired block, no longer published.
+            unsafe { shm::free_from(&c.old) };
         } else {
-            shm::free_from(&c.fresh);
+            // SAFETY: under `inner`: the block a dead writer was filling.
+            unsafe { shm::free_from(&c.fresh) };
         }
         c.old.store(0, SeqCst);
         c.fresh.store(0, SeqCst);
@@ -210,7 +212,8 @@ impl Shared {
         unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), shm::at::<u8>(new), bytes.len()) };
         c.old.store(c.value.load(SeqCst) as u32, SeqCst);
         c.value.store(new.0 as u64 | (len as u64) << 32, SeqCst);
-        shm::free_from(&c.old);
+        // SAFETY: `inner` is held, so no reader has the old block.
+        unsafe { shm::free_from(&c.old) };
         c.fresh.store(0, SeqCst);
         Ok(())
     }

@@ -132,7 +132,11 @@ fn row(b: *mut u8, slot: u32) -> &'static [AtomicU32] {
 
 /// Record that this process owns the block at `off` (it just took it out of
 /// a queue): if it dies, its parent frees it.
-pub fn own(off: Offset) {
+///
+/// # Safety
+/// `off` is a live block from `alloc*` that no shared structure names any
+/// more: it may be freed (by `reclaim`) once this process is dead.
+pub unsafe fn own(off: Offset) {
     let Ok(b) = base() else { return };
     if let Some(w) = row(b, MY_SLOT.load(Relaxed)).iter().find(|w| w.load(Relaxed) == 0) {
         w.store(off.0, SeqCst);
@@ -149,10 +153,15 @@ pub fn disown(off: Offset) {
 }
 
 /// Free every block the (dead, reaped) process of `slot` still owned.
-pub fn reclaim(slot: u32) {
+///
+/// # Safety
+/// The process of `slot` is dead and no process uses the blocks it owned
+/// (see `own`).
+pub unsafe fn reclaim(slot: u32) {
     let Ok(b) = base() else { return };
     for w in row(b, slot) {
-        free_from(w);
+        // SAFETY: the caller's contract: the dead process's blocks are unused.
+        unsafe { free_from(w) };
     }
 }
 
@@ -297,11 +306,16 @@ fn alloc_block(bytes: usize, zeroed: bool, word: Option<&AtomicU32>) -> R<Offset
     Ok(Offset((block + 8) as u32))
 }
 
-/// Give a block back (it must not be used again).
-pub fn free(off: Offset) {
+/// Give a block back.
+///
+/// # Safety
+/// `off` was returned by `alloc*`, is not freed yet, and nothing uses the
+/// block after this call.
+pub unsafe fn free(off: Offset) {
     let Ok(b) = base() else { return };
     match row(b, MY_SLOT.load(Relaxed)).iter().find(|w| w.load(Relaxed) == off.0) {
-        Some(w) => free_from(w),
+        // SAFETY: the row names `off`, which the caller gives up.
+        Some(w) => unsafe { free_from(w) },
         None => {
             let word = AtomicU32::new(off.0);
             push_free(b, &word, false);
@@ -311,7 +325,11 @@ pub fn free(off: Offset) {
 
 /// Free the block `word` (an arena word) names, and clear `word` in the
 /// same step, even under kill -9. Nothing when it holds 0.
-pub fn free_from(word: &AtomicU32) {
+///
+/// # Safety
+/// `word` holds 0 or an offset `alloc*` returned and not yet freed, and
+/// nothing uses that block after this call.
+pub unsafe fn free_from(word: &AtomicU32) {
     let Ok(b) = base() else { return };
     push_free(b, word, true);
 }
@@ -430,17 +448,22 @@ pub(crate) mod tests {
         bytes.fill(0xAB);
         let b = alloc(100).unwrap();
         assert_ne!(a, b);
-        free(a);
+        // SAFETY: a block of this test, not used again.
+        unsafe { free(a) };
         // A class nobody else in these tests uses, so the free list is ours.
         let big = alloc(3000).unwrap();
-        free(big);
+        // SAFETY: a block of this test, not used again.
+        unsafe { free(big) };
         assert_eq!(alloc(3000).unwrap(), big, "a freed block is handed out again");
-        free(big);
+        // SAFETY: a block of this test, not used again.
+        unsafe { free(big) };
         let again = alloc(100).unwrap();
         // SAFETY: a live block of 100 bytes; zeroed again even when reused.
         assert!(unsafe { std::slice::from_raw_parts(at::<u8>(again), 100) }.iter().all(|&b| b == 0));
-        free(again);
-        free(b);
+        // SAFETY: a block of this test, not used again.
+        unsafe { free(again) };
+        // SAFETY: a block of this test, not used again.
+        unsafe { free(b) };
     }
 
     #[test]
@@ -452,10 +475,12 @@ pub(crate) mod tests {
         let err = alloc_block(half, false, None).unwrap_err();
         assert!(err.message.contains("is full"), "{}", err.message);
         assert!(alloc(1 << 40).is_err(), "a block larger than the arena");
-        free(first);
+        // SAFETY: a block of this test, not used again.
+        unsafe { free(first) };
         let reused = alloc_block(half, false, None).unwrap();
         assert_eq!(reused, first);
-        free(reused);
+        // SAFETY: a block of this test, not used again.
+        unsafe { free(reused) };
     }
 
     #[test]
@@ -477,7 +502,9 @@ pub(crate) mod tests {
         let off = Offset(w.load(SeqCst));
         // SAFETY: the child wrote a u64 at the start of this block.
         assert_eq!(unsafe { *at::<u64>(off) }, 0x5eed);
-        free(off);
-        free(word);
+        // SAFETY: a block of this test, not used again.
+        unsafe { free(off) };
+        // SAFETY: a block of this test, not used again.
+        unsafe { free(word) };
     }
 }

@@ -4,7 +4,9 @@
 //!
 //! Every method and field name the language knows is listed once, below.
 //! A new method or field: add its line here (variant = "text"), then handle
-//! the variant in its owner's table (see `runtime::Handle`). Any other name
+//! the variant where its owner dispatches: a handle kind's `call_method`
+//! and `TABLE` in its own `runtime/` file (see `runtime::Table`), or the
+//! list, dict and str methods in `builtins/`. Any other name
 //! becomes `Member::Other`, which keeps its text for the "has no method
 //! `x`" errors.
 
