@@ -99,7 +99,13 @@ pub fn bytes_method(b: &[u8], m: &Member, a: &mut Args) -> BResult {
             a.check(0, 0, &[])?;
             Value::str(&b.iter().map(|x| format!("{x:02x}")).collect::<String>())
         }
-        Member::Find | Member::Index | Member::Count | Member::StartsWith | Member::EndsWith | Member::Startswith | Member::Endswith => {
+        Member::Find
+        | Member::Index
+        | Member::Count
+        | Member::StartsWith
+        | Member::EndsWith
+        | Member::Startswith
+        | Member::Endswith => {
             a.check(1, 1, &[])?;
             let needle: Vec<u8> = match a.get(0) {
                 Value::Bytes(n) => n.to_vec(),
