@@ -22,7 +22,7 @@ use crate::value::{type_name, Args, BuiltinFn, NativeFn, Value};
 pub type BResult = Result<Value, Box<ErrorObj>>;
 
 pub fn install(interp: &mut Interp) {
-    let tables: [&[(&str, BuiltinFn)]; 7] = [
+    let tables: [&[(&str, BuiltinFn)]; 8] = [
         core::BUILTINS,
         bytes::BUILTINS,
         files::BUILTINS,
@@ -30,6 +30,7 @@ pub fn install(interp: &mut Interp) {
         iter::BUILTINS,
         console::BUILTINS,
         crate::runtime::CONSTRUCTORS,
+        crate::runtime::socket::BUILTINS,
     ];
     for table in tables {
         for (name, f) in table {

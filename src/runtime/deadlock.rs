@@ -68,7 +68,7 @@ pub fn tick(interp: &mut (impl Host + ?Sized)) -> R<()> {
 /// Whether a process waits for something only another process can give.
 fn stuck(e: &EntryView) -> bool {
     match (&e.state, &e.wait) {
-        (State::Waiting, Some(w)) => !w.timed && e.handlers == 0 && w.kind != WaitKind::Command,
+        (State::Waiting, Some(w)) => !w.timed && e.handlers == 0 && w.kind != WaitKind::Command && !w.kind.outside(),
         _ => false,
     }
 }
@@ -99,6 +99,9 @@ fn noun(kind: WaitKind) -> &'static str {
         WaitKind::PipeRecv => "data on pipe",
         WaitKind::PipeSend => "room in pipe",
         WaitKind::Join => "the end of",
+        WaitKind::Accept => "a connection on socket",
+        WaitKind::SocketRecv => "data on socket",
+        WaitKind::SocketSend => "room on socket",
         other => other.describe(),
     }
 }

@@ -12,6 +12,7 @@
 pub mod command;
 pub mod deadlock;
 pub mod event;
+pub mod fdpass;
 pub mod futex;
 pub mod guardian;
 pub mod host;
@@ -25,6 +26,7 @@ pub mod sem;
 pub mod shared;
 pub mod shm;
 pub mod signals;
+pub mod socket;
 pub mod table;
 pub mod timeline;
 pub mod trace;
@@ -62,6 +64,8 @@ pub enum Handle {
     /// Local to the process that made it (see pool/).
     Pool(Rc<pool::Pool>),
     AsyncResult(Rc<pool::AsyncResult>),
+    /// A TCP socket: this process's descriptor (see socket.rs).
+    Socket(Rc<socket::Socket>),
 }
 
 impl PartialEq for Handle {
@@ -76,6 +80,7 @@ impl PartialEq for Handle {
             (Handle::Pipe(a), Handle::Pipe(b)) => a == b,
             (Handle::Pool(a), Handle::Pool(b)) => Rc::ptr_eq(a, b),
             (Handle::AsyncResult(a), Handle::AsyncResult(b)) => Rc::ptr_eq(a, b),
+            (Handle::Socket(a), Handle::Socket(b)) => Rc::ptr_eq(a, b),
             _ => false,
         }
     }
@@ -102,6 +107,7 @@ impl Handle {
             Handle::Pipe(p) => p.describe(),
             Handle::Pool(p) => p.describe(),
             Handle::AsyncResult(r) => r.describe(),
+            Handle::Socket(s) => s.describe(),
         }
     }
 
@@ -116,6 +122,7 @@ impl Handle {
             Handle::Pipe(_) => "pipe end",
             Handle::Pool(_) => "pool",
             Handle::AsyncResult(_) => "async result",
+            Handle::Socket(_) => "socket",
         }
     }
 }
@@ -272,6 +279,7 @@ impl Handle {
             Handle::Pipe(_) => &pipe::TABLE,
             Handle::Pool(_) => &pool::TABLE,
             Handle::AsyncResult(_) => &pool::RESULT_TABLE,
+            Handle::Socket(_) => &socket::TABLE,
         }
     }
 }
@@ -287,6 +295,7 @@ pub fn call_method(interp: &mut (impl Host + ?Sized), h: &Handle, m: &Member, a:
         Handle::Pipe(p) => pipe::call_method(interp, p, m, a),
         Handle::Pool(p) => pool::call_method(interp, p, m, a),
         Handle::AsyncResult(r) => pool::result_method(interp, r, m, a),
+        Handle::Socket(s) => socket::call_method(interp, s, m, a),
         Handle::Shared(d) => shared::call_method(interp, d, m, a),
     }
 }
@@ -298,6 +307,7 @@ pub fn field_get(interp: &mut (impl Host + ?Sized), h: &Handle, m: &Member) -> R
         Handle::Queue(q) => queue::field_get(q, m),
         Handle::Pool(p) => pool::field_get(p, m),
         Handle::Shared(d) => shared::field_get(d, m),
+        Handle::Socket(s) => socket::field_get(h, s, m),
         Handle::Lock(_) | Handle::Sem(_) | Handle::Event(_) | Handle::Pipe(_) | Handle::AsyncResult(_) => {
             Err(no_field(h, m))
         }

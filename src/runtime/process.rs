@@ -145,6 +145,8 @@ pub fn start(interp: &mut (impl Host + ?Sized)) {
     table::init(interp.rt.max_procs.max(1) + 1, &interp.process.name);
     // The arena must exist before the first fork so every process shares it.
     super::shm::init(interp.rt.max_procs.max(1) + 1);
+    // So is the depot sockets travel through (fdpass.rs).
+    super::fdpass::init();
     // SAFETY: plain prctl; lets the main process reap orphaned grandchildren.
     unsafe {
         libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);

@@ -45,6 +45,13 @@ pub enum WaitKind {
     Pool = 12,
     /// The main code has ended; the process waits for its children.
     Finish = 13,
+    /// Waits for the outside world (never a deadlock): a connection, data
+    /// or room on a socket, a connect to finish, a line of stdin.
+    Accept = 14,
+    SocketRecv = 15,
+    SocketSend = 16,
+    Connect = 17,
+    Input = 18,
 }
 
 impl WaitKind {
@@ -64,12 +71,26 @@ impl WaitKind {
             WaitKind::Command => "an external command",
             WaitKind::Pool => "a pool result",
             WaitKind::Finish => "its children to end (its code has finished)",
+            WaitKind::Accept => "a connection (accept)",
+            WaitKind::SocketRecv => "data on a socket",
+            WaitKind::SocketSend => "room on a socket",
+            WaitKind::Connect => "a connection to be made (connect)",
+            WaitKind::Input => "a line of input",
         }
+    }
+
+    /// Whether only the outside world (a peer, a user at the terminal) can
+    /// end this wait: such a process is never stuck.
+    pub fn outside(self) -> bool {
+        matches!(self, WaitKind::Accept | WaitKind::SocketRecv | WaitKind::SocketSend | WaitKind::Connect | WaitKind::Input)
     }
 
     fn from_u32(v: u32) -> WaitKind {
         use WaitKind::*;
-        [None, Join, Lock, Sem, Event, QueueGet, QueuePut, PipeRecv, PipeSend, QueueJoin, Child, Command, Pool, Finish]
+        [
+            None, Join, Lock, Sem, Event, QueueGet, QueuePut, PipeRecv, PipeSend, QueueJoin, Child, Command, Pool, Finish,
+            Accept, SocketRecv, SocketSend, Connect, Input,
+        ]
             .get(v as usize)
             .copied()
             .unwrap_or(None)

@@ -333,6 +333,8 @@ fn kind_tag(kind: WaitKind) -> &'static str {
         WaitKind::Join | WaitKind::Child | WaitKind::Finish => "join",
         WaitKind::Command => "command",
         WaitKind::Pool => "pool",
+        WaitKind::Accept | WaitKind::SocketRecv | WaitKind::SocketSend | WaitKind::Connect => "socket",
+        WaitKind::Input => "input",
         WaitKind::None => "other",
     }
 }

@@ -176,6 +176,11 @@ pub fn writable(interp: &mut (impl Host + ?Sized), fd: i32) -> R<bool> {
     ready(interp, fd, libc::POLLOUT, None)
 }
 
+/// `writable` until `deadline`; `false` when it passed first.
+pub fn writable_by(interp: &mut (impl Host + ?Sized), fd: i32, deadline: Option<Instant>) -> R<bool> {
+    ready(interp, fd, libc::POLLOUT, deadline)
+}
+
 fn ready(interp: &mut (impl Host + ?Sized), fd: i32, events: libc::c_short, deadline: Option<Instant>) -> R<bool> {
     loop {
         let slice = (!interp.rt.is_child).then_some(super::deadlock::LOOK_EVERY);

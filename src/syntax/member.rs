@@ -84,6 +84,13 @@ members! {
     Recv = "recv",
     Poll = "poll",
     Closed = "closed",
+    // socket
+    Accept = "accept",
+    Sendall = "sendall",
+    Shutdown = "shutdown",
+    Port = "port",
+    Host = "host",
+    Peer = "peer",
     // pool, async result
     Map = "map",
     Starmap = "starmap",

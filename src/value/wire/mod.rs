@@ -86,6 +86,8 @@ pub enum WireHandle {
     Shared(u32),
     Queue(u32),
     Pipe(runtime::pipe::PipeId),
+    /// The depot token of a socket's descriptor (runtime/fdpass.rs).
+    Socket(u64),
 }
 
 /// A function: where its text came from, the text, and its captured values.
@@ -144,6 +146,13 @@ impl Encoder<'_> {
             ),
             Value::Native(n) => WireValue::Builtin(n.name.to_string()),
             Value::Error(e) => WireValue::Error { kind: e.kind.clone(), message: e.message.clone() },
+            Value::Handle(Handle::Socket(s)) => {
+                if self.interp.is_none() {
+                    return Err(ErrorObj::new(ErrorKind::TypeError, "a socket cannot be stored in a shared object")
+                        .with_help("send it through a queue or a pipe, or pass it to a pool task"));
+                }
+                WireValue::Handle(WireHandle::Socket(s.deposit()?))
+            }
             Value::Handle(h) => WireValue::Handle(handle_to_wire(h)?),
             Value::Func(c) => WireValue::Func(self.func(c, depth)?),
         })
@@ -207,6 +216,9 @@ fn handle_to_wire(h: &Handle) -> R<WireHandle> {
                 return Err(ErrorObj::new(ErrorKind::IOError, "cannot send a closed pipe end"));
             }
             WireHandle::Pipe(p.id())
+        }
+        Handle::Socket(_) => {
+            return Err(ErrorObj::new(ErrorKind::TypeError, "a socket is sent through a queue, a pipe or a pool"))
         }
         Handle::Pool(_) | Handle::AsyncResult(_) => {
             return Err(ErrorObj::new(
@@ -381,13 +393,13 @@ impl<'a> Decoder<'a> {
                 }
             }
             WireValue::Error { kind, message } => Value::Error(Rc::new(*ErrorObj::new(kind, message))),
-            WireValue::Handle(h) => Value::Handle(self.handle(h)),
+            WireValue::Handle(h) => self.handle(h)?,
         })
     }
 
-    fn handle(&mut self, h: WireHandle) -> Handle {
+    fn handle(&mut self, h: WireHandle) -> R<Value> {
         use crate::runtime::shm::Offset;
-        match h {
+        Ok(Value::Handle(match h {
             WireHandle::Process { pid, slot, name, daemon, parent } => {
                 let own = self.interp.as_deref().and_then(|it| it.child(pid));
                 Handle::Process(
@@ -400,7 +412,10 @@ impl<'a> Decoder<'a> {
             WireHandle::Shared(o) => Handle::Shared(runtime::shared::Shared(Offset(o))),
             WireHandle::Queue(o) => Handle::Queue(runtime::queue::Queue(Offset(o))),
             WireHandle::Pipe(id) => Handle::Pipe(runtime::pipe::PipeEnd::from_id(id)),
-        }
+            WireHandle::Socket(token) => {
+                return Ok(runtime::socket::Socket::from_received(runtime::fdpass::claim(token)?))
+            }
+        }))
     }
 }
 
