@@ -2,7 +2,8 @@
 
 use super::BResult;
 use crate::diagnostics::{ErrorKind, ErrorObj};
-use crate::runtime::Host;
+use crate::runtime::table::WaitKind;
+use crate::runtime::{wait, Host};
 use crate::value::{display, expect_float, expect_str, Args, BuiltinFn, Value};
 
 pub const BUILTINS: &[(&str, BuiltinFn)] = &[("input", input), ("ctime", ctime), ("strftime", strftime)];
@@ -25,7 +26,16 @@ fn input(interp: &mut dyn Host, a: &mut Args) -> BResult {
     // SAFETY: lseek only queries fd 0's position; on a pipe it just fails.
     let seekable = unsafe { libc::lseek(0, 0, libc::SEEK_CUR) } >= 0;
     let mut chunk = [0u8; 4096];
+    let mut rec = None;
     loop {
+        // Waiting for a line is waiting for the outside world: recorded (for
+        // `:ps`, `--trace`), never a deadlock, ended at once by Ctrl-C.
+        if !seekable && !stdin_ready() {
+            if rec.is_none() {
+                rec = Some(wait::begin(interp, WaitKind::Input, a.span, 0, false)?);
+            }
+            wait::readable(interp, 0, None)?;
+        }
         let want = if seekable { chunk.len() } else { 1 };
         // SAFETY: reading into a buffer of at least `want` bytes.
         let n = unsafe { libc::read(0, chunk.as_mut_ptr().cast(), want) };
@@ -62,6 +72,13 @@ fn input(interp: &mut dyn Host, a: &mut Args) -> BResult {
         line.pop();
     }
     Ok(Value::str(&String::from_utf8_lossy(&line)))
+}
+
+/// Whether a read of stdin would return at once.
+fn stdin_ready() -> bool {
+    let mut pfd = libc::pollfd { fd: 0, events: libc::POLLIN, revents: 0 };
+    // SAFETY: one valid pollfd, no waiting.
+    unsafe { libc::poll(&mut pfd, 1, 0) != 0 }
 }
 
 /// Local time of `secs` since the epoch (now when `None`), by libc.
