@@ -102,6 +102,8 @@ fn noun(kind: WaitKind) -> &'static str {
         WaitKind::Accept => "a connection on socket",
         WaitKind::SocketRecv => "data on socket",
         WaitKind::SocketSend => "room on socket",
+        // Function calls (`connect(…)`, `input()`): no receiver to name.
+        WaitKind::Connect | WaitKind::Input => return kind.describe().to_string(),
         other => other.describe(),
     }
 }

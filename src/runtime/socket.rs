@@ -148,12 +148,18 @@ fn resolve(host: &str, port: u16, what: &str) -> R<Vec<SocketAddr>> {
         Err(_) => (host, port)
             .to_socket_addrs()
             .map_err(|e| {
-                ErrorObj::new(ErrorKind::OSError, format!("{what} {host}:{port}: cannot resolve the host `{host}` ({e})"))
+                ErrorObj::new(
+                    ErrorKind::OSError,
+                    format!("{what} {host}:{port}: cannot resolve the host `{host}` ({e})"),
+                )
             })?
             .collect(),
     };
     if addrs.is_empty() {
-        return Err(ErrorObj::new(ErrorKind::OSError, format!("{what} {host}:{port}: the host `{host}` has no address")));
+        return Err(ErrorObj::new(
+            ErrorKind::OSError,
+            format!("{what} {host}:{port}: the host `{host}` has no address"),
+        ));
     }
     Ok(addrs)
 }
@@ -247,7 +253,12 @@ fn connect(interp: &mut dyn Host, a: &mut Args) -> R<Value> {
     Err(last.unwrap_or_else(|| ErrorObj::new(ErrorKind::OSError, format!("connect to {host}:{port}: no address"))))
 }
 
-fn connect_one(interp: &mut dyn Host, addr: &SocketAddr, deadline: Option<std::time::Instant>, span: Span) -> R<Socket> {
+fn connect_one(
+    interp: &mut dyn Host,
+    addr: &SocketAddr,
+    deadline: Option<std::time::Instant>,
+    span: Span,
+) -> R<Socket> {
     let shown = show(addr);
     let fd = new_fd(addr, "connect to")?;
     // Closed on every error below.
@@ -267,7 +278,9 @@ fn connect_one(interp: &mut dyn Host, addr: &SocketAddr, deadline: Option<std::t
         let mut err: libc::c_int = 0;
         let mut n = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
         // SAFETY: SO_ERROR is an int.
-        unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_ERROR, &mut err as *mut _ as *mut libc::c_void, &mut n) };
+        unsafe {
+            libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_ERROR, &mut err as *mut _ as *mut libc::c_void, &mut n)
+        };
         if err != 0 {
             return Err(error_for(err, "connect to", &shown));
         }
@@ -293,7 +306,13 @@ impl Socket {
         let mut n = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
         // SAFETY: SO_ACCEPTCONN is an int.
         unsafe {
-            libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_ACCEPTCONN, &mut accepting as *mut _ as *mut libc::c_void, &mut n)
+            libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_ACCEPTCONN,
+                &mut accepting as *mut _ as *mut libc::c_void,
+                &mut n,
+            )
         };
         let unknown = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
         let local = address_of(fd, false).unwrap_or(unknown);
@@ -423,9 +442,8 @@ impl Socket {
         let mut rec = None;
         while !rest.is_empty() {
             // SAFETY: sending from a valid slice.
-            let n = unsafe {
-                libc::send(fd, rest.as_ptr().cast(), rest.len(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL)
-            };
+            let n =
+                unsafe { libc::send(fd, rest.as_ptr().cast(), rest.len(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
             if n >= 0 {
                 rest = &rest[n as usize..];
                 continue;
@@ -448,7 +466,6 @@ impl Socket {
         }
         Ok(Value::Int(data.len() as i64))
     }
-
 }
 
 pub const TABLE: Table = Table {

@@ -82,18 +82,21 @@ impl WaitKind {
     /// Whether only the outside world (a peer, a user at the terminal) can
     /// end this wait: such a process is never stuck.
     pub fn outside(self) -> bool {
-        matches!(self, WaitKind::Accept | WaitKind::SocketRecv | WaitKind::SocketSend | WaitKind::Connect | WaitKind::Input)
+        matches!(
+            self,
+            WaitKind::Accept | WaitKind::SocketRecv | WaitKind::SocketSend | WaitKind::Connect | WaitKind::Input
+        )
     }
 
     fn from_u32(v: u32) -> WaitKind {
         use WaitKind::*;
         [
-            None, Join, Lock, Sem, Event, QueueGet, QueuePut, PipeRecv, PipeSend, QueueJoin, Child, Command, Pool, Finish,
-            Accept, SocketRecv, SocketSend, Connect, Input,
+            None, Join, Lock, Sem, Event, QueueGet, QueuePut, PipeRecv, PipeSend, QueueJoin, Child, Command, Pool,
+            Finish, Accept, SocketRecv, SocketSend, Connect, Input,
         ]
-            .get(v as usize)
-            .copied()
-            .unwrap_or(None)
+        .get(v as usize)
+        .copied()
+        .unwrap_or(None)
     }
 }
 

@@ -79,7 +79,13 @@ pub enum WireValue {
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub enum WireHandle {
-    Process { pid: i32, slot: u32, name: String, daemon: bool, parent: i32 },
+    Process {
+        pid: i32,
+        slot: u32,
+        name: String,
+        daemon: bool,
+        parent: i32,
+    },
     Lock(u32),
     Sem(u32),
     Event(u32),
