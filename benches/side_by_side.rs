@@ -95,6 +95,8 @@ const BENCHES: &[Bench] = &[
     Bench::new("pool_map", "tasks/s", Higher, "pool(2).map(square, 0..100000), default chunks, pool start excluded"),
     Bench::new("pool_apply_async", "tasks/s", Higher, "10,000 apply_async(square, i) on pool(2), then get() all"),
     Bench::new("pool_life", "ms", Lower, "pool(2); close(); join() with no work"),
+    Bench::new("tcp_echo", "round trips/s", Higher, "one loopback TCP connection, a child echoes 16 bytes; 20,000 round trips"),
+    Bench::new("tcp_pool_accept", "conns/s", Higher, "2,000 connections accepted by the parent, each handed to pool(2) (SCM_RIGHTS), which answers and closes"),
     Bench::new("parse", "s", Lower, "check (CPython: compile) of 18 nested fn and 18 nested spawn blocks and an 80,000-argument call, in a fresh process"),
 ];
 

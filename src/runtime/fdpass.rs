@@ -11,11 +11,14 @@
 //!   into end A; the value on the wire holds just the token (the sender's
 //!   pid and a counter, unique in the program). The deposit is made while
 //!   encoding, so it is in the depot before the item can be taken.
-//! - `claim(token)`: under the depot's robust mutex (in the arena), take
-//!   messages from end B until the one with `token`; every other message is
-//!   put back at the tail with its descriptor (and this process's copy
-//!   closed). Having gone round once without finding it, the socket was lost
-//!   (a process died holding it mid-claim): a clear `OSError`.
+//! - `claim(token)`: under the depot's robust mutex (in the arena), peek at
+//!   the head of end B. Ours: take it. Someone else's: most often its own
+//!   claimer is about to take it (pool workers claim in turn), so wait
+//!   while the head keeps changing; a head that stays for 20 ms is moved
+//!   aside: take messages until ours, putting every other one back at the
+//!   tail with its descriptor (this process's copy closed). Having gone
+//!   round once without finding it, the socket was lost (a process died
+//!   holding it mid-claim): a clear `OSError`.
 //!
 //! A deposit nobody claims (an item never taken) is closed when the program
 //! ends. At most about 200 descriptors can be in transit at once (the pair's
@@ -44,6 +47,18 @@ pub fn init() {
     if r != 0 {
         return; // sockets then cannot cross processes; `deposit` says so.
     }
+    // Room for more descriptors in transit (the kernel caps it at wmem_max).
+    let size: libc::c_int = 4 << 20;
+    // SAFETY: setsockopt with an int option on our own socket.
+    unsafe {
+        libc::setsockopt(
+            fds[0],
+            libc::SOL_SOCKET,
+            libc::SO_SNDBUF,
+            &size as *const _ as *const libc::c_void,
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
     let Ok(off) = shm::alloc(std::mem::size_of::<libc::pthread_mutex_t>()) else {
         // SAFETY: our own two descriptors.
         unsafe {
@@ -129,12 +144,10 @@ pub fn deposit(fd: i32) -> R<u64> {
     }
     let token = (std::process::id() as u64) << 32 | (COUNTER.fetch_add(1, Relaxed) & 0xffff_ffff);
     // A full depot: give claimers up to a second to make room.
-    for _ in 0..100 {
+    for _ in 0..1000 {
         match send(end, token, fd, true) {
             Ok(()) => return Ok(token),
-            Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => {
-                std::thread::sleep(std::time::Duration::from_millis(10))
-            }
+            Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => std::thread::sleep(std::time::Duration::from_millis(1)),
             Err(_) => return Err(os_error("cannot pass a socket to another process")),
         }
     }
@@ -142,15 +155,51 @@ pub fn deposit(fd: i32) -> R<u64> {
         .with_help("receive the sockets already sent (about 200 can be on their way at once)"))
 }
 
+/// The token of the message at the head of the depot, left there.
+fn peek(end: i32) -> Option<u64> {
+    let mut data = [0u8; 8];
+    // SAFETY: peeking into an 8-byte buffer; with no room for control data
+    // the kernel installs none of the message's descriptors.
+    let n = unsafe { libc::recv(end, data.as_mut_ptr().cast(), data.len(), libc::MSG_PEEK | libc::MSG_DONTWAIT) };
+    (n == 8).then(|| u64::from_le_bytes(data))
+}
+
+/// How long a claimer waits for the owner of the depot's head to take it
+/// (the usual case: two pool workers claiming in turn) before moving the
+/// head aside itself.
+const HEAD_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// This process's own descriptor for the socket deposited as `token`.
 pub fn claim(token: u64) -> R<i32> {
     let (send_end, recv_end, off) = (SEND_END.load(Relaxed), RECV_END.load(Relaxed), MUTEX.load(Relaxed));
     if recv_end < 0 || off == 0 {
         return Err(ErrorObj::new(ErrorKind::OSError, "cannot receive a socket: no descriptor depot"));
     }
-    // SAFETY: `init` made this mutex in the arena before any fork.
-    let _guard = unsafe { MutexGuard::lock(shm::at(shm::Offset(off))) };
     let lost = || ErrorObj::new(ErrorKind::OSError, "a socket sent to this process was lost on its way");
+    // SAFETY: `init` made this mutex in the arena before any fork.
+    let lock = || unsafe { MutexGuard::lock(shm::at(shm::Offset(off))) };
+    // The head is most often ours, or about to be taken by its own claimer:
+    // wait for that while the head keeps changing or for `HEAD_WAIT`.
+    let mut head = None;
+    let mut since = std::time::Instant::now();
+    let _guard = loop {
+        let guard = lock();
+        match peek(recv_end) {
+            None => return Err(lost()),
+            Some(t) if t == token => break guard,
+            Some(t) => {
+                if head != Some(t) {
+                    head = Some(t);
+                    since = std::time::Instant::now();
+                } else if since.elapsed() >= HEAD_WAIT {
+                    break guard;
+                }
+            }
+        }
+        drop(guard);
+        std::thread::sleep(std::time::Duration::from_micros(100));
+    };
+    // Take messages until ours; every other one goes back to the tail.
     let mut first_put_back = None;
     loop {
         let Some((t, fd)) = recv(recv_end).map_err(|_| os_error("cannot receive a socket"))? else {
