@@ -102,15 +102,18 @@ fn noun(kind: WaitKind) -> &'static str {
         WaitKind::Accept => "a connection on socket",
         WaitKind::SocketRecv => "data on socket",
         WaitKind::SocketSend => "room on socket",
-        // Function calls (`connect(…)`, `input()`): no receiver to name.
-        WaitKind::Connect | WaitKind::Input => return kind.describe().to_string(),
         other => other.describe(),
     }
 }
 
+/// A wait in a function call (`connect(…)`, `input()`): no receiver to name.
+fn unnamed(kind: WaitKind) -> bool {
+    matches!(kind, WaitKind::Connect | WaitKind::Input)
+}
+
 /// `lock `b``: the noun and the target's name (for the trace).
 pub(crate) fn what(interp: &(impl Host + ?Sized), kind: WaitKind, span: Span) -> String {
-    match target_name(interp, span) {
+    match target_name(interp, span).filter(|_| !unnamed(kind)) {
         Some(name) => format!("{} `{name}`", noun(kind)),
         None => noun(kind).to_string(),
     }
@@ -118,6 +121,9 @@ pub(crate) fn what(interp: &(impl Host + ?Sized), kind: WaitKind, span: Span) ->
 
 /// The same as text with places (`PLACE`), for reports rendered later.
 pub(crate) fn what_placed(kind: WaitKind, span: Span, places: &mut Vec<Place>) -> String {
+    if unnamed(kind) {
+        return noun(kind).to_string();
+    }
     places.push(Place::Target { span, before: " ", or: String::new() });
     format!("{}{PLACE}", noun(kind))
 }
