@@ -20,9 +20,11 @@
 //!   round once without finding it, the socket was lost (a process died
 //!   holding it mid-claim): a clear `OSError`.
 //!
-//! A deposit nobody claims (an item never taken) is closed when the program
-//! ends. At most about 200 descriptors can be in transit at once (the pair's
-//! buffer): past that, a deposit waits a little, then is an `OSError`.
+//! A deposit nobody claims (an item never taken, or a put that failed after
+//! encoding) is closed when the program ends. How many descriptors can be
+//! in transit at once is set by the pair's send buffer (up to
+//! `net.core.wmem_max`: ~10,000 with 4 MiB, a few hundred with the default):
+//! past that, a deposit waits up to a second, then is an `OSError`.
 
 use super::shm::{self, MutexGuard};
 use crate::diagnostics::{ErrorKind, ErrorObj, R};
@@ -152,7 +154,7 @@ pub fn deposit(fd: i32) -> R<u64> {
         }
     }
     Err(ErrorObj::new(ErrorKind::OSError, "cannot pass a socket to another process: too many sockets in transit")
-        .with_help("receive the sockets already sent (about 200 can be on their way at once)"))
+        .with_help("receive the sockets already sent before sending more"))
 }
 
 /// The token of the message at the head of the depot, left there.
