@@ -14,6 +14,7 @@ pub use diagnostics::ErrorKind;
 pub use value::Value;
 
 mod api;
+pub use api::explore::Explorer;
 pub use api::{Engine, Error, FromValue, HostFunction, IntoValue};
 
 impl PartialEq for Value {

@@ -8,6 +8,11 @@ usage: mpscript [OPTIONS] FILE [ARGS...]   run a script
        mpscript [OPTIONS] -e 'CODE'        run code given on the command line
        mpscript [OPTIONS]                  interactive REPL
        mpscript check FILE...              parse and check without running
+       mpscript explore [--runs N] [--depth D] [--seed S] FILE [ARGS...]
+                                           run it N times (200) under a controlled
+                                           scheduler; report each distinct outcome
+       mpscript replay --schedule S FILE [ARGS...]
+                                           re-run one explored interleaving exactly
 
 options:
   --seed N          reproducible rand* in every process
@@ -17,6 +22,8 @@ options:
   --trace FILE      write a Chrome trace-event JSON of the run (open it in
                     https://ui.perfetto.dev or chrome://tracing)
   --timeline FILE   draw the run as SVG swimlanes (open FILE.svg in a browser)
+  explore: --runs N (200), --depth D (3: PCT's depth, D-1 priority changes),
+           --seed S (the exploration's seed), --timeout SECS (per run, 20)
   -h, --help        show this help
   -V, --version     show the version
 
@@ -40,6 +47,10 @@ struct Options {
     timeline: Option<String>,
     code: Option<String>,
     check: Vec<String>,
+    /// `explore` (runs, depth) or `replay` (its schedule).
+    explore: Option<(u32, u32)>,
+    replay: bool,
+    schedule: Option<String>,
     script: Option<String>,
     script_args: Vec<String>,
 }
@@ -80,6 +91,23 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             "--timeline" => o.timeline = Some(value("--timeline")?),
             "-e" => o.code = Some(value("-e")?),
             "check" if o.script.is_none() && o.code.is_none() && !checking => checking = true,
+            "explore" if o.script.is_none() && o.code.is_none() && !checking && o.explore.is_none() && !o.replay => {
+                o.explore = Some((200, 3));
+            }
+            "replay" if o.script.is_none() && o.code.is_none() && !checking && o.explore.is_none() && !o.replay => {
+                o.replay = true;
+            }
+            "--runs" | "--depth" if o.explore.is_some() => {
+                let n: u32 = value(&a)?.parse().map_err(|_| format!("{a} needs a whole number"))?;
+                let (runs, depth) = o.explore.as_mut().expect("exploring");
+                match a.as_str() {
+                    "--runs" if (1..=1_000_000).contains(&n) => *runs = n,
+                    "--depth" if (1..=17).contains(&n) => *depth = n,
+                    "--runs" => return Err("--runs must be between 1 and 1000000".into()),
+                    _ => return Err("--depth must be between 1 and 17".into()),
+                }
+            }
+            "--schedule" if o.replay => o.schedule = Some(value("--schedule")?),
             s if s.starts_with('-') && s.len() > 1 && !checking => return Err(format!("unknown option `{s}`")),
             _ if checking => o.check.push(a),
             _ => {
@@ -95,6 +123,12 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
     if checking && o.check.is_empty() {
         return Err("check needs at least one FILE".into());
     }
+    if (o.explore.is_some() || o.replay) && o.script.is_none() {
+        return Err(format!("{} needs a FILE", if o.replay { "replay" } else { "explore" }));
+    }
+    if o.replay && o.schedule.is_none() {
+        return Err("replay needs --schedule S (as `explore` prints it)".into());
+    }
     Ok(Some(o))
 }
 
@@ -107,6 +141,9 @@ fn main() -> ExitCode {
         }
         Err(msg) => return usage_error(&msg),
     };
+    if let (Some((runs, depth)), Some(file)) = (opts.explore, &opts.script) {
+        return explore(&opts, file, runs, depth);
+    }
     let mut engine = Engine::new();
     if let Some(seed) = opts.seed {
         engine.set_seed(seed);
@@ -134,6 +171,12 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     engine.start_runtime();
+    if let Some(schedule) = &opts.schedule {
+        if let Err(e) = engine.set_schedule(schedule) {
+            Engine::eprint(&format!("mpscript: {}\n", e.message));
+            return ExitCode::from(2);
+        }
+    }
     if let Some(secs) = opts.timeout {
         engine.set_timeout(secs);
     }
@@ -155,4 +198,36 @@ fn main() -> ExitCode {
         }
     };
     engine.exit(code)
+}
+
+/// `mpscript explore FILE`: the script is checked once, then run under
+/// many schedules (each run is `mpscript replay --schedule S FILE`).
+fn explore(opts: &Options, file: &str, runs: u32, depth: u32) -> ExitCode {
+    if opts.trace.is_some() || opts.timeline.is_some() || opts.tag || opts.code.is_some() {
+        return usage_error(
+            "explore takes --runs, --depth, --seed, --timeout and --max-procs; draw one run with `replay --timeline`",
+        );
+    }
+    if let Err(e) = Engine::new().check_file(file) {
+        Engine::eprint(&e.rendered);
+        return ExitCode::from(2);
+    }
+    let bin = match std::env::current_exe() {
+        Ok(bin) => bin,
+        Err(e) => {
+            Engine::eprint(&format!("mpscript: cannot find its own binary: {e}\n"));
+            return ExitCode::from(2);
+        }
+    };
+    let explorer = mpscript::Explorer {
+        bin,
+        file: file.to_string(),
+        args: opts.script_args.clone(),
+        runs,
+        depth,
+        seed: opts.seed,
+        timeout: opts.timeout.unwrap_or(20.0),
+        max_procs: opts.max_procs,
+    };
+    ExitCode::from(explorer.run() as u8)
 }

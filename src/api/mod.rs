@@ -1,6 +1,7 @@
 //! The embedding surface: `Engine` (create, register host functions,
 //! evaluate, run files) and its `Error`.
 
+pub mod explore;
 mod register;
 
 pub use register::{FromValue, HostFunction, IntoValue};
@@ -107,6 +108,20 @@ impl Engine {
     pub fn set_timeline(&mut self, path: impl AsRef<Path>) -> Result<(), Error> {
         let out = crate::runtime::trace::Output::Timeline;
         crate::runtime::trace::output_to(&mut self.interp, out, path.as_ref()).map_err(|e| self.error(e, 2))
+    }
+
+    /// Run the program under the controlled scheduler with this schedule
+    /// (`replay --schedule S`, and each run of `explore`): its processes
+    /// run one at a time, switching only at scheduling points, and `sleep`
+    /// takes no real time. Also seeds `rand*` from the schedule unless a
+    /// seed was set. Call before the script spawns anything.
+    pub fn set_schedule(&mut self, schedule: &str) -> Result<(), Error> {
+        let s: crate::runtime::explore::Schedule =
+            schedule.parse().map_err(|m: String| self.error(ErrorObj::new(ErrorKind::ValueError, m), 2))?;
+        if self.interp.seed.is_none() {
+            self.interp.set_seed(s.seed);
+        }
+        crate::runtime::explore::start(&mut self.interp, s).map_err(|e| self.error(e, 2))
     }
 
     /// Map the process table and catch Ctrl-C now rather than at the first

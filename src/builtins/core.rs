@@ -218,6 +218,9 @@ fn sleep(interp: &mut dyn Host, a: &mut Args) -> BResult {
 
 fn time(_: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(0, 0, &[])?;
+    if let Some(t) = crate::runtime::explore::now() {
+        return Ok(Value::Float(t)); // virtual time under `explore`
+    }
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     Ok(Value::Float(now.as_secs_f64()))
 }

@@ -25,7 +25,8 @@ fn io_error(what: &str, path: &str, e: std::io::Error) -> Box<ErrorObj> {
     ErrorObj::new(ErrorKind::IOError, format!("cannot {what} `{path}`: {reason}"))
 }
 
-fn read_file(_: &mut dyn Host, a: &mut Args) -> BResult {
+fn read_file(interp: &mut dyn Host, a: &mut Args) -> BResult {
+    crate::runtime::explore::point(interp)?;
     a.check(1, 1, &[])?;
     let path = a.string(0, "the path")?;
     std::fs::read_to_string(&*path).map(|s| Value::str(&s)).map_err(|e| io_error("read", &path, e))
@@ -46,20 +47,24 @@ fn write_with(a: &mut Args, append: bool) -> BResult {
     Ok(Value::Nil)
 }
 
-fn write_file(_: &mut dyn Host, a: &mut Args) -> BResult {
+fn write_file(interp: &mut dyn Host, a: &mut Args) -> BResult {
+    crate::runtime::explore::point(interp)?;
     write_with(a, false)
 }
 
-fn append_file(_: &mut dyn Host, a: &mut Args) -> BResult {
+fn append_file(interp: &mut dyn Host, a: &mut Args) -> BResult {
+    crate::runtime::explore::point(interp)?;
     write_with(a, true)
 }
 
-fn file_exists(_: &mut dyn Host, a: &mut Args) -> BResult {
+fn file_exists(interp: &mut dyn Host, a: &mut Args) -> BResult {
+    crate::runtime::explore::point(interp)?;
     a.check(1, 1, &[])?;
     Ok(Value::Bool(std::path::Path::new(&*a.string(0, "the path")?).exists()))
 }
 
-fn remove_file(_: &mut dyn Host, a: &mut Args) -> BResult {
+fn remove_file(interp: &mut dyn Host, a: &mut Args) -> BResult {
+    crate::runtime::explore::point(interp)?;
     a.check(1, 1, &[])?;
     let path = a.string(0, "the path")?;
     std::fs::remove_file(&*path).map(|_| Value::Nil).map_err(|e| io_error("remove", &path, e))

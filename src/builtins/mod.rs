@@ -49,7 +49,11 @@ pub fn call_method(interp: &mut Interp, obj: &Value, m: &Member, args: &mut Args
         Value::Str(s) if *m == Member::Encode => bytes::encode(s, args),
         Value::Str(s) => text::str_method(interp, s, m, args),
         Value::Bytes(b) => bytes::bytes_method(b, m, args),
-        Value::Handle(h) => crate::runtime::call_method(interp, h, m, args),
+        Value::Handle(h) => {
+            // Every primitive operation is a scheduling point under `explore`.
+            crate::runtime::explore::point(interp)?;
+            crate::runtime::call_method(interp, h, m, args)
+        }
         _ => Err(no_method(obj, m.as_str())),
     }
 }

@@ -2,6 +2,7 @@
 
 use super::Interp;
 use crate::diagnostics::{ErrorKind, ErrorObj, Flow};
+use crate::runtime::trace::Part;
 use crate::syntax::ast::{Expr, ExprKind, Slot, StrPart, Var};
 use crate::syntax::member::Member;
 use crate::syntax::span::Span;
@@ -70,7 +71,7 @@ impl Interp {
             ExprKind::Index { obj, index } => {
                 let o = self.eval(obj, env)?;
                 let i = self.eval(index, env)?;
-                self.index_get(&o, &i).at(e.span)
+                self.index_get(&o, &i, obj.span).at(e.span)
             }
             _ => self.eval_rare(e, env),
         }
@@ -176,7 +177,7 @@ impl Interp {
             },
             ExprKind::Field { obj, name } => {
                 let o = self.eval(obj, env)?;
-                self.field_get(&o, &name.member).at(name.span)
+                self.field_get(&o, &name.member, obj.span).at(name.span)
             }
             ExprKind::Fn(def) => Ok(Value::Func(Rc::new(Closure { def: def.clone(), env: Some(env.clone()) }))),
             ExprKind::Spawn { daemon, body } => self.eval_spawn(*daemon, body, e.span, env),
@@ -309,7 +310,8 @@ impl Interp {
         Ok(())
     }
 
-    pub(crate) fn index_get(&mut self, obj: &Value, index: &Value) -> Result<Value, Box<ErrorObj>> {
+    /// `obj[index]`; `at` is where `obj` is written (a shared object's read is traced there).
+    pub(crate) fn index_get(&mut self, obj: &Value, index: &Value, at: Span) -> Result<Value, Box<ErrorObj>> {
         match obj {
             Value::List(items) => {
                 let items = items.borrow();
@@ -333,12 +335,17 @@ impl Interp {
                 let i = list_index(index, r.len())?;
                 Ok(Value::Int(r.start + i as i64))
             }
-            Value::Handle(h) => crate::runtime::index_get(h, index),
+            Value::Handle(h) => {
+                crate::runtime::explore::point(self)?;
+                let v = crate::runtime::index_get(h, index)?;
+                crate::runtime::trace::shared(self, h, false, at, Part::Index(index), &v);
+                Ok(v)
+            }
             other => Err(ErrorObj::new(ErrorKind::TypeError, format!("{} cannot be indexed", type_name(other)))),
         }
     }
 
-    pub(crate) fn index_set(&mut self, obj: &Value, index: &Value, v: Value) -> Result<(), Box<ErrorObj>> {
+    pub(crate) fn index_set(&mut self, obj: &Value, index: &Value, v: Value, at: Span) -> Result<(), Box<ErrorObj>> {
         match obj {
             Value::List(items) => {
                 let mut items = items.borrow_mut();
@@ -360,7 +367,15 @@ impl Interp {
                 }
                 Ok(())
             }
-            Value::Handle(h) => crate::runtime::index_set(h, index, v),
+            Value::Handle(h) => {
+                crate::runtime::explore::point(self)?;
+                let shown = crate::runtime::trace::enabled().then(|| v.clone());
+                crate::runtime::index_set(h, index, v)?;
+                if let Some(v) = shown {
+                    crate::runtime::trace::shared(self, h, true, at, Part::Index(index), &v);
+                }
+                Ok(())
+            }
             Value::Str(_) => Err(ErrorObj::new(ErrorKind::TypeError, "strings cannot be changed in place")
                 .with_help("build a new string instead, e.g. with + or replace()")),
             other => Err(ErrorObj::new(
@@ -370,7 +385,7 @@ impl Interp {
         }
     }
 
-    pub(crate) fn field_get(&mut self, obj: &Value, m: &Member) -> Result<Value, Box<ErrorObj>> {
+    pub(crate) fn field_get(&mut self, obj: &Value, m: &Member, at: Span) -> Result<Value, Box<ErrorObj>> {
         match (obj, m) {
             (Value::Error(e), Member::Kind) => Ok(Value::str(e.kind.name())),
             (Value::Error(e), Member::Message) => Ok(Value::str(&e.message)),
@@ -381,14 +396,27 @@ impl Interp {
                 .unwrap_or(Value::Nil)),
             (Value::Range(r), Member::Start) => Ok(Value::Int(r.start)),
             (Value::Range(r), Member::End) => Ok(Value::Int(r.end)),
-            (Value::Handle(h), _) => crate::runtime::field_get(self, h, m),
+            (Value::Handle(h), _) => {
+                crate::runtime::explore::point(self)?;
+                let v = crate::runtime::field_get(self, h, m)?;
+                crate::runtime::trace::shared(self, h, false, at, Part::Field(m.as_str()), &v);
+                Ok(v)
+            }
             _ => Err(ErrorObj::new(ErrorKind::AttributeError, format!("{} has no field `{m}`", type_name(obj)))),
         }
     }
 
-    pub(crate) fn field_set(&mut self, obj: &Value, m: &Member, v: Value) -> Result<(), Box<ErrorObj>> {
+    pub(crate) fn field_set(&mut self, obj: &Value, m: &Member, v: Value, at: Span) -> Result<(), Box<ErrorObj>> {
         match obj {
-            Value::Handle(h) => crate::runtime::field_set(self, h, m, v),
+            Value::Handle(h) => {
+                crate::runtime::explore::point(self)?;
+                let shown = crate::runtime::trace::enabled().then(|| v.clone());
+                crate::runtime::field_set(self, h, m, v)?;
+                if let Some(v) = shown {
+                    crate::runtime::trace::shared(self, h, true, at, Part::Field(m.as_str()), &v);
+                }
+                Ok(())
+            }
             _ => Err(ErrorObj::new(ErrorKind::AttributeError, format!("cannot set field `{m}` of {}", type_name(obj)))),
         }
     }

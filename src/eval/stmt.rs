@@ -183,12 +183,12 @@ impl Interp {
                     None => self.operand(value, env)?,
                     Some(bin) => {
                         // A read, then a separate write (racy on shared objects, on purpose).
-                        let old = self.index_get(&o, &i).at(index.span)?;
+                        let old = self.index_get(&o, &i, obj.span).at(index.span)?;
                         let rhs = self.eval(value, env)?;
                         self.compound(bin, &old, &rhs, value.span)?
                     }
                 };
-                let r = self.index_set(&o, &i, new).at(index.span);
+                let r = self.index_set(&o, &i, new, obj.span).at(index.span);
                 o.discard();
                 i.discard();
                 r
@@ -198,12 +198,12 @@ impl Interp {
                 let new = match op.binary() {
                     None => self.eval(value, env)?,
                     Some(bin) => {
-                        let old = self.field_get(&o, &name.member).at(name.span)?;
+                        let old = self.field_get(&o, &name.member, obj.span).at(name.span)?;
                         let rhs = self.eval(value, env)?;
                         self.compound(bin, &old, &rhs, value.span)?
                     }
                 };
-                self.field_set(&o, &name.member, new).at(name.span)
+                self.field_set(&o, &name.member, new, obj.span).at(name.span)
             }
         }
     }
@@ -215,11 +215,11 @@ impl Interp {
             Target::Index { obj, index } => {
                 let o = self.eval(obj, env)?;
                 let i = self.eval(index, env)?;
-                self.index_set(&o, &i, v).at(index.span)
+                self.index_set(&o, &i, v, obj.span).at(index.span)
             }
             Target::Field { obj, name } => {
                 let o = self.eval(obj, env)?;
-                self.field_set(&o, &name.member, v).at(name.span)
+                self.field_set(&o, &name.member, v, obj.span).at(name.span)
             }
             Target::Unpack(targets) => {
                 let items = unpack(&v, targets.len()).map_err(Flow::Error)?;

@@ -195,6 +195,14 @@ fn how(code: i32) -> String {
     }
 }
 
+/// The report right now: under `explore` the scheduler knows at once that
+/// nobody can move (nothing needs to settle).
+pub(crate) fn report_now(interp: &(impl Host + ?Sized)) -> Box<ErrorObj> {
+    let live: Vec<EntryView> =
+        table::snapshot().into_iter().filter(|e| e.state != State::Exited && alive(e.pid)).collect();
+    report(interp, &live)
+}
+
 fn report(interp: &(impl Host + ?Sized), live: &[EntryView]) -> Box<ErrorObj> {
     let mut lines = Vec::new();
     let mut places = Vec::new();

@@ -71,6 +71,10 @@ impl Event {
         }
         let deadline = wait::deadline_of(timeout);
         let _rec = wait::begin(interp, WaitKind::Event, span, self.id(), timeout.is_some())?;
+        if super::explore::on() {
+            let set = |_: &mut _| Ok((c.word.load(SeqCst) != seen).then_some(()));
+            return Ok(super::explore::wait_for(interp, deadline, set)?.is_some());
+        }
         c.waiters.fetch_add(1, SeqCst);
         let result = loop {
             if c.word.load(SeqCst) != seen {

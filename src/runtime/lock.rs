@@ -115,6 +115,9 @@ impl Lock {
         }
         let deadline = wait::deadline_of(timeout);
         let _rec = wait::begin(interp, WaitKind::Lock, span, self.id(), timeout.is_some())?;
+        if super::explore::on() {
+            return Ok(super::explore::wait_for(interp, deadline, |_| self.try_lock())?.is_some());
+        }
         loop {
             let now = Instant::now();
             let slice_end = deadline.map_or(now + SLICE, |d| d.min(now + SLICE));
@@ -142,6 +145,16 @@ impl Lock {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Ok(false);
             }
+        }
+    }
+
+    /// One try: `Some` when taken.
+    fn try_lock(&self) -> R<Option<()>> {
+        // SAFETY: a mutex initialised by `Lock::new`.
+        match unsafe { libc::pthread_mutex_trylock(self.mutex()) } {
+            0 => Ok(Some(())),
+            libc::EOWNERDEAD => Err(self.abandoned()),
+            _ => Ok(None),
         }
     }
 

@@ -12,6 +12,7 @@
 pub mod command;
 pub mod deadlock;
 pub mod event;
+pub mod explore;
 pub mod fdpass;
 pub mod futex;
 pub mod guardian;
@@ -226,6 +227,7 @@ pub enum GuardToken {
 
 /// `lock EXPR { }` / `sem EXPR { }`: take the primitive before the block.
 pub fn guard_enter(interp: &mut (impl Host + ?Sized), kind: Guard, obj: &Value, span: Span) -> R<GuardToken> {
+    explore::point(interp)?;
     match (kind, obj) {
         (Guard::Lock, Value::Handle(Handle::Lock(l))) => {
             l.acquire(interp, None, true, span)?;
@@ -251,6 +253,7 @@ pub fn guard_enter(interp: &mut (impl Host + ?Sized), kind: Guard, obj: &Value, 
 }
 
 pub fn guard_exit(interp: &mut (impl Host + ?Sized), token: GuardToken) -> R<()> {
+    explore::point(interp)?;
     match token {
         GuardToken::Lock(l) => l.release(interp),
         GuardToken::Sem(s) => s.release(),

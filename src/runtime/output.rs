@@ -25,6 +25,7 @@ pub fn write_all(fd: i32, mut bytes: &[u8]) -> std::io::Result<()> {
 
 /// `print`: one line, one write.
 pub fn print_line(interp: &mut (impl Host + ?Sized), line: &str) -> Result<(), Box<ErrorObj>> {
+    super::explore::point(interp)?;
     let tagged;
     let text = if interp.rt.tag {
         tagged = format!("[{} {}] {line}", interp.process.name, interp.process.pid);

@@ -281,7 +281,7 @@ impl PipeEnd {
                     Some(h) => u32::from_le_bytes(h.try_into().unwrap_or_default()) as usize + 4 - buf.len(),
                     None => 4 - buf.len(),
                 };
-                if !interp.rt.is_child {
+                if !interp.rt.is_child || super::explore::on() {
                     // The main process must not block in read: it looks for deadlocks.
                     wait::readable(interp, fd, None)?;
                 }

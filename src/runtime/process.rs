@@ -247,6 +247,7 @@ fn fork_child(interp: &mut (impl Host + ?Sized), name: String, daemon: bool, wha
             .with_help("raise the limit with --max-procs N")
     })?;
     let child_seed = interp.rng.u64(..);
+    super::explore::before_fork(interp).inspect_err(|_| table::free(slot))?;
     // Signals wait until the child has forgotten the parent's handlers, so
     // none sent right after the fork is swallowed or misdirected.
     let mask = signals::block_all();
@@ -259,16 +260,19 @@ fn fork_child(interp: &mut (impl Host + ?Sized), name: String, daemon: bool, wha
     match forked {
         Err(e) => {
             signals::restore_mask(&mask);
+            super::explore::forked(None);
             table::free(slot);
             Err(ErrorObj::new(ErrorKind::ProcessError, format!("{what} failed: {e}")))
         }
         Ok(ForkResult::Child) => {
             become_child(interp, slot, name, child_seed, daemon);
             signals::restore_mask(&mask);
+            super::explore::child_started(interp);
             Ok(Forked::Child)
         }
         Ok(ForkResult::Parent { child }) => {
             table::set_pid(slot, child.as_raw());
+            super::explore::forked(Some(child.as_raw()));
             signals::restore_mask(&mask);
             trace::spawned(&name, child.as_raw());
             Ok(Forked::Parent { pid: child.as_raw(), slot })
@@ -370,6 +374,7 @@ pub fn leave(interp: &mut (impl Host + ?Sized), mut code: i32) -> ! {
             code = e.exit.unwrap_or(1);
         }
     }
+    super::explore::exit();
     trace::exited(code);
     table::set_exited(interp.rt.slot, code);
     exit_now(code)
@@ -386,6 +391,7 @@ pub fn exit_now(code: i32) -> ! {
 /// Record a reaped child's status.
 fn record(interp: &mut (impl Host + ?Sized), pid: i32, code: i32) {
     trace::reaped(pid, code);
+    super::explore::reaped(pid);
     if let Some(i) = interp.rt.children.iter().position(|c| c.pid == pid) {
         let c = interp.rt.children.remove(i);
         if let Some(h) = &c.handle {
@@ -537,6 +543,7 @@ pub fn send_signal(h: &ProcessHandle, sig: i32) -> R<()> {
             format!("cannot signal pid {}: {}", h.pid, std::io::Error::last_os_error()),
         ));
     }
+    super::explore::signalled(h.pid, sig);
     Ok(())
 }
 
@@ -574,6 +581,7 @@ pub fn finish(interp: &mut (impl Host + ?Sized)) -> Option<Box<ErrorObj>> {
         reap_orphans(interp.rt.interrupted || ended.is_some());
         // Every process has ended: the trace is complete.
         trace::write_outputs(interp);
+        super::explore::finish_main();
     }
     ended
 }

@@ -454,7 +454,10 @@ impl Queue {
         }
         // An untimed wait is a place where the main process looks for a deadlock.
         .and_then(|()| if deadline.is_none() { super::deadlock::tick(interp) } else { Ok(()) })
-        .and_then(|()| futex::wait_until(interp, word, seen, Some(deadline.map_or(slice_end, |d| d.min(slice_end)))))
+        .and_then(|()| match super::explore::on() {
+            true => super::explore::block(interp, deadline),
+            false => futex::wait_until(interp, word, seen, Some(deadline.map_or(slice_end, |d| d.min(slice_end)))),
+        })
         .map(|woke| woke || deadline.is_none_or(|d| std::time::Instant::now() < d));
         count.fetch_sub(1, SeqCst);
         // This process runs again: a wake-up meant for "someone" has arrived.

@@ -93,6 +93,9 @@ impl Sem {
         }
         let deadline = wait::deadline_of(timeout);
         let _rec = wait::begin(interp, WaitKind::Sem, span, self.id(), timeout.is_some())?;
+        if super::explore::on() {
+            return Ok(super::explore::wait_for(interp, deadline, |_| Ok(self.try_take().then_some(())))?.is_some());
+        }
         let c = self.cell();
         loop {
             c.waiters.fetch_add(1, SeqCst);

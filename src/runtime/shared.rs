@@ -150,6 +150,7 @@ impl Shared {
     fn locked(&self) -> MutexGuard {
         // SAFETY: `inner` was initialised by `Shared::new`.
         let (g, abandoned) = unsafe { MutexGuard::lock_checked(self.inner()) };
+        super::trace::note_shared_access();
         if abandoned {
             self.settle();
         }

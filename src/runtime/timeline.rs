@@ -245,6 +245,7 @@ fn mark_colour(cat: &str) -> &'static str {
         "pipe" => "#8c564b",
         "release" => "#1f77b4",
         "hold" => "#2ca02c",
+        "shared" => "#d62728",
         _ => "#333",
     }
 }

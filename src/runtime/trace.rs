@@ -450,6 +450,70 @@ pub fn op_at(interp: &(impl Host + ?Sized), what: &'static str, span: Span, at: 
     emit_at(at.0, PID.load(Relaxed), "i", &rest);
 }
 
+/// Which part of a shared object an access reads or writes.
+pub enum Part<'a> {
+    Index(&'a crate::value::Value),
+    Field(&'a str),
+}
+
+thread_local! {
+    /// When this process last took a shared object's mutex: the time of
+    /// its latest read or write, as it happened (not when it is traced).
+    static SHARED_AT: Cell<u64> = const { Cell::new(0) };
+}
+
+/// A shared object's mutex was just taken (called with it held).
+#[inline]
+pub fn note_shared_access() {
+    if enabled() {
+        SHARED_AT.set(now_ns());
+    }
+}
+
+/// A read or write of a shared object, with the value read or written:
+/// the instant "read `left.value` → 1" at `obj`'s line, so a lost update
+/// can be seen (two reads of the same value, then two writes).
+pub fn shared(
+    interp: &(impl Host + ?Sized),
+    h: &super::Handle,
+    write: bool,
+    obj: Span,
+    part: Part,
+    v: &crate::value::Value,
+) {
+    if enabled() && matches!(h, super::Handle::Shared(_)) {
+        emit_shared(interp, write, obj, part, v);
+    }
+}
+
+#[cold]
+fn emit_shared(interp: &(impl Host + ?Sized), write: bool, obj: Span, part: Part, v: &crate::value::Value) {
+    let text = interp.sources.get(obj.src).and_then(|s| s.text.get(obj.start as usize..obj.end as usize));
+    let what = match (text.filter(|t| t.len() <= 40 && !t.contains('\n')), part) {
+        (Some(t), Part::Field(f)) => format!("{t}.{f}"),
+        (Some(t), Part::Index(i)) => format!("{t}[{}]", crate::value::repr(i)),
+        (None, Part::Field(f)) => format!("a shared object's .{f}"),
+        (None, Part::Index(i)) => format!("a shared object's [{}]", crate::value::repr(i)),
+    };
+    let mut value = crate::value::repr(v);
+    if value.len() > 60 {
+        let mut cut = 57;
+        while !value.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        value = format!("{}...", &value[..cut]);
+    }
+    let (cat, name) = match write {
+        true => ("shared,write", format!("write `{what}` ← {value}")),
+        false => ("shared,read", format!("read `{what}` → {value}")),
+    };
+    let at = match SHARED_AT.get() {
+        0 => now_ns(),
+        t => t,
+    };
+    emit_at(at, PID.load(Relaxed), "i", &fields(cat, &name, &place(interp, obj)));
+}
+
 /// A forked child starts (first thing in the child).
 pub fn started(name: &str, pid: i32) {
     if enabled() {

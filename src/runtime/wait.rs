@@ -100,6 +100,9 @@ pub fn pid(
     kind: WaitKind,
     span: Span,
 ) -> R<Option<WaitStatus>> {
+    if super::explore::knows(pid) {
+        return super::explore::wait_pid(interp, pid, timeout, kind, span);
+    }
     pending_first(interp)?;
     let _rec = Recorded::new(interp, kind, span, pid as u64, timeout.is_some());
     let target = if pid > 0 { Some(Pid::from_raw(pid)) } else { None };
@@ -182,6 +185,9 @@ pub fn writable_by(interp: &mut (impl Host + ?Sized), fd: i32, deadline: Option<
 }
 
 fn ready(interp: &mut (impl Host + ?Sized), fd: i32, events: libc::c_short, deadline: Option<Instant>) -> R<bool> {
+    if super::explore::on() {
+        return super::explore::fd_ready(interp, fd, events, deadline);
+    }
     loop {
         let slice = (!interp.rt.is_child).then_some(super::deadlock::LOOK_EVERY);
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
@@ -217,6 +223,9 @@ fn ready(interp: &mut (impl Host + ?Sized), fd: i32, events: libc::c_short, dead
 /// `NO_LIMIT_SECS` sleep or more lasts until a signal ends it.
 pub fn sleep(interp: &mut (impl Host + ?Sized), secs: f64) -> R<()> {
     let _rec = Recorded::sleeping(interp);
+    if super::explore::on() {
+        return super::explore::sleep(interp, secs);
+    }
     let deadline = deadline_of(Some(secs));
     loop {
         // A signal landing between this check and `nanosleep` does not
