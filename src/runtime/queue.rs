@@ -173,6 +173,8 @@ impl Queue {
         timeout: Option<f64>,
         span: Span,
     ) -> R<()> {
+        // A scheduling point even when a pool puts (not only a script).
+        super::explore::point(interp)?;
         // A big item is copied into its own block before taking the mutex.
         let block_off = if bytes.len() > INLINE {
             let off = shm::alloc_owned(bytes.len(), false)?;
@@ -316,6 +318,7 @@ impl Queue {
         timeout: Option<f64>,
         span: Span,
     ) -> R<Item> {
+        super::explore::point(interp)?;
         let deadline = wait::deadline_of(timeout);
         let mut rec: Option<Recorded> = None;
         loop {
@@ -456,9 +459,9 @@ impl Queue {
         .and_then(|()| if deadline.is_none() { super::deadlock::tick(interp) } else { Ok(()) })
         .and_then(|()| match super::explore::on() {
             true => super::explore::block(interp, deadline),
-            false => futex::wait_until(interp, word, seen, Some(deadline.map_or(slice_end, |d| d.min(slice_end)))),
-        })
-        .map(|woke| woke || deadline.is_none_or(|d| std::time::Instant::now() < d));
+            false => futex::wait_until(interp, word, seen, Some(deadline.map_or(slice_end, |d| d.min(slice_end))))
+                .map(|woke| woke || deadline.is_none_or(|d| std::time::Instant::now() < d)),
+        });
         count.fetch_sub(1, SeqCst);
         // This process runs again: a wake-up meant for "someone" has arrived.
         match what {
