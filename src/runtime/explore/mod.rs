@@ -125,6 +125,8 @@ fn switch(interp: &mut (impl Host + ?Sized), h: &Header, next: u32) -> R<()> {
         hand(h, next);
         wait_turn(interp, h)?;
     }
+    // Chosen (maybe right away, as the earliest sleeper): running again.
+    h.runner(me).state.store(RunState::Runnable as u32, SeqCst);
     if me == 0 && h.deadlock.load(SeqCst) != 0 {
         return Err(deadlock_report(interp));
     }
