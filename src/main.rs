@@ -164,6 +164,12 @@ fn main() -> ExitCode {
         }
         return ExitCode::from(code);
     }
+    if let Some(schedule) = &opts.schedule {
+        if let Err(e) = engine.set_schedule(schedule) {
+            Engine::eprint(&format!("mpscript: {}\n", e.message));
+            return ExitCode::from(2);
+        }
+    }
     let traced = opts.trace.as_ref().map(|p| engine.set_trace(p));
     let drawn = opts.timeline.as_ref().map(|p| engine.set_timeline(p));
     if let Some(Err(e)) = traced.into_iter().chain(drawn).find(|r| r.is_err()) {
@@ -171,12 +177,6 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     engine.start_runtime();
-    if let Some(schedule) = &opts.schedule {
-        if let Err(e) = engine.set_schedule(schedule) {
-            Engine::eprint(&format!("mpscript: {}\n", e.message));
-            return ExitCode::from(2);
-        }
-    }
     if let Some(secs) = opts.timeout {
         engine.set_timeout(secs);
     }

@@ -65,12 +65,13 @@ impl Explorer {
     pub fn run(&self) -> i32 {
         let seed = self.seed.unwrap_or_else(random_seed);
         let mut rng = fastrand::Rng::with_seed(seed);
-        let dir = std::env::temp_dir().join(format!("mpscript-explore-{}", std::process::id()));
-        if let Err(e) = std::fs::create_dir_all(&dir) {
-            crate::Engine::eprint(&format!("mpscript: cannot make a temporary directory: {e}\n"));
+        let Some(steps) = StepsFile::new() else {
+            crate::Engine::eprint(&format!(
+                "mpscript: cannot make a temporary file: {}\n",
+                std::io::Error::last_os_error()
+            ));
             return 2;
-        }
-        let steps_file = dir.join("steps");
+        };
         let bar = Progress::new(self.runs);
         let started = Instant::now();
         let mut outcomes: Vec<Outcome> = Vec::new();
@@ -78,17 +79,16 @@ impl Explorer {
         for i in 0..self.runs {
             bar.show(i);
             let schedule = Schedule { seed: rng.u64(..), depth: self.depth, k };
-            let _ = std::fs::remove_file(&steps_file);
-            let out = match self.command(&schedule).env(STEPS_ENV, &steps_file).output() {
+            steps.clear();
+            let out = match self.command(&schedule).env(STEPS_ENV, steps.path()).output() {
                 Ok(out) => out,
                 Err(e) => {
                     bar.clear();
-                    let _ = std::fs::remove_dir_all(&dir);
                     crate::Engine::eprint(&format!("mpscript: cannot run `{}`: {e}\n", self.bin.display()));
                     return 2;
                 }
             };
-            if let Some(steps) = std::fs::read_to_string(&steps_file).ok().and_then(|s| s.trim().parse::<u64>().ok()) {
+            if let Some(steps) = steps.read() {
                 // The first run's count replaces the guess; after that k only grows.
                 k = if i == 0 { steps.max(1) } else { k.max(steps) };
             }
@@ -106,7 +106,6 @@ impl Explorer {
             }
         }
         bar.clear();
-        let _ = std::fs::remove_dir_all(&dir);
         let _ = crate::runtime::output::write_all(
             1,
             self.report(&outcomes, seed, started.elapsed().as_secs_f64()).as_bytes(),
@@ -174,6 +173,40 @@ fn plural(n: usize) -> &'static str {
 fn random_seed() -> u64 {
     let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     (t.as_nanos() as u64 ^ (std::process::id() as u64) << 32) % 1_000_000_000
+}
+
+/// Where each run writes how many steps it took: a file with no name
+/// (`O_TMPFILE`), reached by the runs as `/proc/PID/fd/N`, so nothing is
+/// left on disk however the explorer ends.
+struct StepsFile(std::fs::File);
+
+impl StepsFile {
+    fn new() -> Option<StepsFile> {
+        use std::os::fd::FromRawFd;
+        let dir = std::ffi::CString::new(std::env::temp_dir().into_os_string().into_encoded_bytes()).ok()?;
+        // SAFETY: open(2) on a valid C string; the fd is owned by the File below.
+        let fd = unsafe { libc::open(dir.as_ptr(), libc::O_TMPFILE | libc::O_RDWR | libc::O_CLOEXEC, 0o600) };
+        // SAFETY: a fresh fd that nothing else owns.
+        (fd >= 0).then(|| StepsFile(unsafe { std::fs::File::from_raw_fd(fd) }))
+    }
+
+    fn path(&self) -> String {
+        use std::os::fd::AsRawFd;
+        format!("/proc/{}/fd/{}", std::process::id(), self.0.as_raw_fd())
+    }
+
+    fn clear(&self) {
+        let _ = self.0.set_len(0);
+    }
+
+    fn read(&self) -> Option<u64> {
+        use std::io::{Read, Seek};
+        let mut f = &self.0;
+        let mut text = String::new();
+        f.seek(std::io::SeekFrom::Start(0)).ok()?;
+        f.read_to_string(&mut text).ok()?;
+        text.trim().parse().ok()
+    }
 }
 
 /// A progress bar on stderr, only when it is a terminal (never in CI or a pipe).
