@@ -165,6 +165,10 @@ fn help_goes_to_stdout_with_exit_code_0() {
 /// Python would hang; each says so in its header comment.
 const DEADLOCK_LESSONS: &[&str] = &["deadlock_lock_order.mps", "deadlock_lost_item.mps"];
 
+/// A race meant for `explore`, which asserts it did not oversell: run
+/// plainly it usually fails that assertion (exit 1), as its header says.
+const RACE_LESSONS: &[&str] = &["explore_tickets.mps"];
+
 /// `scripts/NAME` through the real binary, with a deadline and a scan for
 /// leftover processes.
 fn lesson(name: &str) -> common::Out {
@@ -186,6 +190,9 @@ fn every_lesson_script_runs_to_its_expected_exit_code() {
             assert!(source.contains("instead of hanging") || source.contains("exit code 3"), "{name}: say so");
         }
         let out = lesson(name);
+        if RACE_LESSONS.contains(&name) && matches!(out.code, Some(0 | 1)) && !out.stdout.is_empty() {
+            continue;
+        }
         if out.code != Some(want) || (want == 0 && out.stdout.is_empty()) {
             failures.push(format!("── {name}: exit {:?}, expected {want}\n{}{}", out.code, out.stdout, out.stderr));
         }
