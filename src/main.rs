@@ -8,11 +8,12 @@ usage: mpscript [OPTIONS] FILE [ARGS...]   run a script
        mpscript [OPTIONS] -e 'CODE'        run code given on the command line
        mpscript [OPTIONS]                  interactive REPL
        mpscript check FILE...              parse and check without running
-       mpscript explore [--runs N] [--depth D] [--seed S] FILE [ARGS...]
+       mpscript explore FILE [--runs N] [--depth D] [--seed S] [ARGS...]
                                            run it N times (200) under a controlled
                                            scheduler; report each distinct outcome
-       mpscript replay --schedule S FILE [ARGS...]
+       mpscript replay --schedule S FILE [--timeline F] [ARGS...]
                                            re-run one explored interleaving exactly
+                                           (after FILE, `--` ends the options)
 
 options:
   --seed N          reproducible rand* in every process
@@ -108,13 +109,18 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
                 }
             }
             "--schedule" if o.replay => o.schedule = Some(value("--schedule")?),
+            // `explore FILE --runs 60 -- ARGS`: options may follow the file.
+            "--" if o.script.is_some() => o.script_args.extend(args.by_ref()),
             s if s.starts_with('-') && s.len() > 1 && !checking => return Err(format!("unknown option `{s}`")),
             _ if checking => o.check.push(a),
             _ => {
-                if o.code.is_some() {
+                if o.code.is_some() || o.script.is_some() {
                     o.script_args.push(a);
                 } else {
                     o.script = Some(a);
+                    if o.explore.is_some() || o.replay {
+                        continue;
+                    }
                 }
                 o.script_args.extend(args.by_ref());
             }

@@ -49,10 +49,10 @@ fn explore_code(opts: &[&str], hint: &str, code: &str) -> (Out, Script) {
     (explore(opts, &s.arg()), s)
 }
 
+/// `replay --schedule S FILE MORE...` (options may follow the file).
 fn replay(schedule: &str, file: &str, more: &[&str]) -> Out {
-    let mut args = vec!["replay", "--schedule", schedule];
+    let mut args = vec!["replay", "--schedule", schedule, file];
     args.extend_from_slice(more);
-    args.push(file);
     run_args(&args, file)
 }
 
@@ -121,7 +121,9 @@ fn replaying_the_race_gives_the_same_run_every_time() {
 
 #[test]
 fn the_locked_sale_has_exactly_one_outcome() {
-    let r = explore(&["--runs", "60", "--seed", "7"], "scripts/explore_tickets_fixed.mps");
+    // The options may also follow the file, as in `explore FILE --runs 60`.
+    let file = "scripts/explore_tickets_fixed.mps";
+    let r = run_args(&["explore", file, "--runs", "60", "--seed", "7"], file);
     assert_eq!(r.code, Some(0), "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("60 runs") && r.stdout.contains("1 distinct outcome, 0 runs failed"), "{}", r.stdout);
     assert!(r.stdout.contains("outcome 1: 60 of 60 runs, exit code 0"), "{}", r.stdout);
