@@ -61,6 +61,10 @@ pub enum ErrorKind {
     AddressInUseError,
     /// Any other OS-level socket failure (a host that does not resolve).
     OSError,
+    /// A remote server (Redis) that cannot be reached or was lost.
+    ConnectionError,
+    /// A remote server refused the authkey.
+    AuthenticationError,
     User(Rc<str>),
 }
 
@@ -104,6 +108,8 @@ impl ErrorKind {
             ConnectionResetError => "ConnectionResetError",
             AddressInUseError => "AddressInUseError",
             OSError => "OSError",
+            ConnectionError => "ConnectionError",
+            AuthenticationError => "AuthenticationError",
             User(name) => name,
         }
     }

@@ -16,6 +16,7 @@ pub use value::Value;
 mod api;
 pub use api::explore::Explorer;
 pub use api::{Engine, Error, FromValue, HostFunction, IntoValue};
+pub use runtime::remote::worker::WorkerOptions;
 
 impl PartialEq for Value {
     fn eq(&self, other: &Value) -> bool {

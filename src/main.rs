@@ -1,6 +1,6 @@
 //! The `mpscript` command: arguments → Engine. No language logic here.
 
-use mpscript::Engine;
+use mpscript::{Engine, WorkerOptions};
 use std::process::ExitCode;
 
 const USAGE: &str = "\
@@ -14,6 +14,10 @@ usage: mpscript [OPTIONS] FILE [ARGS...]   run a script
        mpscript replay --schedule S FILE [--timeline F] [ARGS...]
                                            re-run one explored interleaving exactly
                                            (after FILE, `--` ends the options)
+       mpscript worker URL --pool NAME [--authkey K] [--procs N]
+                                           serve a remote pool's tasks on this
+                                           machine (the authkey can also come
+                                           from $MPSCRIPT_AUTHKEY)
 
 options:
   --seed N          reproducible rand* in every process
@@ -54,6 +58,7 @@ struct Options {
     schedule: Option<String>,
     script: Option<String>,
     script_args: Vec<String>,
+    worker: Option<WorkerOptions>,
 }
 
 fn usage_error(msg: &str) -> ExitCode {
@@ -91,6 +96,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             "--trace" => o.trace = Some(value("--trace")?),
             "--timeline" => o.timeline = Some(value("--timeline")?),
             "-e" => o.code = Some(value("-e")?),
+            "worker" if o.script.is_none() && o.code.is_none() && !checking => {
+                o.worker = Some(parse_worker(args.by_ref())?);
+            }
             "check" if o.script.is_none() && o.code.is_none() && !checking => checking = true,
             "explore" if o.script.is_none() && o.code.is_none() && !checking && o.explore.is_none() && !o.replay => {
                 o.explore = Some((200, 3));
@@ -136,6 +144,44 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
         return Err("replay needs --schedule S (as `explore` prints it)".into());
     }
     Ok(Some(o))
+}
+
+/// `worker URL --pool NAME [--authkey K] [--procs N]`.
+fn parse_worker(args: impl Iterator<Item = String>) -> Result<WorkerOptions, String> {
+    let mut args = args.peekable();
+    let mut o = WorkerOptions {
+        url: String::new(),
+        authkey: std::env::var("MPSCRIPT_AUTHKEY").ok(),
+        pool: String::new(),
+        procs: 0,
+    };
+    while let Some(a) = args.next() {
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--authkey" => o.authkey = Some(value("--authkey")?),
+            "--pool" => o.pool = value("--pool")?,
+            "--procs" => {
+                let n: usize = value("--procs")?.parse().map_err(|_| "--procs needs a whole number")?;
+                if !(1..=1024).contains(&n) {
+                    return Err(format!("--procs must be between 1 and 1024, not {n}"));
+                }
+                o.procs = n;
+            }
+            s if s.starts_with('-') => return Err(format!("unknown worker option `{s}`")),
+            _ if o.url.is_empty() => o.url = a,
+            _ => return Err(format!("worker takes one URL, not also `{a}`")),
+        }
+    }
+    if o.url.is_empty() {
+        return Err("worker needs the Redis URL (redis://host:port/db)".into());
+    }
+    if o.pool.is_empty() {
+        return Err("worker needs --pool NAME".into());
+    }
+    if o.procs == 0 {
+        o.procs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    }
+    Ok(o)
 }
 
 fn main() -> ExitCode {
@@ -185,6 +231,16 @@ fn main() -> ExitCode {
     engine.start_runtime();
     if let Some(secs) = opts.timeout {
         engine.set_timeout(secs);
+    }
+    if let Some(w) = &opts.worker {
+        let code = match engine.serve_pool(w) {
+            Ok(()) => 0,
+            Err(e) => {
+                Engine::eprint(&e.rendered);
+                e.exit_code.clamp(0, 255)
+            }
+        };
+        engine.exit(code);
     }
     let result = match (&opts.code, &opts.script) {
         (Some(code), _) => engine.eval_named("<-e>", code).map(|_| ()),

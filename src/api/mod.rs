@@ -130,6 +130,13 @@ impl Engine {
         crate::runtime::process::start(&mut self.interp);
     }
 
+    /// `mpscript worker`: serve the tasks of remote pool `o.pool` with
+    /// `o.procs` worker processes until Ctrl-C or SIGTERM (see
+    /// `runtime::remote::worker`). Call after `start_runtime`.
+    pub fn serve_pool(&mut self, o: &crate::runtime::remote::worker::WorkerOptions) -> Result<(), Error> {
+        crate::runtime::remote::worker::serve(&mut self.interp, o).map_err(|e| self.error(e, 1))
+    }
+
     /// End the program's processes: terminate the
     /// daemons, then wait for every other child; reap everything. Then
     /// write the trace and timeline files, if asked for. An error when the

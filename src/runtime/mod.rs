@@ -23,6 +23,7 @@ pub mod pipe;
 pub mod pool;
 pub mod process;
 pub mod queue;
+pub mod remote;
 pub mod sem;
 pub mod shared;
 pub mod shm;
@@ -67,6 +68,10 @@ pub enum Handle {
     AsyncResult(Rc<pool::AsyncResult>),
     /// A TCP socket: this process's descriptor (see socket.rs).
     Socket(Rc<socket::Socket>),
+    /// A connection to a Redis server (`manager(url)`), and what lives there.
+    Manager(Rc<remote::Manager>),
+    RemoteQueue(Rc<remote::queue::RemoteQueue>),
+    RemoteDict(Rc<remote::dict::RemoteDict>),
 }
 
 impl PartialEq for Handle {
@@ -82,6 +87,9 @@ impl PartialEq for Handle {
             (Handle::Pool(a), Handle::Pool(b)) => Rc::ptr_eq(a, b),
             (Handle::AsyncResult(a), Handle::AsyncResult(b)) => Rc::ptr_eq(a, b),
             (Handle::Socket(a), Handle::Socket(b)) => Rc::ptr_eq(a, b),
+            (Handle::Manager(a), Handle::Manager(b)) => Rc::ptr_eq(a, b),
+            (Handle::RemoteQueue(a), Handle::RemoteQueue(b)) => Rc::ptr_eq(a, b),
+            (Handle::RemoteDict(a), Handle::RemoteDict(b)) => Rc::ptr_eq(a, b),
             _ => false,
         }
     }
@@ -109,6 +117,9 @@ impl Handle {
             Handle::Pool(p) => p.describe(),
             Handle::AsyncResult(r) => r.describe(),
             Handle::Socket(s) => s.describe(),
+            Handle::Manager(m) => m.describe(),
+            Handle::RemoteQueue(q) => q.describe(),
+            Handle::RemoteDict(d) => d.describe(),
         }
     }
 
@@ -124,6 +135,9 @@ impl Handle {
             Handle::Pool(_) => "pool",
             Handle::AsyncResult(_) => "async result",
             Handle::Socket(_) => "socket",
+            Handle::Manager(_) => "remote manager",
+            Handle::RemoteQueue(_) => "remote queue",
+            Handle::RemoteDict(_) => "remote dict",
         }
     }
 }
@@ -137,6 +151,7 @@ pub const CONSTRUCTORS: &[(&str, BuiltinFn)] = &[
     ("pipe", new_pipe),
     ("pool", new_pool),
     ("shared", new_shared),
+    ("manager", remote::new_manager),
 ];
 
 /// `pool(processes=cpu_count())`.
@@ -223,6 +238,7 @@ pub enum Guard {
 pub enum GuardToken {
     Lock(Lock),
     Sem(Sem),
+    Remote(Rc<remote::dict::RemoteDict>),
 }
 
 /// `lock EXPR { }` / `sem EXPR { }`: take the primitive before the block.
@@ -237,6 +253,10 @@ pub fn guard_enter(interp: &mut (impl Host + ?Sized), kind: Guard, obj: &Value, 
             let l = d.own_lock();
             l.acquire(interp, None, true, span)?;
             Ok(GuardToken::Lock(l))
+        }
+        (Guard::Lock, Value::Handle(Handle::RemoteDict(d))) => {
+            d.lock(interp, span)?;
+            Ok(GuardToken::Remote(d.clone()))
         }
         (Guard::Sem, Value::Handle(Handle::Sem(s))) => {
             s.acquire(interp, None, true, span)?;
@@ -257,6 +277,7 @@ pub fn guard_exit(interp: &mut (impl Host + ?Sized), token: GuardToken) -> R<()>
     match token {
         GuardToken::Lock(l) => l.release(interp),
         GuardToken::Sem(s) => s.release(),
+        GuardToken::Remote(d) => d.unlock(),
     }
 }
 
@@ -283,6 +304,9 @@ impl Handle {
             Handle::Pool(_) => &pool::TABLE,
             Handle::AsyncResult(_) => &pool::RESULT_TABLE,
             Handle::Socket(_) => &socket::TABLE,
+            Handle::Manager(_) => &remote::TABLE,
+            Handle::RemoteQueue(_) => &remote::queue::TABLE,
+            Handle::RemoteDict(_) => &remote::dict::TABLE,
         }
     }
 }
@@ -300,6 +324,9 @@ pub fn call_method(interp: &mut (impl Host + ?Sized), h: &Handle, m: &Member, a:
         Handle::AsyncResult(r) => pool::result_method(interp, r, m, a),
         Handle::Socket(s) => socket::call_method(interp, s, m, a),
         Handle::Shared(d) => shared::call_method(interp, d, m, a),
+        Handle::Manager(mg) => remote::call_method(interp, mg, m, a),
+        Handle::RemoteQueue(q) => remote::queue::call_method(interp, q, m, a),
+        Handle::RemoteDict(d) => remote::dict::call_method(d, m, a),
     }
 }
 
@@ -311,6 +338,8 @@ pub fn field_get(interp: &mut (impl Host + ?Sized), h: &Handle, m: &Member) -> R
         Handle::Pool(p) => pool::field_get(p, m),
         Handle::Shared(d) => shared::field_get(d, m),
         Handle::Socket(s) => socket::field_get(h, s, m),
+        Handle::RemoteQueue(q) => remote::queue::field_get(q, m),
+        Handle::Manager(_) | Handle::RemoteDict(_) => Err(no_field(h, m)),
         Handle::Lock(_) | Handle::Sem(_) | Handle::Event(_) | Handle::Pipe(_) | Handle::AsyncResult(_) => {
             Err(no_field(h, m))
         }
@@ -364,29 +393,37 @@ pub(crate) fn acquire_args(a: &Args) -> R<(Option<f64>, bool)> {
 }
 
 pub fn index_get(h: &Handle, index: &Value) -> R<Value> {
-    if let Handle::Shared(d) = h {
-        return d.index_get(index);
+    match h {
+        Handle::Shared(d) => return d.index_get(index),
+        Handle::RemoteDict(d) => return d.index_get(index),
+        _ => {}
     }
     Err(ErrorObj::new(ErrorKind::TypeError, format!("{} cannot be indexed", h.type_name())))
 }
 
 pub fn index_set(h: &Handle, index: &Value, v: Value) -> R<()> {
-    if let Handle::Shared(d) = h {
-        return d.index_set(index, v);
+    match h {
+        Handle::Shared(d) => return d.index_set(index, v),
+        Handle::RemoteDict(d) => return d.index_set(index, &v),
+        _ => {}
     }
     Err(ErrorObj::new(ErrorKind::TypeError, format!("{} does not support item assignment", h.type_name())))
 }
 
 pub fn iterate(h: &Handle) -> R<Vec<Value>> {
-    if let Handle::Shared(d) = h {
-        return d.items();
+    match h {
+        Handle::Shared(d) => return d.items(),
+        Handle::RemoteDict(d) => return Ok(d.pairs()?.into_iter().map(|(k, _)| k).collect()),
+        _ => {}
     }
     Err(ErrorObj::new(ErrorKind::TypeError, format!("cannot loop over {}", h.type_name())))
 }
 
 pub fn len(h: &Handle) -> R<Value> {
-    if let Handle::Shared(d) = h {
-        return Ok(Value::Int(d.length()? as i64));
+    match h {
+        Handle::Shared(d) => return Ok(Value::Int(d.length()? as i64)),
+        Handle::RemoteDict(d) => return Ok(Value::Int(d.len()?)),
+        _ => {}
     }
     Err(ErrorObj::new(ErrorKind::TypeError, format!("len() of {} is not defined", h.type_name())))
 }
@@ -395,6 +432,7 @@ pub fn len(h: &Handle) -> R<Value> {
 pub fn contains(h: &Handle, needle: &Value) -> R<bool> {
     match h {
         Handle::Shared(d) => d.contains(needle),
+        Handle::RemoteDict(d) => d.contains(needle),
         _ => Err(ErrorObj::new(
             ErrorKind::TypeError,
             format!("`in` needs a list, dict, str or range, not {}", h.type_name()),

@@ -558,6 +558,8 @@ pub fn finish(interp: &mut (impl Host + ?Sized)) -> Option<Box<ErrorObj>> {
         ended = super::safe_point(interp).err();
     }
     super::pool::finish_all(interp);
+    // What this process took from remote queues is done (not after Ctrl-C).
+    super::remote::at_exit(interp.rt.interrupted || ended.is_some());
     terminate_where(interp, |c| c.daemon);
     loop {
         if interp.rt.interrupted || ended.is_some() {

@@ -52,6 +52,8 @@ pub enum WaitKind {
     SocketSend = 16,
     Connect = 17,
     Input = 18,
+    /// A remote server (Redis): the outside world, never a deadlock.
+    Remote = 19,
 }
 
 impl WaitKind {
@@ -76,6 +78,7 @@ impl WaitKind {
             WaitKind::SocketSend => "room on a socket",
             WaitKind::Connect => "a connection to be made (connect)",
             WaitKind::Input => "a line of input",
+            WaitKind::Remote => "a remote server (Redis)",
         }
     }
 
@@ -84,7 +87,12 @@ impl WaitKind {
     pub fn outside(self) -> bool {
         matches!(
             self,
-            WaitKind::Accept | WaitKind::SocketRecv | WaitKind::SocketSend | WaitKind::Connect | WaitKind::Input
+            WaitKind::Accept
+                | WaitKind::SocketRecv
+                | WaitKind::SocketSend
+                | WaitKind::Connect
+                | WaitKind::Input
+                | WaitKind::Remote
         )
     }
 
@@ -92,7 +100,7 @@ impl WaitKind {
         use WaitKind::*;
         [
             None, Join, Lock, Sem, Event, QueueGet, QueuePut, PipeRecv, PipeSend, QueueJoin, Child, Command, Pool,
-            Finish, Accept, SocketRecv, SocketSend, Connect, Input,
+            Finish, Accept, SocketRecv, SocketSend, Connect, Input, Remote,
         ]
         .get(v as usize)
         .copied()

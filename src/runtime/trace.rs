@@ -335,6 +335,7 @@ fn kind_tag(kind: WaitKind) -> &'static str {
         WaitKind::Pool => "pool",
         WaitKind::Accept | WaitKind::SocketRecv | WaitKind::SocketSend | WaitKind::Connect => "socket",
         WaitKind::Input => "input",
+        WaitKind::Remote => "remote",
         WaitKind::None => "other",
     }
 }

@@ -106,6 +106,10 @@ members! {
     Successful = "successful",
     // shared
     Snapshot = "snapshot",
+    // remote manager
+    Queue = "queue",
+    Dict = "dict",
+    Pool = "pool",
     // list, dict
     Push = "push",
     Append = "append",

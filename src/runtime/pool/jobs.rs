@@ -146,7 +146,7 @@ pub(super) fn submit(
             format!("a pool task must be a function, not {}", value::type_name(f)),
         ));
     }
-    let size = chunksize.unwrap_or_else(|| calls.len().div_ceil(4 * pool.size)).max(1);
+    let size = chunksize.unwrap_or_else(|| calls.len().div_ceil(4 * pool.workers_for_chunks())).max(1);
     // The function is encoded once for all the chunks.
     let mut func = Vec::new();
     wire::encode_into(interp.codec(), f, &mut func)?;
@@ -161,7 +161,10 @@ pub(super) fn submit(
         bytes.extend((func.len() as u32).to_le_bytes());
         bytes.extend_from_slice(&func);
         wire::encode_list_into(interp.codec(), chunk, &mut bytes)?;
-        pool.tasks.put(interp, &bytes, true, None, span)?;
+        match pool.local() {
+            Ok((tasks, _)) => tasks.put(interp, &bytes, true, None, span)?,
+            Err(remote) => remote.put_task(interp, &bytes, span)?,
+        }
         pool.chunks.borrow_mut().insert(id, (job.clone(), start));
         start += chunk.len();
     }
@@ -252,8 +255,17 @@ pub(super) fn fail(pool: &Pool, job: &Rc<Job>, e: Box<ErrorObj>) {
 
 /// Take every result already there, without waiting.
 pub(super) fn drain(interp: &mut (impl Host + ?Sized), pool: &Pool) -> R<()> {
+    let results = match pool.local() {
+        Ok((_, results)) => results,
+        Err(remote) => {
+            while let Some(bytes) = remote.take_result(interp, None, Span::default())? {
+                accept(interp, pool, &bytes)?;
+            }
+            return Ok(());
+        }
+    };
     loop {
-        match pool.results.get(interp, false, None, Span::default()) {
+        match results.get(interp, false, None, Span::default()) {
             Ok(bytes) => accept(interp, pool, &bytes)?,
             Err(e) if e.kind == ErrorKind::Empty => return Ok(()),
             Err(e) => return Err(e),
@@ -267,6 +279,11 @@ pub(super) fn check_workers(interp: &mut (impl Host + ?Sized), pool: &Pool) -> R
     if matches!(pool.status.get(), Status::Terminated | Status::Joined) {
         return Ok(());
     }
+    let tasks = match pool.local() {
+        Ok((tasks, _)) => tasks,
+        // Tasks of remote workers that died go back to the task queue.
+        Err(remote) => return remote.recover(),
+    };
     let workers = pool.workers.borrow().clone();
     for (i, w) in workers.iter().enumerate() {
         let Some(code) = process::exitcode(interp, w) else { continue };
@@ -296,7 +313,7 @@ pub(super) fn check_workers(interp: &mut (impl Host + ?Sized), pool: &Pool) -> R
         pool.workers.borrow_mut()[i] = replacement;
         if pool.status.get() == Status::Closed {
             // The dead one may have taken its exit message already.
-            pool.tasks.put(interp, &[], true, None, Span::default())?;
+            tasks.put(interp, &[], true, None, Span::default())?;
         }
     }
     Ok(())
@@ -312,7 +329,13 @@ pub(super) fn wait_slice(
 ) -> R<()> {
     let now = Instant::now();
     let slice = deadline.map_or(SLICE, |d| d.saturating_duration_since(now).min(SLICE));
-    match pool.results.get(interp, true, Some(slice.as_secs_f64()), span) {
+    let got = match pool.local() {
+        Ok((_, results)) => results.get(interp, true, Some(slice.as_secs_f64()), span),
+        Err(remote) => remote
+            .take_result(interp, Some(slice), span)
+            .and_then(|r| r.ok_or_else(|| ErrorObj::new(ErrorKind::Empty, "no result yet"))),
+    };
+    match got {
         Ok(bytes) => {
             accept(interp, pool, &bytes)?;
             drain(interp, pool)?;

@@ -42,6 +42,7 @@ mod worker;
 use jobs::{check_workers, drain, fail, wait_slice, Job};
 pub use jobs::{run_callbacks, service, AsyncResult};
 pub use methods::{call_method, field_get, result_method, RESULT_TABLE, TABLE};
+pub(crate) use worker::{fail_task, keep_freed_memory, run_task, LastFn};
 
 use super::process::{self, ProcessHandle};
 use super::queue::Queue;
@@ -72,13 +73,23 @@ enum Status {
     Joined,
 }
 
+/// Where a pool's tasks go and its results come from.
+pub(crate) enum Link {
+    /// Its own worker processes, over two queues of the arena.
+    Local {
+        tasks: Queue,
+        results: Queue,
+        /// One `AtomicU32` per worker in the arena: the chunk it runs, 0 if idle.
+        busy: Offset,
+    },
+    /// Workers on any machine, through a Redis server (`remote/pool.rs`).
+    Remote(super::remote::pool::Link),
+}
+
 pub struct Pool {
     owner: i32,
     size: usize,
-    tasks: Queue,
-    results: Queue,
-    /// One `AtomicU32` per worker in the arena: the chunk it runs, 0 if idle.
-    busy: Offset,
+    link: Link,
     workers: RefCell<Vec<Rc<ProcessHandle>>>,
     next_chunk: Cell<u32>,
     chunks: RefCell<HashMap<u32, (Rc<Job>, usize)>>,
@@ -101,11 +112,34 @@ impl Pool {
             Status::Closed => "closed",
             Status::Terminated | Status::Joined => "ended",
         };
-        format!("<pool size={} {state}>", self.size)
+        match &self.link {
+            Link::Remote(r) => format!("<remote pool `{}` {state} on {}>", r.name, r.server.shown),
+            Link::Local { .. } => format!("<pool size={} {state}>", self.size),
+        }
     }
 
     fn busy_word(&self, index: usize) -> &AtomicU32 {
-        busy_word(Offset(self.busy.0 + 4 * index as u32))
+        let busy = match &self.link {
+            Link::Local { busy, .. } => *busy,
+            Link::Remote(_) => unreachable!("a remote pool has no worker of its own"),
+        };
+        busy_word(Offset(busy.0 + 4 * index as u32))
+    }
+
+    /// The local queues (tasks, results), or the remote link.
+    fn local(&self) -> Result<(Queue, Queue), &super::remote::pool::Link> {
+        match &self.link {
+            Link::Local { tasks, results, .. } => Ok((*tasks, *results)),
+            Link::Remote(r) => Err(r),
+        }
+    }
+
+    /// How many workers a job's default chunk size is made for.
+    fn workers_for_chunks(&self) -> usize {
+        match self.link {
+            Link::Local { .. } => self.size,
+            Link::Remote(_) => super::remote::pool::WORKERS_GUESS,
+        }
     }
 
     fn pids(&self) -> Value {
@@ -122,12 +156,11 @@ fn busy_word<'a>(off: Offset) -> &'a AtomicU32 {
 /// `pool(n)`: start `n` workers.
 pub fn new(interp: &mut (impl Host + ?Sized), size: usize) -> R<Rc<Pool>> {
     process::start(interp);
+    let link = Link::Local { tasks: Queue::new(0)?, results: Queue::new(0)?, busy: shm::alloc(4 * size)? };
     let pool = Rc::new(Pool {
         owner: process::my_pid(),
         size,
-        tasks: Queue::new(0)?,
-        results: Queue::new(0)?,
-        busy: shm::alloc(4 * size)?,
+        link,
         workers: RefCell::new(Vec::with_capacity(size)),
         next_chunk: Cell::new(1),
         chunks: RefCell::new(HashMap::new()),
@@ -151,7 +184,10 @@ pub fn new(interp: &mut (impl Host + ?Sized), size: usize) -> R<Rc<Pool>> {
 }
 
 fn spawn_worker(interp: &mut (impl Host + ?Sized), pool: &Pool, index: usize) -> R<Rc<ProcessHandle>> {
-    let (tasks, results, word) = (pool.tasks, pool.results, Offset(pool.busy.0 + 4 * index as u32));
+    let Link::Local { tasks, results, busy } = pool.link else {
+        return Err(ErrorObj::new(ErrorKind::ProcessError, "a remote pool starts no worker of its own"));
+    };
+    let word = Offset(busy.0 + 4 * index as u32);
     match process::spawn(interp, true, move |it| worker::worker_main(it, index, tasks, results, word))? {
         Value::Handle(Handle::Process(h)) => {
             *h.name.borrow_mut() = format!("PoolWorker-{}", index + 1);
@@ -159,6 +195,24 @@ fn spawn_worker(interp: &mut (impl Host + ?Sized), pool: &Pool, index: usize) ->
         }
         _ => Err(ErrorObj::new(ErrorKind::ProcessError, "could not start a pool worker")),
     }
+}
+
+/// A pool of workers elsewhere (`m.pool(name)`), owned by this process.
+pub(crate) fn new_remote(interp: &mut (impl Host + ?Sized), link: super::remote::pool::Link) -> Rc<Pool> {
+    process::start(interp);
+    let pool = Rc::new(Pool {
+        owner: process::my_pid(),
+        size: 0,
+        link: Link::Remote(link),
+        workers: RefCell::new(Vec::new()),
+        next_chunk: Cell::new(1),
+        chunks: RefCell::new(HashMap::new()),
+        ready: RefCell::new(VecDeque::new()),
+        status: Cell::new(Status::Open),
+        last_check: Cell::new(Instant::now()),
+    });
+    interp.rt.pools.push(pool.clone());
+    pool
 }
 
 pub(super) fn check_owner(pool: &Pool) -> R<()> {
@@ -187,8 +241,11 @@ pub fn close(interp: &mut (impl Host + ?Sized), pool: &Pool) -> R<()> {
         return Ok(());
     }
     pool.status.set(Status::Closed);
-    for _ in 0..pool.size {
-        pool.tasks.put(interp, &[], true, None, Span::default())?;
+    // Remote workers serve other callers too: they are not told to leave.
+    if let Ok((tasks, _)) = pool.local() {
+        for _ in 0..pool.size {
+            tasks.put(interp, &[], true, None, Span::default())?;
+        }
     }
     Ok(())
 }
@@ -206,6 +263,15 @@ pub fn join(interp: &mut (impl Host + ?Sized), pool: &Pool, span: Span) -> R<()>
     }
     loop {
         check_workers(interp, pool)?;
+        if pool.local().is_err() {
+            // A remote pool is joined when every result is in.
+            match pool.chunks.borrow().is_empty() {
+                true => break,
+                false => {}
+            }
+            wait_slice(interp, pool, None, span)?;
+            continue;
+        }
         let workers = pool.workers.borrow().clone();
         let running = workers.iter().find(|w| process::exitcode(interp, w).is_none());
         match running {
@@ -246,6 +312,9 @@ pub fn terminate(interp: &mut (impl Host + ?Sized), pool: &Pool) -> R<()> {
     let pending: Vec<_> = pool.chunks.borrow_mut().drain().map(|(_, (job, _))| job).collect();
     for job in pending {
         fail(pool, &job, ErrorObj::new(ErrorKind::ProcessError, "the pool was terminated before this task finished"));
+    }
+    if let Err(remote) = pool.local() {
+        remote.forget();
     }
     pool.ready.borrow_mut().clear();
     Ok(())

@@ -45,11 +45,36 @@ pub(super) fn worker_main(
     }
 }
 
+/// Run one task's bytes (as `jobs::submit` makes them) and append its
+/// result message to `out`; `false` for bytes that are no task (the exit
+/// message of a local pool). Remote workers run the same bytes.
+pub(crate) fn run_task(interp: &mut (impl Host + ?Sized), last: &mut LastFn, bytes: &[u8], out: &mut Vec<u8>) -> bool {
+    if bytes.len() < TASK_HEADER {
+        return false;
+    }
+    let count = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
+    out.extend_from_slice(&bytes[..4]);
+    run_chunk(interp, last, &bytes[8..], count, out);
+    true
+}
+
+/// The result of a task that is not run: every call fails with `e`.
+pub(crate) fn fail_task(interp: &mut (impl Host + ?Sized), bytes: &[u8], e: Box<ErrorObj>, out: &mut Vec<u8>) {
+    if bytes.len() < TASK_HEADER {
+        return;
+    }
+    let count = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
+    out.extend_from_slice(&bytes[..4]);
+    let values = Value::list(vec![Value::Nil; count]);
+    let failures = Value::list(vec![failure(interp, 0, e)]);
+    let _ = wire::encode_into(interp.codec(), &Value::list(vec![values, failures]), out);
+}
+
 /// A worker allocates and frees buffers of the same sizes for every chunk;
 /// by default glibc hands large ones back to the OS on free and the next
 /// chunk faults them in again, page by page (measured: a third of the
 /// decode and encode time of a chunk of 12,500 ints). A worker keeps them.
-fn keep_freed_memory() {
+pub(crate) fn keep_freed_memory() {
     #[cfg(target_env = "gnu")]
     // SAFETY: mallopt only tunes this process's allocator; no other thread
     // exists (a forked child has one).
@@ -64,7 +89,7 @@ fn keep_freed_memory() {
 /// function that captures nothing is kept: one that captures variables
 /// gets a fresh copy of them with every task, as if it came alone.
 #[derive(Default)]
-struct LastFn {
+pub(crate) struct LastFn {
     bytes: Vec<u8>,
     f: Option<Value>,
 }

@@ -226,6 +226,13 @@ fn handle_to_wire(h: &Handle) -> R<WireHandle> {
         Handle::Socket(_) => {
             return Err(ErrorObj::new(ErrorKind::TypeError, "a socket is sent through a queue, a pipe or a pool"))
         }
+        Handle::Manager(_) | Handle::RemoteQueue(_) | Handle::RemoteDict(_) => {
+            return Err(ErrorObj::new(
+                ErrorKind::TypeError,
+                format!("a {} cannot be sent to another process", h.type_name()),
+            )
+            .with_help("send its URL and name instead, and call manager(url, authkey=…) there"))
+        }
         Handle::Pool(_) | Handle::AsyncResult(_) => {
             return Err(ErrorObj::new(
                 ErrorKind::TypeError,
