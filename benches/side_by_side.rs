@@ -41,12 +41,24 @@ struct Bench {
     mps_opts: &'static [&'static str],
     /// What is measured (BENCH.md definition).
     desc: &'static str,
+    /// A Redis server the row needs (its URL and authkey follow REPS and
+    /// the extra arguments), and whether `mpscript worker`s serve pool `bench`.
+    redis: Redis,
+}
+
+/// What a row needs of Redis; the harness starts it (see `RedisServer`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Redis {
+    No,
+    Server,
+    /// Also 2 `mpscript worker … --pool bench --procs 1` processes.
+    ServerAndWorkers,
 }
 
 impl Bench {
     /// A row whose script has the same name as the row.
     const fn new(name: &'static str, unit: &'static str, better: Better, desc: &'static str) -> Self {
-        Bench { name, script: name, unit, better, prefix: &[], extra: &[], mps_opts: &[], desc }
+        Bench { name, script: name, unit, better, prefix: &[], extra: &[], mps_opts: &[], desc, redis: Redis::No }
     }
     /// Use `benches/<script>.{mps,py}` instead of the row name.
     #[allow(dead_code)]
@@ -66,6 +78,10 @@ impl Bench {
 
     const fn extra(self, extra: &'static [&'static str]) -> Self {
         Bench { extra, ..self }
+    }
+    /// Run with a Redis server of the harness's own (and workers).
+    const fn redis(self, redis: Redis) -> Self {
+        Bench { redis, ..self }
     }
 }
 
@@ -97,6 +113,9 @@ const BENCHES: &[Bench] = &[
     Bench::new("pool_life", "ms", Lower, "pool(2); close(); join() with no work"),
     Bench::new("tcp_echo", "round trips/s", Higher, "one loopback TCP connection, a child echoes 16 bytes; 20,000 round trips"),
     Bench::new("tcp_pool_accept", "conns/s", Higher, "2,000 connections accepted by the parent, each handed to pool(2) (SCM_RIGHTS), which answers and closes"),
+    Bench::new("remote_queue_1to1", "msgs/s", Higher, "remote queue through Redis, 1 producer -> 1 consumer, 20,000 small ints (CPython: BaseManager queue on loopback)").redis(Redis::Server),
+    Bench::new("remote_queue_floor", "msgs/s", Higher, "the same remote queue against the floor: CPython column is a raw LPUSH/BRPOP loop over a socket (no library), one round trip each way").script("remote_queue_1to1").redis(Redis::Server),
+    Bench::new("remote_pool", "tasks/s", Higher, "m.pool(\"bench\").map(square, 0..20000) served by 2 `mpscript worker --procs 1` (CPython: BaseManager task/result queues, 2 workers)").redis(Redis::ServerAndWorkers),
     Bench::new("parse", "s", Lower, "check (CPython: compile) of 18 nested fn and 18 nested spawn blocks and an 80,000-argument call, in a fresh process"),
 ];
 
@@ -219,8 +238,81 @@ fn median(v: &[f64]) -> f64 {
     }
 }
 
+/// A `redis-server` of the harness's own on a free loopback port, with a
+/// password and no persistence, and the `mpscript worker`s a row asks for;
+/// all stopped when dropped.
+struct RedisServer {
+    server: std::process::Child,
+    workers: Vec<std::process::Child>,
+    url: String,
+}
+
+const REDIS_AUTHKEY: &str = "bench-authkey";
+
+impl RedisServer {
+    fn start(bench: &Bench, mpscript: &str) -> Result<RedisServer, String> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        let server = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(["--requirepass", REDIS_AUTHKEY, "--loglevel", "warning"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start redis-server ({e}): apt-get install redis-server"))?;
+        let mut me = RedisServer { server, workers: Vec::new(), url: format!("redis://127.0.0.1:{port}/0") };
+        let end = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() >= end || me.server.try_wait().ok().flatten().is_some() {
+                return Err("redis-server did not start".into());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if bench.redis == Redis::ServerAndWorkers {
+            for _ in 0..2 {
+                let w = Command::new(mpscript)
+                    .args(["worker", &me.url, "--authkey", REDIS_AUTHKEY, "--pool", "bench", "--procs", "1"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .map_err(|e| format!("cannot start mpscript worker: {e}"))?;
+                me.workers.push(w);
+            }
+        }
+        Ok(me)
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        for w in &mut self.workers {
+            // SIGINT, as Ctrl-C: the worker ends its own processes.
+            // SAFETY: plain kill(2) of our own child.
+            unsafe { libc::kill(w.id() as i32, libc::SIGINT) };
+            let _ = w.wait();
+        }
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
 /// Runs `prefix... program script reps extra...` and collects its RESULT lines.
 fn run_script(program: &str, bench: &Bench, script: &Path, opts: &Opts) -> Run {
+    let redis = match bench.redis {
+        Redis::No => None,
+        _ => match RedisServer::start(bench, &opts.mpscript.display().to_string()) {
+            Ok(r) => Some(r),
+            Err(e) => return Run::Skipped(e),
+        },
+    };
+    // The floor row's CPython side is the raw Redis loop.
+    let script = match (bench.name, script.extension().is_some_and(|e| e == "py")) {
+        ("remote_queue_floor", true) => script.with_file_name("redis_floor_1to1.py"),
+        _ => script.to_path_buf(),
+    };
+    let script = script.as_path();
     if !script.exists() {
         return Run::Skipped(format!("{} does not exist", script.display()));
     }
@@ -232,6 +324,9 @@ fn run_script(program: &str, bench: &Bench, script: &Path, opts: &Opts) -> Run {
     argv.push(script.display().to_string());
     argv.push(opts.reps.to_string());
     argv.extend(bench.extra.iter().map(|s| s.to_string()));
+    if let Some(r) = &redis {
+        argv.extend([r.url.clone(), REDIS_AUTHKEY.to_string()]);
+    }
     let cmdline = argv.join(" ");
 
     let mut child = match Command::new(&argv[0])

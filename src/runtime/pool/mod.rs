@@ -265,9 +265,8 @@ pub fn join(interp: &mut (impl Host + ?Sized), pool: &Pool, span: Span) -> R<()>
         check_workers(interp, pool)?;
         if pool.local().is_err() {
             // A remote pool is joined when every result is in.
-            match pool.chunks.borrow().is_empty() {
-                true => break,
-                false => {}
+            if pool.chunks.borrow().is_empty() {
+                break;
             }
             wait_slice(interp, pool, None, span)?;
             continue;

@@ -154,21 +154,21 @@ impl RemoteQueue {
         self.maybe_recover()?;
         // The item taken before is finished: a process that comes back for
         // another one is done with it.
+        // One round trip: a pipeline (not a transaction, which could not block).
         let take = |c: &mut redis::Connection, secs: Option<f64>| -> redis::RedisResult<Option<Vec<u8>>> {
-            redis::cmd("DEL").arg(&held).query::<()>(c)?;
+            let mut p = redis::pipe();
+            p.cmd("DEL").arg(&held).ignore();
             match secs {
-                None => redis::cmd("LMOVE").arg(&self.items).arg(&held).arg("RIGHT").arg("LEFT").query(c),
-                Some(s) => redis::cmd("BLMOVE").arg(&self.items).arg(&held).arg("RIGHT").arg("LEFT").arg(s).query(c),
-            }
+                None => p.cmd("LMOVE").arg(&self.items).arg(&held).arg("RIGHT").arg("LEFT"),
+                Some(s) => p.cmd("BLMOVE").arg(&self.items).arg(&held).arg("RIGHT").arg("LEFT").arg(s),
+            };
+            let (item,): (Option<Vec<u8>>,) = p.query(c)?;
+            Ok(item)
         };
         let got = match block {
             false => self.server.run(|c| take(c, None))?,
-            true => match self.server.run(|c| take(c, None))? {
-                Some(item) => Some(item),
-                None => {
-                    conn::wait(interp, &self.server, span, timeout, |c, s| take(c, Some(s)), |_| self.maybe_recover())?
-                }
-            },
+            // Straight to the blocking command: one round trip when an item is there.
+            true => conn::wait(interp, &self.server, span, timeout, |c, s| take(c, Some(s)), |_| self.maybe_recover())?,
         };
         if got.is_some() && self.maxsize > 0 {
             let room = self.key("room");

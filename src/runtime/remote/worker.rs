@@ -53,8 +53,8 @@ pub fn serve(interp: &mut (impl Host + ?Sized), o: &WorkerOptions) -> R<()> {
             let key = format!("mps:alive:{}:{}", super::host(), w.pid);
             server.run(|c| redis::cmd("SET").arg(&key).arg(1).arg("EX").arg(LEASE.as_secs()).query::<()>(c))?;
         }
-        for i in 0..workers.len() {
-            let (w, started) = workers[i].clone();
+        for (i, slot) in workers.iter_mut().enumerate() {
+            let (w, started) = slot.clone();
             let Some(code) = process::exitcode(interp, &w) else { continue };
             output::eprint(&format!(
                 "mpscript worker: {} (pid {}) ended with exitcode {code}; starting another\n",
@@ -64,7 +64,7 @@ pub fn serve(interp: &mut (impl Host + ?Sized), o: &WorkerOptions) -> R<()> {
             if started.elapsed() < QUICK_DEATH {
                 wait::sleep(interp, QUICK_DEATH.as_secs_f64())?;
             }
-            workers[i] = (start(interp, &server, &o.pool, i)?, Instant::now());
+            *slot = (start(interp, &server, &o.pool, i)?, Instant::now());
         }
         // Wake for a dead worker at once, and renew leases every few seconds.
         let first = workers[0].0.pid;
