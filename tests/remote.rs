@@ -468,3 +468,53 @@ print("ran again on another process:", started.get(timeout=5) != pid, "tries", t
     ok(&out);
     assert_eq!(out.stdout, "result 40\nran again on another process: true tries 2\n");
 }
+
+// ---- visibility -----------------------------------------------------------------
+
+#[test]
+fn a_remote_wait_shows_in_the_trace_and_in_ps_and_is_no_deadlock() {
+    let redis = Redis::start();
+    let dir = std::env::temp_dir().join(format!("mpscript-remote-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let json = dir.join("t.json");
+    let code = format!(
+        "{}let q = m.queue(\"idle\")\ntry {{ q.get(timeout=0.3) }} catch e {{ print(e.kind) }}\n\
+         let c = spawn fn() {{ manager(URL, authkey=KEY).queue(\"idle\").get() }}()\n\
+         sleep(0.5)\nprint(c.is_alive())\nm.queue(\"idle\").put(1)\nc.join()\nprint(\"joined\")\n",
+        redis.prologue()
+    );
+    let script = Script::new("remote-trace", &code);
+    let (arg, j) = (script.arg(), json.display().to_string());
+    // The child waits on the server while main sleeps: all waiting, yet no deadlock.
+    let out = run_args(&["--timeout", "60", "--trace", &j, &arg], &arg);
+    ok(&out);
+    assert_eq!(out.stdout, "Empty\ntrue\njoined\n");
+    let trace = std::fs::read_to_string(&json).expect("trace written");
+    assert!(trace.contains("\"cat\":\"wait,remote\""), "{trace}");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // Main joins a child that waits on the server, for longer than the
+    // deadlock detector's settling time: no deadlock; an outside put ends it.
+    let code = format!(
+        "{}let c = spawn fn() {{ print(\"waiting\"); manager(URL, authkey=KEY).queue(\"outside\").get() }}()\n\
+         c.join()\nprint(\"joined\", c.exitcode)\n",
+        redis.prologue()
+    );
+    let script = Script::new("remote-join", &code);
+    let arg = script.arg();
+    let mut running = start(&["--timeout", "60", &arg], &arg);
+    running.wait_line("waiting");
+    std::thread::sleep(Duration::from_millis(1500));
+    let put = redis.run("outside-put", "m.queue(\"outside\").put(1)\n");
+    ok(&put);
+    let out = running.finish();
+    ok(&out);
+    assert_eq!(out.stdout, "waiting\njoined 0\n");
+
+    let ps = common::repl_piped(&format!(
+        "{}let c = spawn fn() {{ manager(URL, authkey=KEY).queue(\"idle2\").get() }}()\nsleep(0.5)\n:ps\nm.queue(\"idle2\").put(1)\nc.join()\n",
+        redis.prologue()
+    ));
+    let text = String::from_utf8_lossy(&ps.stdout);
+    assert!(text.contains("waiting for a remote server (Redis)"), "{text}\n{}", String::from_utf8_lossy(&ps.stderr));
+}
