@@ -214,7 +214,7 @@ fn values_and_closures_round_trip() {
         r#"
 let values = [nil, true, false, 0, -7, 9223372036854775807, -9223372036854775808, 2.5, -0.0, 1e300,
               "", "hé ☃", "x" * 5000, [], [1, [2, [3]]], {}, {"a": 1, 2: "b", nil: [true]}, 0..3, 1..=4,
-              error("ValueError", "bad")]
+              error("ValueError", "bad"), b"", b"h\xc3\xa9llo", bytes([0, 255, 10]), [b"in a list", {"k": b"\x00"}]]
 let q = m.queue("values")
 for v in values { q.put(v) }
 let base = 100
@@ -249,7 +249,7 @@ print("dict", ok, "keys in order:", d.keys() == idx)
 "#,
     );
     ok(&out);
-    assert_eq!(out.stdout, "same 20 of 20\nclosures [101, 120, 102]\ndict 20 keys in order: true\n");
+    assert_eq!(out.stdout, "same 24 of 24\nclosures [101, 120, 102]\ndict 24 keys in order: true\n");
 }
 
 // ---- queues -------------------------------------------------------------------
