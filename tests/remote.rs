@@ -372,8 +372,13 @@ print("quickly:", time() - t0 < 5)
 
 /// `mpscript worker` serving pool `name` of `redis` with `procs` processes.
 fn worker(redis: &Redis, name: &str, procs: &str) -> common::Running {
+    static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let url = redis.url();
-    start(&["worker", &url, "--authkey", PASSWORD, "--pool", name, "--procs", procs], &url)
+    // Workers of one test share their command line: each is told from the
+    // others by its process group alone (its processes stay in it).
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let marker = format!("<worker {n} of test process {}>", std::process::id());
+    start(&["worker", &url, "--authkey", PASSWORD, "--pool", name, "--procs", procs], &marker)
 }
 
 /// End the workers as Ctrl-C does, and check they leave nothing behind.
