@@ -38,7 +38,7 @@ fn input(interp: &mut dyn Host, a: &mut Args) -> BResult {
         }
         let want = if seekable { chunk.len() } else { 1 };
         // SAFETY: reading into a buffer of at least `want` bytes.
-        let n = unsafe { libc::read(0, chunk.as_mut_ptr().cast(), want) };
+        let n = crate::runtime::thread::unlocked(interp, || unsafe { libc::read(0, chunk.as_mut_ptr().cast(), want) });
         if n > 0 {
             let got = &chunk[..n as usize];
             if let Some(i) = got.iter().position(|b| *b == b'\n') {

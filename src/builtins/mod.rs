@@ -31,6 +31,7 @@ pub fn install(interp: &mut Interp) {
         console::BUILTINS,
         crate::runtime::CONSTRUCTORS,
         crate::runtime::socket::BUILTINS,
+        crate::runtime::thread::BUILTINS,
     ];
     for table in tables {
         for (name, f) in table {

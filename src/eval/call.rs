@@ -312,6 +312,7 @@ impl Interp {
     pub(crate) fn eval_spawn(
         &mut self,
         daemon: bool,
+        thread: bool,
         body: &SpawnBody,
         span: Span,
         env: &Rc<Frame>,
@@ -342,14 +343,24 @@ impl Interp {
                 }
             },
         };
-        let run = move |interp: &mut Interp| {
-            let result = match task {
-                Task::Call(f, pos, kw) => interp.call_value(&f, pos, kw, span),
-                Task::Method(obj, name, pos, kw) => {
-                    let mut args = Args { pos, kw, span, name: name.name, owner: "" };
-                    crate::builtins::call_method(interp, &obj, &name.member, &mut args).at(span)
-                }
+        let call = move |interp: &mut Interp| match task {
+            Task::Call(f, pos, kw) => interp.call_value(&f, pos, kw, span),
+            Task::Method(obj, name, pos, kw) => {
+                let mut args = Args { pos, kw, span, name: name.name, owner: "" };
+                crate::builtins::call_method(interp, &obj, &name.member, &mut args).at(span)
+            }
+        };
+        if thread {
+            // A thread ends quietly on `exit()`; an uncaught error is printed.
+            let run = move |interp: &mut Interp| match call(interp) {
+                Err(Flow::Error(e)) if e.exit.is_none() => Some(e),
+                _ => None,
             };
+            let t = crate::runtime::thread::start(self, daemon, run).at(span)?;
+            return Ok(Value::Handle(crate::runtime::Handle::Thread(t)));
+        }
+        let run = move |interp: &mut Interp| {
+            let result = call(interp);
             interp.exit_code_of(result)
         };
         crate::runtime::process::spawn(self, daemon, run).at(span)

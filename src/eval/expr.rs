@@ -180,7 +180,7 @@ impl Interp {
                 self.field_get(&o, &name.member, obj.span).at(name.span)
             }
             ExprKind::Fn(def) => Ok(Value::Func(Rc::new(Closure { def: def.clone(), env: Some(env.clone()) }))),
-            ExprKind::Spawn { daemon, body } => self.eval_spawn(*daemon, body, e.span, env),
+            ExprKind::Spawn { daemon, thread, body } => self.eval_spawn(*daemon, *thread, body, e.span, env),
             _ => self.eval(e, env),
         }
     }

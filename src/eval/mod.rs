@@ -46,6 +46,20 @@ pub struct Interp {
     /// Functions received from other processes, compiled once each (by
     /// origin, position, text and captured names).
     received: rustc_hash::FxHashMap<String, Rc<FnDef>>,
+    /// The state of the threads of this process that are not running now.
+    parked: rustc_hash::FxHashMap<u32, Parked>,
+}
+
+/// What is a thread's own: its call stack and where it stands in the
+/// runtime (id, table slot). Swapped by `switch_thread`.
+#[derive(Default)]
+struct Parked {
+    stack: Vec<Value>,
+    base: usize,
+    depth: usize,
+    ret: Value,
+    slot: u32,
+    tid: i32,
 }
 
 impl Default for Interp {
@@ -67,6 +81,7 @@ impl Interp {
             base: 0,
             root: Rc::new(Frame::default()),
             received: Default::default(),
+            parked: Default::default(),
         };
         crate::builtins::install(&mut interp);
         interp
@@ -167,6 +182,32 @@ impl Host for Interp {
 
     fn call_method(&mut self, obj: &Value, m: &Member, a: &mut Args) -> Result<Value, Box<ErrorObj>> {
         crate::builtins::call_method(self, obj, m, a)
+    }
+
+    fn switch_thread(&mut self, to: u32) {
+        let from = self.ctx.thread.index;
+        let out = Parked {
+            stack: std::mem::take(&mut self.stack),
+            base: self.base,
+            depth: self.depth,
+            ret: std::mem::take(&mut self.ret),
+            slot: self.ctx.rt.slot,
+            tid: self.ctx.thread.tid,
+        };
+        if from != crate::runtime::thread::ENDED {
+            self.parked.insert(from, out);
+        }
+        let next = self.parked.remove(&to).unwrap_or_default();
+        self.stack = next.stack;
+        self.base = next.base;
+        self.depth = next.depth;
+        self.ret = next.ret;
+        self.ctx.rt.slot = next.slot;
+        self.ctx.thread = crate::runtime::thread::ThreadIdent { index: to, tid: next.tid };
+    }
+
+    fn forget_threads(&mut self) {
+        self.parked.clear();
     }
 }
 

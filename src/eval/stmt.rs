@@ -174,6 +174,9 @@ impl Interp {
                         r?
                     }
                 };
+                // A safe point between the read and the write: another
+                // thread may run here, as in Python (`x = x + 1` races).
+                self.poll_signals()?;
                 self.assign_var(v, new, env)
             }
             Target::Index { obj, index } => {

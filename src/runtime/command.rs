@@ -132,8 +132,11 @@ fn collect(interp: &mut (impl Host + ?Sized), mut s: Streams) -> R<(Vec<u8>, Vec
         if let Some(e) = &s.stderr {
             fds.push(libc::pollfd { fd: e.as_raw_fd(), events: libc::POLLIN, revents: 0 });
         }
+        let fds_now = &mut fds[..];
         // SAFETY: a valid array of pollfds.
-        let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 100) };
+        let r = super::thread::unlocked(interp, || unsafe {
+            libc::poll(fds_now.as_mut_ptr(), fds_now.len() as libc::nfds_t, 100)
+        });
         if r < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
             let e = std::io::Error::last_os_error();
             return Err(ErrorObj::new(ErrorKind::IOError, format!("run(): poll() failed: {e}")));
@@ -206,7 +209,7 @@ fn wait_exit(interp: &mut (impl Host + ?Sized), pid: i32) -> R<i32> {
                 return Err(e);
             }
         }
-        std::thread::sleep(Duration::from_millis(2));
+        super::thread::unlocked(interp, || std::thread::sleep(Duration::from_millis(2)));
     }
 }
 

@@ -38,7 +38,8 @@ pub fn tick(interp: &mut (impl Host + ?Sized)) -> R<()> {
     if super::signals::ANY_PENDING.load(std::sync::atomic::Ordering::Relaxed) {
         super::safe_point(interp)?;
     }
-    if interp.rt.is_child || !interp.rt.started {
+    // The main thread of the main process looks (it reports, and ends the run).
+    if interp.rt.is_child || !interp.rt.started || interp.thread.index != 0 {
         return Ok(());
     }
     let now = Instant::now();
@@ -57,7 +58,10 @@ pub fn tick(interp: &mut (impl Host + ?Sized)) -> R<()> {
         Some((seen, since)) if seen == epoch => {
             if now.duration_since(since) >= SETTLE {
                 STILL.set(None);
-                return Err(report(interp, &live));
+                let e = report(interp, &live);
+                // Nobody can move: the end of the run joins no thread or child.
+                interp.rt.interrupted = true;
+                return Err(e);
             }
         }
         _ => STILL.set(Some((epoch, now))),
@@ -165,7 +169,7 @@ fn advice(live: &[EntryView], died: &[(String, i32, i32)]) -> String {
 fn died(interp: &(impl Host + ?Sized)) -> Vec<(String, i32, i32)> {
     let mut out = interp.rt.died.clone();
     for e in table::snapshot() {
-        if e.pid == interp.process.pid || alive(e.pid) || out.iter().any(|d| d.1 == e.pid) {
+        if e.thread || e.pid == interp.process.pid || alive(e.pid) || out.iter().any(|d| d.1 == e.pid) {
             continue;
         }
         let code = zombie_exitcode(e.pid).unwrap_or(e.exitcode);
@@ -212,9 +216,12 @@ fn report(interp: &(impl Host + ?Sized), live: &[EntryView]) -> Box<ErrorObj> {
     let died = died(interp);
     for e in live {
         let Some(w) = e.wait else { continue };
-        let who = format!("{} (pid {})", e.name, e.pid);
-        if w.kind == WaitKind::Finish {
-            lines.push(format!("{who} waits for its children to end (its code has finished)"));
+        let who = match e.thread {
+            true => format!("{} (thread {} of pid {})", e.name, e.pid, e.ppid),
+            false => format!("{} (pid {})", e.name, e.pid),
+        };
+        if w.kind == WaitKind::Finish || w.kind == WaitKind::Threads {
+            lines.push(format!("{who} waits for {}", w.kind.describe()));
             continue;
         }
         let what = what_placed(w.kind, w.span, &mut places);

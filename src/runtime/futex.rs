@@ -77,7 +77,7 @@ pub fn wait_until(
         None if !interp.rt.is_child => Some(super::deadlock::LOOK_EVERY),
         None => None,
     };
-    match wait_once(word, expected, left) {
+    match super::thread::unlocked(interp, || wait_once(word, expected, left)) {
         Woke::Maybe => Ok(true),
         Woke::Interrupted => {
             super::safe_point(interp)?;

@@ -30,6 +30,10 @@ pub struct Ctx {
     pub seed: Option<u64>,
     /// Every source text this process has seen, to render spans.
     pub sources: SourceMap,
+    /// The thread running now (swapped in by the thread that takes the GIL).
+    pub thread: super::thread::ThreadIdent,
+    /// The threads of this process.
+    pub threads: super::thread::Threads,
 }
 
 impl Default for Ctx {
@@ -40,6 +44,8 @@ impl Default for Ctx {
             rng: fastrand::Rng::new(),
             seed: None,
             sources: SourceMap::default(),
+            thread: super::thread::ThreadIdent { index: 0, tid: std::process::id() as i32 },
+            threads: Default::default(),
         }
     }
 }
@@ -73,6 +79,12 @@ pub trait Host: DerefMut<Target = Ctx> {
     fn call_value(&mut self, f: &Value, pos: Vec<Value>, kw: Vec<(Str, Value)>, span: Span) -> Result<Value, Flow>;
     /// A builtin method of a plain value (`list.sort()` on a shared list's copy).
     fn call_method(&mut self, obj: &Value, m: &Member, a: &mut Args) -> R<Value>;
+    /// Threads: put the running thread's state (call stack, `thread`, table
+    /// slot) aside under its index — or drop it if it has ended — and take
+    /// up the state of thread `to` (fresh if it has none).
+    fn switch_thread(&mut self, to: u32);
+    /// In a forked child: drop the states of the threads that did not come along.
+    fn forget_threads(&mut self);
 }
 
 /// A host that runs no script code, for the runtime's own unit tests.
@@ -118,4 +130,6 @@ impl Host for Bare {
     fn call_method(&mut self, _: &Value, _: &Member, _: &mut Args) -> R<Value> {
         unreachable!("the runtime's unit tests run no script code")
     }
+    fn switch_thread(&mut self, _: u32) {}
+    fn forget_threads(&mut self) {}
 }

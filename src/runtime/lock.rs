@@ -85,13 +85,14 @@ impl Lock {
     }
 
     fn take(&self, interp: &mut (impl Host + ?Sized), timeout: Option<f64>, block: bool, span: Span) -> R<bool> {
-        let me = interp.process.pid;
+        // The owner is a thread: the pid for a process's main thread.
+        let me = interp.thread.tid;
         if self.owner() == Some(me) {
             // Would wait forever; with a timeout it just fails (as in Python).
             return match (block, timeout) {
                 (false, _) => Ok(false),
                 (true, Some(t)) => wait::sleep(interp, t).map(|_| false),
-                (true, None) => Err(self.self_deadlock(span)),
+                (true, None) => Err(self.self_deadlock(holder_word(interp), span)),
             };
         }
         // The holder is most likely running on the other CPU and about to
@@ -122,8 +123,9 @@ impl Lock {
             let now = Instant::now();
             let slice_end = deadline.map_or(now + SLICE, |d| d.min(now + SLICE));
             let abs = realtime_after(slice_end.saturating_duration_since(now));
+            let mutex = MutexPtr(self.mutex());
             // SAFETY: a valid mutex and timespec.
-            match unsafe { libc::pthread_mutex_timedlock(self.mutex(), &abs) } {
+            match super::thread::unlocked(interp, move || unsafe { libc::pthread_mutex_timedlock(mutex.get(), &abs) }) {
                 0 => return Ok(true),
                 libc::EOWNERDEAD => {
                     let abandoned = self.abandoned();
@@ -165,41 +167,45 @@ impl Lock {
         c.src.store(span.src.0, Relaxed);
         c.start.store(span.start, Relaxed);
         c.end.store(span.end, Relaxed);
-        c.owner.store(interp.process.pid, Release);
+        c.owner.store(interp.thread.tid, Release);
         table::add_held(interp.rt.slot, self.id());
         trace::hold_begin(interp, Hold::Lock, self.id(), span);
     }
 
     /// Release; only the holder may.
     pub fn release(&self, interp: &(impl Host + ?Sized)) -> R<()> {
-        let me = interp.process.pid;
+        let me = interp.thread.tid;
         match self.owner() {
             Some(p) if p == me => {}
             None => return Err(ErrorObj::new(ErrorKind::ValueError, "release() of a lock that is not held")),
             Some(p) => {
                 return Err(ErrorObj::new(
                     ErrorKind::ValueError,
-                    format!("release() of a lock this process does not hold: {} holds it", describe_pid(p)),
+                    format!(
+                        "release() of a lock this {} does not hold: {} holds it",
+                        holder_word(interp),
+                        describe_pid(p)
+                    ),
                 )
-                .with_help("only the process that acquired a lock can release it"))
+                .with_help("only the process (or thread) that acquired a lock can release it"))
             }
         }
         // Traced first, so the hold ends before the next holder's begins.
         trace::hold_end(Hold::Lock, self.id());
         table::remove_held(interp.rt.slot, self.id());
         self.cell().owner.store(0, Release);
-        // SAFETY: this process (its only thread) holds the mutex.
+        // SAFETY: this thread holds the mutex.
         unsafe { libc::pthread_mutex_unlock(self.mutex()) };
         Ok(())
     }
 
-    fn self_deadlock(&self, span: Span) -> Box<ErrorObj> {
+    fn self_deadlock(&self, who: &str, span: Span) -> Box<ErrorObj> {
         let c = self.cell();
         let first = Span { src: SourceId(c.src.load(Relaxed)), start: c.start.load(Relaxed), end: c.end.load(Relaxed) };
         let mut e = ErrorObj::new(
             ErrorKind::Deadlock,
             format!(
-                "this process already holds the lock (taken at {PLACE}); acquiring it again at {PLACE} would wait forever"
+                "this {who} already holds the lock (taken at {PLACE}); acquiring it again at {PLACE} would wait forever"
             ),
         )
         .with_help("release it first, or restructure so the lock is taken once");
@@ -224,6 +230,15 @@ impl Lock {
     }
 }
 
+/// "process", or "thread" for a thread other than a process's main one.
+fn holder_word(interp: &(impl Host + ?Sized)) -> &'static str {
+    if interp.thread.index == 0 {
+        "process"
+    } else {
+        "thread"
+    }
+}
+
 /// Who holds the lock with id `obj` and where they took it (for reports).
 ///
 /// # Safety
@@ -241,8 +256,23 @@ pub unsafe fn holder_of(obj: u64) -> Option<(i32, Span)> {
 /// `Process-1 (pid 123)` if the process table knows the pid, else `pid 123`.
 pub fn describe_pid(pid: i32) -> String {
     match table::snapshot().into_iter().find(|e| e.pid == pid) {
+        Some(e) if e.thread => format!("{} (thread {pid} of pid {})", e.name, e.ppid),
         Some(e) => format!("{} (pid {pid})", e.name),
         None => format!("pid {pid}"),
+    }
+}
+
+/// A lock's mutex, for the blocking call made with the GIL free.
+#[derive(Clone, Copy)]
+struct MutexPtr(*mut libc::pthread_mutex_t);
+
+// SAFETY: a pointer into the shared arena, which stays mapped; the mutex
+// is made for use by any thread of any process.
+unsafe impl Send for MutexPtr {}
+
+impl MutexPtr {
+    fn get(self) -> *mut libc::pthread_mutex_t {
+        self.0
     }
 }
 

@@ -30,6 +30,7 @@ pub mod shm;
 pub mod signals;
 pub mod socket;
 pub mod table;
+pub mod thread;
 pub mod timeline;
 pub mod trace;
 pub mod wait;
@@ -72,6 +73,10 @@ pub enum Handle {
     Manager(Rc<remote::Manager>),
     RemoteQueue(Rc<remote::queue::RemoteQueue>),
     RemoteDict(Rc<remote::dict::RemoteDict>),
+    /// A thread of this process (see thread.rs).
+    Thread(Rc<thread::ThreadRec>),
+    /// `local()`: per-thread attributes.
+    Local(Rc<thread::Local>),
 }
 
 impl PartialEq for Handle {
@@ -90,6 +95,8 @@ impl PartialEq for Handle {
             (Handle::Manager(a), Handle::Manager(b)) => Rc::ptr_eq(a, b),
             (Handle::RemoteQueue(a), Handle::RemoteQueue(b)) => Rc::ptr_eq(a, b),
             (Handle::RemoteDict(a), Handle::RemoteDict(b)) => Rc::ptr_eq(a, b),
+            (Handle::Thread(a), Handle::Thread(b)) => Rc::ptr_eq(a, b),
+            (Handle::Local(a), Handle::Local(b)) => Rc::ptr_eq(a, b),
             _ => false,
         }
     }
@@ -120,6 +127,8 @@ impl Handle {
             Handle::Manager(m) => m.describe(),
             Handle::RemoteQueue(q) => q.describe(),
             Handle::RemoteDict(d) => d.describe(),
+            Handle::Thread(t) => t.describe(),
+            Handle::Local(_) => "<local>".into(),
         }
     }
 
@@ -138,6 +147,8 @@ impl Handle {
             Handle::Manager(_) => "remote manager",
             Handle::RemoteQueue(_) => "remote queue",
             Handle::RemoteDict(_) => "remote dict",
+            Handle::Thread(_) => "thread",
+            Handle::Local(_) => "local",
         }
     }
 }
@@ -307,6 +318,8 @@ impl Handle {
             Handle::Manager(_) => &remote::TABLE,
             Handle::RemoteQueue(_) => &remote::queue::TABLE,
             Handle::RemoteDict(_) => &remote::dict::TABLE,
+            Handle::Thread(_) => &thread::TABLE,
+            Handle::Local(_) => &thread::LOCAL_TABLE,
         }
     }
 }
@@ -327,6 +340,8 @@ pub fn call_method(interp: &mut (impl Host + ?Sized), h: &Handle, m: &Member, a:
         Handle::Manager(mg) => remote::call_method(interp, mg, m, a),
         Handle::RemoteQueue(q) => remote::queue::call_method(interp, q, m, a),
         Handle::RemoteDict(d) => remote::dict::call_method(d, m, a),
+        Handle::Thread(t) => thread::call_method(interp, t, m, a),
+        Handle::Local(_) => Err(no_method(h, m)),
     }
 }
 
@@ -340,6 +355,8 @@ pub fn field_get(interp: &mut (impl Host + ?Sized), h: &Handle, m: &Member) -> R
         Handle::Socket(s) => socket::field_get(h, s, m),
         Handle::RemoteQueue(q) => remote::queue::field_get(q, m),
         Handle::Manager(_) | Handle::RemoteDict(_) => Err(no_field(h, m)),
+        Handle::Thread(t) => thread::field_get(t, m).ok_or_else(|| no_field(h, m)),
+        Handle::Local(l) => l.get(interp, m.as_str()),
         Handle::Lock(_) | Handle::Sem(_) | Handle::Event(_) | Handle::Pipe(_) | Handle::AsyncResult(_) => {
             Err(no_field(h, m))
         }
@@ -351,6 +368,11 @@ pub fn field_set(interp: &mut (impl Host + ?Sized), h: &Handle, m: &Member, v: V
     match h {
         Handle::Process(p) => process::field_set(interp, p, m, v),
         Handle::Shared(d) if *m == Member::Value => d.set(&v),
+        Handle::Thread(t) => thread::field_set(interp, t, m, &v),
+        Handle::Local(l) => {
+            l.set(interp, m.as_str(), v);
+            Ok(())
+        }
         _ => Err(ErrorObj::new(ErrorKind::AttributeError, format!("cannot set field `{m}` of {}", h.type_name()))),
     }
 }
@@ -451,6 +473,10 @@ pub fn sleep(interp: &mut (impl Host + ?Sized), secs: f64) -> R<()> {
 /// Act on pending signals: Ctrl-C, and handlers registered with `signal()`.
 /// Called at safe points: loop turns, calls, interrupted waits.
 pub fn safe_point(interp: &mut (impl Host + ?Sized)) -> R<()> {
+    // A thread may have asked for the GIL; only the main thread acts on signals.
+    if thread::switch_point(interp) {
+        return Ok(());
+    }
     let pending = signals::take_pending();
     for sig in 1..64 {
         if pending & (1 << sig) == 0 {
@@ -519,7 +545,12 @@ pub fn ps_report(interp: &(impl Host + ?Sized)) -> (String, Vec<Place>) {
             (table::State::Sleeping, _) => "sleeping".into(),
             _ => "running".into(),
         };
-        let daemon = if e.daemon { " [daemon]" } else { "" };
+        let daemon = match (e.daemon, e.thread) {
+            (true, true) => " [daemon thread]",
+            (false, true) => " [thread]",
+            (true, false) => " [daemon]",
+            _ => "",
+        };
         out.push_str(&format!("{:<8} {:<8} {:<20} {state}{daemon}\n", e.pid, e.ppid, e.name));
         for id in e.held {
             // The lock may have been released since the snapshot.

@@ -266,14 +266,28 @@ impl PipeEnd {
         let fd = self.usable(true)?;
         let _rec = wait::begin(interp, WaitKind::PipeRecv, span, self.obj(), false)?;
         loop {
-            {
+            let frame = {
                 let mut buf = self.buffer(interp);
-                if let Some(len) = Self::whole_frame(&buf) {
+                Self::whole_frame(&buf).map(|len| {
                     let payload = buf[4..4 + len].to_vec();
                     buf.drain(..4 + len);
-                    super::trace::op(interp, "pipe recv", span);
-                    return Ok(payload);
+                    payload
+                })
+            };
+            if let Some(payload) = frame {
+                super::trace::op(interp, "pipe recv", span);
+                return Ok(payload);
+            }
+            if !interp.rt.is_child || super::explore::on() || super::thread::active() {
+                // The main process must not block in read: it looks for
+                // deadlocks; nor must a thread: the others run meanwhile.
+                wait::readable(interp, fd, None)?;
+                if super::thread::active() && !wait::readable_now(fd) {
+                    continue; // another thread of this process took it
                 }
+            }
+            {
+                let mut buf = self.buffer(interp);
                 // Read exactly the rest of this frame's header, then of its
                 // payload: never a byte of the next message, which belongs to
                 // whichever process (sharing this end) receives next.
@@ -281,10 +295,6 @@ impl PipeEnd {
                     Some(h) => u32::from_le_bytes(h.try_into().unwrap_or_default()) as usize + 4 - buf.len(),
                     None => 4 - buf.len(),
                 };
-                if !interp.rt.is_child || super::explore::on() {
-                    // The main process must not block in read: it looks for deadlocks.
-                    wait::readable(interp, fd, None)?;
-                }
                 let start = buf.len();
                 buf.resize(start + want, 0);
                 // SAFETY: reading into the spare tail of our buffer.

@@ -2,7 +2,8 @@
 //! leaves with `_exit`), process handles (join, terminate, kill, exitcode),
 //! reaping, the end-of-program routine, and the low-level `fork`/`wait`.
 //!
-//! Invariants: only the interpreter's single thread forks; a child starts
+//! Invariants: only the thread holding the GIL forks (see thread.rs: every
+//! other thread is parked holding nothing); a child starts
 //! by forgetting its parent's children and pending signals; every child is
 //! reaped by its parent (join, an opportunistic reap, or `finish`), and the
 //! main process is a child subreaper so orphaned grandchildren are reaped
@@ -224,7 +225,9 @@ fn child_name_for(interp: &mut (impl Host + ?Sized), what: &str) -> String {
 /// process table, and in the child forget the parent's state.
 fn fork_child(interp: &mut (impl Host + ?Sized), name: String, daemon: bool, what: &str) -> R<Forked> {
     start(interp);
-    let threads = settled_thread_count();
+    // The script's own threads are parked where they hold nothing
+    // (thread.rs): only other threads (a host's) make fork unsafe.
+    let threads = settled_thread_count().saturating_sub(super::thread::os_threads());
     if threads > 1 {
         // A child would inherit locks held by threads that do not exist in
         // it and could hang on its first print: refuse.
@@ -251,9 +254,10 @@ fn fork_child(interp: &mut (impl Host + ?Sized), name: String, daemon: bool, wha
     // Signals wait until the child has forgotten the parent's handlers, so
     // none sent right after the fork is swallowed or misdirected.
     let mask = signals::block_all();
-    // SAFETY: the interpreter is single-threaded (no other thread can hold
-    // a lock the child needs), and printing writes straight to the fd, so
-    // no userspace buffer is duplicated.
+    // SAFETY: no other thread can hold a lock the child needs (the
+    // script's threads are parked holding nothing, thread.rs; foreign
+    // threads were refused above), and printing writes straight to the
+    // fd, so no userspace buffer is duplicated.
     let forked = unsafe { fork() };
     // The parent unblocks signals only once the child is in the table, so
     // `--timeout` (which kills what the table lists) cannot miss it.
@@ -268,6 +272,7 @@ fn fork_child(interp: &mut (impl Host + ?Sized), name: String, daemon: bool, wha
             become_child(interp, slot, name, child_seed, daemon);
             signals::restore_mask(&mask);
             super::explore::child_started(interp);
+            super::thread::after_fork(interp);
             Ok(Forked::Child)
         }
         Ok(ForkResult::Parent { child }) => {
@@ -299,7 +304,7 @@ fn stdin_from_dev_null() {
 fn settled_thread_count() -> usize {
     let mut threads = thread_count();
     let mut tries = 0;
-    while threads > 1 && tries < 50 {
+    while threads > 1 + super::thread::os_threads() && tries < 50 {
         std::thread::sleep(std::time::Duration::from_millis(1));
         threads = thread_count();
         tries += 1;
@@ -404,6 +409,7 @@ fn record(interp: &mut (impl Host + ?Sized), pid: i32, code: i32) {
         // SAFETY: the child is reaped: nothing uses the blocks it owned.
         unsafe { super::shm::reclaim(c.slot) };
         table::free(c.slot);
+        table::free_threads_of(pid);
     } else {
         // An orphaned grandchild this (main) process adopted.
         free_slot_of(pid);
@@ -411,10 +417,11 @@ fn record(interp: &mut (impl Host + ?Sized), pid: i32, code: i32) {
 }
 
 fn free_slot_of(pid: i32) {
-    if let Some(e) = table::snapshot().into_iter().find(|e| e.pid == pid) {
+    if let Some(e) = table::snapshot().into_iter().find(|e| e.pid == pid && !e.thread) {
         // SAFETY: the adopted process is reaped: its blocks are unused.
         unsafe { super::shm::reclaim(e.slot) };
         table::free(e.slot);
+        table::free_threads_of(pid);
     }
 }
 
@@ -557,6 +564,12 @@ pub fn finish(interp: &mut (impl Host + ?Sized)) -> Option<Box<ErrorObj>> {
     if signals::ANY_PENDING.load(Relaxed) {
         ended = super::safe_point(interp).err();
     }
+    // Like Python: the threads that are not daemons are joined first; then
+    // the GIL is kept, so daemon threads stop where they are.
+    if ended.is_none() {
+        ended = super::thread::join_all(interp);
+    }
+    super::thread::freeze();
     super::pool::finish_all(interp);
     // What this process took from remote queues is done (not after Ctrl-C).
     super::remote::at_exit(interp.rt.interrupted || ended.is_some());

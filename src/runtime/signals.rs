@@ -179,6 +179,22 @@ pub fn take_pending() -> u64 {
     PENDING.swap(0, SeqCst)
 }
 
+/// For a thread other than the main one at a safe point: `ANY_PENDING`
+/// may have been raised only to ask for the GIL; clear it unless a signal
+/// waits (for the main thread). True when one does.
+pub fn settle_pending() -> bool {
+    if PENDING.load(SeqCst) != 0 {
+        return true;
+    }
+    ANY_PENDING.store(false, SeqCst);
+    // A signal landing meanwhile set its bit before raising the flag again.
+    if PENDING.load(SeqCst) != 0 {
+        ANY_PENDING.store(true, SeqCst);
+        return true;
+    }
+    false
+}
+
 /// Forget pending signals (a fresh child starts with none).
 pub fn clear() {
     take_pending();

@@ -54,6 +54,8 @@ pub enum WaitKind {
     Input = 18,
     /// A remote server (Redis): the outside world, never a deadlock.
     Remote = 19,
+    /// The main code has ended; the process waits for its other threads.
+    Threads = 20,
 }
 
 impl WaitKind {
@@ -79,6 +81,7 @@ impl WaitKind {
             WaitKind::Connect => "a connection to be made (connect)",
             WaitKind::Input => "a line of input",
             WaitKind::Remote => "a remote server (Redis)",
+            WaitKind::Threads => "its threads to end (its code has finished)",
         }
     }
 
@@ -100,7 +103,7 @@ impl WaitKind {
         use WaitKind::*;
         [
             None, Join, Lock, Sem, Event, QueueGet, QueuePut, PipeRecv, PipeSend, QueueJoin, Child, Command, Pool,
-            Finish, Accept, SocketRecv, SocketSend, Connect, Input, Remote,
+            Finish, Accept, SocketRecv, SocketSend, Connect, Input, Remote, Threads,
         ]
         .get(v as usize)
         .copied()
@@ -128,6 +131,10 @@ pub struct Entry {
     /// The process group of the `run()` command the process waits for (0:
     /// none), so that ending the program ends the command too.
     command: AtomicI32,
+    /// 1 for a thread of the process `ppid` (its `pid` is the thread's id):
+    /// a lane of its own for `:ps`, tracing and deadlock detection, never
+    /// signalled or counted as a process.
+    thread: AtomicU32,
     /// Ids of the locks the process holds (0: an empty cell).
     held: [AtomicU64; HELD_LEN],
     name: [AtomicU8; NAME_LEN],
@@ -151,6 +158,8 @@ pub struct EntryView {
     pub state: State,
     pub exitcode: i32,
     pub daemon: bool,
+    /// A thread of the process `ppid`, not a process.
+    pub thread: bool,
     pub handlers: u32,
     pub wait: Option<WaitView>,
     /// Ids of the locks it holds (at most `HELD_LEN`).
@@ -242,9 +251,26 @@ pub fn set_handlers(slot: u32, n: u32) {
     bump();
 }
 
-/// Number of entries in use (live or not yet reaped processes).
+/// Number of entries in use by processes (live or not yet reaped).
 pub fn live_count() -> usize {
-    entries().iter().filter(|e| e.pid.load(Relaxed) != 0).count()
+    entries().iter().filter(|e| e.pid.load(Relaxed) != 0 && e.thread.load(Relaxed) == 0).count()
+}
+
+/// Reserve a slot for a thread of this process (its pid is set by the
+/// thread itself, to its thread id).
+pub fn reserve_thread(name: &str, daemon: bool) -> Option<u32> {
+    let slot = reserve(name, daemon)?;
+    entries()[slot as usize].thread.store(1, Relaxed);
+    Some(slot)
+}
+
+/// Free the entries of the threads of `pid` (a process that ended).
+pub fn free_threads_of(pid: i32) {
+    for (i, e) in entries().iter().enumerate() {
+        if e.thread.load(Relaxed) == 1 && e.ppid.load(Relaxed) == pid && e.pid.load(Acquire) != 0 {
+            free(i as u32);
+        }
+    }
 }
 
 /// Reserve a free slot for a child about to be forked.
@@ -258,6 +284,7 @@ pub fn reserve(name: &str, daemon: bool) -> Option<u32> {
             e.wait_kind.store(WaitKind::None as u32, Relaxed);
             e.handlers.store(0, Relaxed);
             e.command.store(0, Relaxed);
+            e.thread.store(0, Relaxed);
             e.held.iter().for_each(|h| h.store(0, Relaxed));
             set_name_at(i as u32, name);
             return Some(i as u32);
@@ -383,6 +410,7 @@ pub fn snapshot() -> Vec<EntryView> {
             state,
             exitcode: e.exitcode.load(Relaxed),
             daemon: e.daemon.load(Relaxed) != 0,
+            thread: e.thread.load(Relaxed) != 0,
             handlers: e.handlers.load(Relaxed),
             wait,
             held: e.held.iter().map(|h| h.load(Relaxed)).filter(|&h| h != 0).collect(),
@@ -408,7 +436,12 @@ pub fn command_of(pid: i32) -> Option<i32> {
 /// Every process of the program and every `run()` command's process group,
 /// as recorded (some may have ended): for the guardian.
 pub fn recorded() -> (Vec<i32>, Vec<i32>) {
-    let pids = entries().iter().map(|e| e.pid.load(Acquire)).filter(|&p| p > 0).collect();
+    let pids = entries()
+        .iter()
+        .filter(|e| e.thread.load(Relaxed) == 0)
+        .map(|e| e.pid.load(Acquire))
+        .filter(|&p| p > 0)
+        .collect();
     let groups = entries().iter().map(|e| e.command.load(Acquire)).filter(|&g| g > 0).collect();
     (pids, groups)
 }
@@ -421,7 +454,8 @@ pub fn signal_all_others(sig: i32) {
     let me = unsafe { libc::getpid() };
     for e in entries() {
         let pid = e.pid.load(Relaxed);
-        if pid > 0 && pid != me {
+        // A thread's id would signal its whole process (this one, maybe).
+        if pid > 0 && pid != me && e.thread.load(Relaxed) == 0 {
             // SAFETY: kill is async-signal-safe and touches no memory of ours.
             unsafe { libc::kill(pid, sig) };
         }

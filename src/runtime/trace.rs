@@ -54,7 +54,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU64, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering::*};
 
 use crate::diagnostics::R;
 
@@ -73,8 +73,11 @@ struct Header {
     labels: AtomicU64,
 }
 
-/// This process's pid (set again by each child as it starts).
-static PID: AtomicI32 = AtomicI32::new(0);
+thread_local! {
+    /// The lane this OS thread writes to: its process's pid, or a script
+    /// thread's id (set again by each child and thread as it starts).
+    static PID: Cell<i32> = const { Cell::new(0) };
+}
 /// When tracing began: time 0 of the outputs.
 static START: AtomicU64 = AtomicU64::new(0);
 
@@ -155,7 +158,7 @@ fn enable(interp: &(impl Host + ?Sized)) -> R<()> {
         return Err(ErrorObj::new(ErrorKind::IOError, format!("cannot make the trace buffer: {e}")));
     }
     BUF.store(p.cast(), Release);
-    PID.store(interp.process.pid, Relaxed);
+    PID.set(interp.process.pid);
     START.store(now_ns(), Relaxed);
     ENABLED.store(true, Relaxed);
     emit("n", &format!(",\"n\":{}", quote(&interp.process.name)));
@@ -176,7 +179,7 @@ fn quote(s: &str) -> String {
 /// One event line of this process; `rest` is its fields after `k`, each
 /// starting with a comma.
 fn emit(kind: &str, rest: &str) {
-    emit_for(PID.load(Relaxed), kind, rest)
+    emit_for(PID.get(), kind, rest)
 }
 
 fn emit_for(pid: i32, kind: &str, rest: &str) {
@@ -330,7 +333,7 @@ fn kind_tag(kind: WaitKind) -> &'static str {
         WaitKind::Event => "event",
         WaitKind::QueueGet | WaitKind::QueuePut | WaitKind::QueueJoin => "queue",
         WaitKind::PipeRecv | WaitKind::PipeSend => "pipe",
-        WaitKind::Join | WaitKind::Child | WaitKind::Finish => "join",
+        WaitKind::Join | WaitKind::Child | WaitKind::Finish | WaitKind::Threads => "join",
         WaitKind::Command => "command",
         WaitKind::Pool => "pool",
         WaitKind::Accept | WaitKind::SocketRecv | WaitKind::SocketSend | WaitKind::Connect => "socket",
@@ -448,7 +451,7 @@ pub fn op_at(interp: &(impl Host + ?Sized), what: &'static str, span: Span, at: 
         };
         fields(&what.replace(' ', ","), &name, &place(interp, span))
     });
-    emit_at(at.0, PID.load(Relaxed), "i", &rest);
+    emit_at(at.0, PID.get(), "i", &rest);
 }
 
 /// Which part of a shared object an access reads or writes.
@@ -518,10 +521,26 @@ fn emit_shared(interp: &(impl Host + ?Sized), write: bool, obj: Span, part: Part
 /// A forked child starts (first thing in the child).
 pub fn started(name: &str, pid: i32) {
     if enabled() {
-        PID.store(pid, Relaxed);
+        PID.set(pid);
         // The parent's chunk is the parent's: start a new one.
         CHUNK.with(|c| c.set((0, 0)));
         emit("n", &format!(",\"n\":{}", quote(name)));
+    }
+}
+
+/// A script thread `name` starts on this OS thread, whose id is `tid`:
+/// a lane of its own.
+pub fn thread_started(name: &str, tid: i32) {
+    PID.set(tid);
+    if enabled() {
+        emit("n", &format!(",\"n\":{}", quote(name)));
+    }
+}
+
+/// A script thread ends by itself.
+pub fn thread_ended() {
+    if enabled() {
+        emit("x", ",\"code\":0");
     }
 }
 

@@ -111,7 +111,7 @@ pub fn pid(
     let untimed_blocking = timeout.is_none() && (interp.rt.is_child || pid <= 0);
     if untimed_blocking {
         loop {
-            match waitpid(target, None) {
+            match super::thread::unlocked(interp, || waitpid(target, None)) {
                 Ok(st) if matches!(st, WaitStatus::Exited(..) | WaitStatus::Signaled(..)) => return Ok(Some(st)),
                 Ok(_) => continue,
                 Err(nix::errno::Errno::EINTR) => super::safe_point(interp)?,
@@ -144,9 +144,7 @@ pub fn pid(
         let left = left.min(super::deadlock::LOOK_EVERY);
         let ms = left.as_millis().clamp(1, i32::MAX as u128) as i32;
         if fd >= 0 {
-            let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
-            // SAFETY: one valid pollfd.
-            let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+            let r = poll_one(interp, fd, libc::POLLIN, ms);
             if r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
                 if let Err(e) = super::safe_point(interp) {
                     break Err(e);
@@ -154,7 +152,7 @@ pub fn pid(
             }
         } else {
             // No pidfd (old kernel): poll the child every millisecond.
-            std::thread::sleep(Duration::from_millis(1).min(left));
+            super::thread::unlocked(interp, || std::thread::sleep(Duration::from_millis(1).min(left)));
             if let Err(e) = super::safe_point(interp) {
                 break Err(e);
             }
@@ -184,6 +182,22 @@ pub fn writable_by(interp: &mut (impl Host + ?Sized), fd: i32, deadline: Option<
     ready(interp, fd, libc::POLLOUT, deadline)
 }
 
+/// `poll` on one fd for `ms` milliseconds (-1: no limit), with the GIL free.
+fn poll_one(interp: &mut (impl Host + ?Sized), fd: i32, events: libc::c_short, ms: i32) -> i32 {
+    super::thread::unlocked(interp, || {
+        let mut pfd = libc::pollfd { fd, events, revents: 0 };
+        // SAFETY: one valid pollfd.
+        unsafe { libc::poll(&mut pfd, 1, ms) }
+    })
+}
+
+/// Whether `fd` is readable right now (no wait).
+pub fn readable_now(fd: i32) -> bool {
+    let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+    // SAFETY: one valid pollfd; a zero timeout never blocks.
+    unsafe { libc::poll(&mut pfd, 1, 0) > 0 }
+}
+
 fn ready(interp: &mut (impl Host + ?Sized), fd: i32, events: libc::c_short, deadline: Option<Instant>) -> R<bool> {
     if super::explore::on() {
         return super::explore::fd_ready(interp, fd, events, deadline);
@@ -196,9 +210,7 @@ fn ready(interp: &mut (impl Host + ?Sized), fd: i32, events: libc::c_short, dead
             (l, s) => l.or(s),
         }
         .map_or(-1, |w| w.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32);
-        let mut pfd = libc::pollfd { fd, events, revents: 0 };
-        // SAFETY: one valid pollfd.
-        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+        let r = poll_one(interp, fd, events, ms);
         if r > 0 {
             return Ok(true);
         }
@@ -222,6 +234,8 @@ fn ready(interp: &mut (impl Host + ?Sized), fd: i32, events: libc::c_short, dead
 /// `sleep(secs)`: interruptible by signals, recorded as sleeping; a
 /// `NO_LIMIT_SECS` sleep or more lasts until a signal ends it.
 pub fn sleep(interp: &mut (impl Host + ?Sized), secs: f64) -> R<()> {
+    // Even `sleep(0)` lets the other threads run.
+    super::thread::yield_now(interp);
     let _rec = Recorded::sleeping(interp);
     if super::explore::on() {
         return super::explore::sleep(interp, secs);
@@ -242,7 +256,7 @@ pub fn sleep(interp: &mut (impl Host + ?Sized), secs: f64) -> R<()> {
         let ts =
             libc::timespec { tv_sec: left.as_secs() as libc::time_t, tv_nsec: left.subsec_nanos() as libc::c_long };
         // SAFETY: valid timespec; a null remainder is allowed.
-        let r = unsafe { libc::nanosleep(&ts, std::ptr::null_mut()) };
+        let r = super::thread::unlocked(interp, || unsafe { libc::nanosleep(&ts, std::ptr::null_mut()) });
         if r != 0 {
             super::safe_point(interp)?;
         }

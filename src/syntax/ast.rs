@@ -295,8 +295,10 @@ pub enum ExprKind {
         step: Option<Box<Expr>>,
     },
     Fn(Rc<FnDef>),
+    /// `spawn …` (a child process) or `thread …` (a thread of this one).
     Spawn {
         daemon: bool,
+        thread: bool,
         body: SpawnBody,
     },
 }

@@ -57,6 +57,8 @@ members! {
     Name = "name",
     Daemon = "daemon",
     Exitcode = "exitcode",
+    // thread
+    Ident = "ident",
     // lock, sem, event
     Acquire = "acquire",
     Release = "release",

@@ -595,10 +595,13 @@ impl Builder {
             Rule::fn_literal => ExprKind::Fn(self.fn_def(None, span, p.kids())?),
             Rule::spawn_expr => {
                 let mut daemon = false;
+                let mut thread = false;
                 let mut body = None;
+                let word = if p.as_str().starts_with("thread") { "thread" } else { "spawn" };
                 for q in p.kids() {
                     match q.as_rule() {
                         Rule::daemon => daemon = true,
+                        Rule::kw_thread => thread = true,
                         Rule::block => {
                             let block = self.block(q)?;
                             let def = FnDef {
@@ -616,8 +619,8 @@ impl Builder {
                             if !matches!(call.kind, ExprKind::Call { .. } | ExprKind::Method { .. }) {
                                 return Err(SyntaxError {
                                     span: call.span,
-                                    message: "`spawn` needs a function call or a block".into(),
-                                    help: Some("write `spawn worker(args)` or `spawn { … }`".into()),
+                                    message: format!("`{word}` needs a function call or a block"),
+                                    help: Some(format!("write `{word} worker(args)` or `{word} {{ … }}`")),
                                     labels: vec![],
                                 });
                             }
@@ -625,7 +628,8 @@ impl Builder {
                         }
                     }
                 }
-                ExprKind::Spawn { daemon, body: body.ok_or_else(|| err(span, "`spawn` needs a call or a block"))? }
+                let body = body.ok_or_else(|| err(span, format!("`{word}` needs a call or a block")))?;
+                ExprKind::Spawn { daemon, thread, body }
             }
             _ => self.expr(p)?.kind,
         };

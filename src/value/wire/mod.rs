@@ -233,7 +233,7 @@ fn handle_to_wire(h: &Handle) -> R<WireHandle> {
             )
             .with_help("send its URL and name instead, and call manager(url, authkey=…) there"))
         }
-        Handle::Pool(_) | Handle::AsyncResult(_) => {
+        Handle::Pool(_) | Handle::AsyncResult(_) | Handle::Thread(_) | Handle::Local(_) => {
             return Err(ErrorObj::new(
                 ErrorKind::TypeError,
                 format!("a {} belongs to the process that made it and cannot be sent to another one", h.type_name()),
