@@ -92,7 +92,7 @@ pub fn deadline_of(timeout: Option<f64>) -> Option<Instant> {
 }
 
 /// Wait for child `pid` (-1: any child) to end, or until `timeout`.
-/// `None` when the timeout passed first.
+/// `None` when the timeout passed first, or another thread reaped it.
 pub fn pid(
     interp: &mut (impl Host + ?Sized),
     pid: i32,
@@ -115,6 +115,8 @@ pub fn pid(
                 Ok(st) if matches!(st, WaitStatus::Exited(..) | WaitStatus::Signaled(..)) => return Ok(Some(st)),
                 Ok(_) => continue,
                 Err(nix::errno::Errno::EINTR) => super::safe_point(interp)?,
+                // Another thread of this process reaped it (and recorded it).
+                Err(nix::errno::Errno::ECHILD) if pid > 0 => return Ok(None),
                 Err(e) => {
                     return Err(ErrorObj::new(ErrorKind::ProcessError, format!("waiting for pid {pid} failed: {e}")))
                 }
@@ -129,6 +131,7 @@ pub fn pid(
         match waitpid(target, Some(WaitPidFlag::WNOHANG)) {
             Ok(st @ (WaitStatus::Exited(..) | WaitStatus::Signaled(..))) => break Ok(Some(st)),
             Ok(_) => {}
+            Err(nix::errno::Errno::ECHILD) if pid > 0 => break Ok(None),
             Err(e) => break Err(ErrorObj::new(ErrorKind::ProcessError, format!("waiting for pid {pid} failed: {e}"))),
         }
         if let Err(e) = super::deadlock::tick(interp) {
