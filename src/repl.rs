@@ -69,17 +69,21 @@ trait LineSource {
     fn interactive(&self) -> bool;
     /// Keep a finished entry in the history.
     fn remember(&mut self, _entry: &str) {}
+    /// Whether a line may be read without waiting for the input.
+    fn buffered(&self) -> bool {
+        false
+    }
 }
 
 /// Standard input that is not a terminal: no prompts, no editing.
 struct Piped {
-    input: std::io::StdinLock<'static>,
+    input: std::io::BufReader<std::io::Stdin>,
     lines: usize,
 }
 
 impl Piped {
     fn new() -> Piped {
-        Piped { input: std::io::stdin().lock(), lines: 0 }
+        Piped { input: std::io::BufReader::new(std::io::stdin()), lines: 0 }
     }
 }
 
@@ -104,6 +108,10 @@ impl LineSource for Piped {
 
     fn interactive(&self) -> bool {
         false
+    }
+
+    fn buffered(&self) -> bool {
+        !self.input.buffer().is_empty()
     }
 }
 
@@ -340,6 +348,10 @@ impl<'e> Session<'e> {
                 break pending;
             }
             let start = src.lines_read() + 1;
+            if !src.interactive() && !src.buffered() {
+                // The script's threads run while the REPL waits for input.
+                crate::runtime::thread::await_input(self.engine.interp());
+            }
             match src.read(PROMPT) {
                 Read::Line(line) if line.trim().is_empty() => continue,
                 Read::Line(line) => break (line, start),

@@ -230,6 +230,10 @@ impl Lock {
     }
 }
 
+fn thread_here(tid: i32) -> bool {
+    std::path::Path::new(&format!("/proc/self/task/{tid}")).exists()
+}
+
 /// "process", or "thread" for a thread other than a process's main one.
 fn holder_word(interp: &(impl Host + ?Sized)) -> &'static str {
     if interp.thread.index == 0 {
@@ -258,6 +262,8 @@ pub fn describe_pid(pid: i32) -> String {
     match table::snapshot().into_iter().find(|e| e.pid == pid) {
         Some(e) if e.thread => format!("{} (thread {pid} of pid {})", e.name, e.ppid),
         Some(e) => format!("{} (pid {pid})", e.name),
+        // A thread of this process that has ended (its OS thread lives on).
+        None if pid != super::process::my_pid() && thread_here(pid) => format!("thread {pid} of this process (ended)"),
         None => format!("pid {pid}"),
     }
 }

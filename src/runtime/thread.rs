@@ -156,6 +156,18 @@ fn resume<H: Host + ?Sized>(interp: &mut H, me: u32) {
     }
 }
 
+/// Until stdin has input (or is closed), let the other threads run: the
+/// REPL calls this before it reads piped input.
+pub fn await_input<H: Host + ?Sized>(interp: &mut H) {
+    if ACTIVE.load(Relaxed) {
+        unlocked(interp, || {
+            let mut pfd = libc::pollfd { fd: 0, events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd.
+            unsafe { libc::poll(&mut pfd, 1, -1) }
+        });
+    }
+}
+
 /// Let the other threads run, if any waits for the GIL.
 pub fn yield_now<H: Host + ?Sized>(interp: &mut H) {
     if !ACTIVE.load(Relaxed) || FROZEN.load(Relaxed) {
