@@ -37,9 +37,9 @@
 
 use super::table::{self, WaitKind};
 use super::{futex, process, signals, trace, Handle, Table};
-use crate::syntax::member::Member;
 use crate::diagnostics::{ErrorKind, ErrorObj, R};
 use crate::runtime::Host;
+use crate::syntax::member::Member;
 use crate::syntax::span::Span;
 use crate::value::{self, Args, BuiltinFn, Str, Value};
 use std::cell::{Cell, RefCell, UnsafeCell};
