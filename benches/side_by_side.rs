@@ -116,6 +116,10 @@ const BENCHES: &[Bench] = &[
     Bench::new("remote_queue_1to1", "msgs/s", Higher, "remote queue through Redis, 1 producer -> 1 consumer, 20,000 small ints (CPython: BaseManager queue on loopback)").redis(Redis::Server),
     Bench::new("remote_queue_floor", "msgs/s", Higher, "the same remote queue against the floor: CPython column is a raw LPUSH/BRPOP loop over a socket (no library), one round trip each way").script("remote_queue_1to1").redis(Redis::Server),
     Bench::new("remote_pool", "tasks/s", Higher, "m.pool(\"bench\").map(square, 0..20000) served by 2 `mpscript worker --procs 1` (CPython: BaseManager task/result queues, 2 workers)").redis(Redis::ServerAndWorkers),
+    Bench::new("thread_cpu", "x", Lower, "2 CPU-bound threads / the same work in 1 thread (the GIL: ≥ 0.9x expected)"),
+    Bench::new("thread_cpu_procs", "x", Lower, "2 CPU-bound processes / the same work in 1 thread (≤ 0.6x on 2 free cores)").script("thread_cpu").extra(&["procs"]),
+    Bench::new("thread_start", "µs/thread", Lower, "2,000 threads started and joined one after another"),
+    Bench::new("thread_lock", "pairs/s", Higher, "2 threads x 20k `lock l { n += 1 }` (a lock handed between threads)"),
     Bench::new("parse", "s", Lower, "check (CPython: compile) of 18 nested fn and 18 nested spawn blocks and an 80,000-argument call, in a fresh process"),
 ];
 
