@@ -1,0 +1,4 @@
+# exit: 1
+let t = thread { }
+t.join()
+t.ident = 5

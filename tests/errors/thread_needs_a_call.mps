@@ -1,0 +1,3 @@
+# exit: 2
+fn work() { }
+let t = thread work
