@@ -25,7 +25,8 @@ use std::path::Path;
 /// running threads when a script spawns (the same rule as CPython's `fork`
 /// start method).
 pub struct Engine {
-    interp: Interp,
+    /// Boxed: the script's threads hold its address, which must not move.
+    interp: Box<Interp>,
 }
 
 impl Default for Engine {
@@ -36,7 +37,7 @@ impl Default for Engine {
 
 impl Engine {
     pub fn new() -> Engine {
-        Engine { interp: Interp::new() }
+        Engine { interp: Box::new(Interp::new()) }
     }
 
     /// Make a Rust closure callable from scripts as `name(...)`.
@@ -101,13 +102,13 @@ impl Engine {
     /// now; call before the script spawns anything.
     pub fn set_trace(&mut self, path: impl AsRef<Path>) -> Result<(), Error> {
         let out = crate::runtime::trace::Output::Trace;
-        crate::runtime::trace::output_to(&mut self.interp, out, path.as_ref()).map_err(|e| self.error(e, 2))
+        crate::runtime::trace::output_to(&mut *self.interp, out, path.as_ref()).map_err(|e| self.error(e, 2))
     }
 
     /// Like `set_trace`, drawn as SVG swimlanes (`--timeline FILE.svg`).
     pub fn set_timeline(&mut self, path: impl AsRef<Path>) -> Result<(), Error> {
         let out = crate::runtime::trace::Output::Timeline;
-        crate::runtime::trace::output_to(&mut self.interp, out, path.as_ref()).map_err(|e| self.error(e, 2))
+        crate::runtime::trace::output_to(&mut *self.interp, out, path.as_ref()).map_err(|e| self.error(e, 2))
     }
 
     /// Run the program under the controlled scheduler with this schedule
@@ -127,7 +128,7 @@ impl Engine {
     /// Map the process table and catch Ctrl-C now rather than at the first
     /// `spawn` (the CLI does this at start).
     pub fn start_runtime(&mut self) {
-        crate::runtime::process::start(&mut self.interp);
+        crate::runtime::process::start(&mut *self.interp);
     }
 
     /// `mpscript worker`: serve the tasks of remote pool `o.pool` with
@@ -143,7 +144,7 @@ impl Engine {
     /// waiting was cut short: a deadlock among the children (exit code 3),
     /// Ctrl-C (130) or SIGTERM (143).
     pub fn finish(&mut self) -> Result<(), Error> {
-        match crate::runtime::process::finish(&mut self.interp) {
+        match crate::runtime::process::finish(&mut *self.interp) {
             None => Ok(()),
             Some(e) => Err(match e.exit {
                 Some(code) => self.flow_error(Flow::Exit(code)),
@@ -162,7 +163,7 @@ impl Engine {
     /// child must; also right for the main process, which buffers nothing).
     pub fn exit(&mut self, code: i32) -> ! {
         if self.interp.rt.is_child {
-            crate::runtime::process::leave(&mut self.interp, code)
+            crate::runtime::process::leave(&mut *self.interp, code)
         }
         let code = match self.finish() {
             Ok(()) => code,
@@ -176,7 +177,7 @@ impl Engine {
 
     /// The interpreter itself, for the REPL.
     pub(crate) fn interp(&mut self) -> &mut Interp {
-        &mut self.interp
+        &mut *self.interp
     }
 
     /// End the whole program after `secs` seconds (`--timeout`): every

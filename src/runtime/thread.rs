@@ -61,9 +61,9 @@ pub struct ThreadIdent {
 /// switch, not kept.
 pub const ENDED: u32 = u32::MAX;
 
-/// Stack of a thread: room for the deepest recursion the evaluator allows
-/// (reserved address space; pages are used as touched).
-const STACK: usize = 256 << 20;
+/// Stack of a thread: twice the main thread's usual 8 MiB, room for the
+/// deepest recursion the evaluator allows (pages are used as touched).
+const STACK: usize = 16 << 20;
 
 /// Threads exist in this process: until then every GIL operation is a no-op.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
