@@ -177,7 +177,7 @@ impl Engine {
 
     /// The interpreter itself, for the REPL.
     pub(crate) fn interp(&mut self) -> &mut Interp {
-        &mut *self.interp
+        &mut self.interp
     }
 
     /// End the whole program after `secs` seconds (`--timeout`): every
