@@ -22,7 +22,7 @@ use crate::value::{type_name, Args, BuiltinFn, NativeFn, Value};
 pub type BResult = Result<Value, Box<ErrorObj>>;
 
 pub fn install(interp: &mut Interp) {
-    let tables: [&[(&str, BuiltinFn)]; 8] = [
+    let tables: [&[(&str, BuiltinFn)]; 9] = [
         core::BUILTINS,
         bytes::BUILTINS,
         files::BUILTINS,
