@@ -122,7 +122,7 @@ impl Engine {
         if self.interp.seed.is_none() {
             self.interp.set_seed(s.seed);
         }
-        crate::runtime::explore::start(&mut self.interp, s).map_err(|e| self.error(e, 2))
+        crate::runtime::explore::start(&mut *self.interp, s).map_err(|e| self.error(e, 2))
     }
 
     /// Map the process table and catch Ctrl-C now rather than at the first
@@ -135,7 +135,7 @@ impl Engine {
     /// `o.procs` worker processes until Ctrl-C or SIGTERM (see
     /// `runtime::remote::worker`). Call after `start_runtime`.
     pub fn serve_pool(&mut self, o: &crate::runtime::remote::worker::WorkerOptions) -> Result<(), Error> {
-        crate::runtime::remote::worker::serve(&mut self.interp, o).map_err(|e| self.error(e, 1))
+        crate::runtime::remote::worker::serve(&mut *self.interp, o).map_err(|e| self.error(e, 1))
     }
 
     /// End the program's processes: terminate the

@@ -515,7 +515,7 @@ fn emit_shared(interp: &(impl Host + ?Sized), write: bool, obj: Span, part: Part
         0 => now_ns(),
         t => t,
     };
-    emit_at(at, PID.load(Relaxed), "i", &fields(cat, &name, &place(interp, obj)));
+    emit_at(at, PID.get(), "i", &fields(cat, &name, &place(interp, obj)));
 }
 
 /// A forked child starts (first thing in the child).
