@@ -4,6 +4,7 @@
 pub(crate) mod builtins;
 pub(crate) mod diagnostics;
 pub(crate) mod eval;
+pub(crate) mod help;
 pub(crate) mod repl;
 pub(crate) mod resolve;
 pub(crate) mod runtime;

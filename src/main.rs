@@ -18,6 +18,8 @@ usage: mpscript [OPTIONS] FILE [ARGS...]   run a script
                                            serve a remote pool's tasks on this
                                            machine (the authkey can also come
                                            from $MPSCRIPT_AUTHKEY)
+       mpscript help [TOPIC]               the reference entry for a keyword,
+                                           builtin or method (help queue.get)
 
 options:
   --seed N          reproducible rand* in every process
@@ -35,6 +37,9 @@ options:
 exit codes: 0 success, 1 uncaught runtime error, 2 syntax/check error or bad
 usage, 3 deadlock detected, 124 --timeout reached, 130 Ctrl-C, 143 SIGTERM,
 141 (SIGPIPE) its output pipe was closed (as for `cat`)
+
+docs: `mpscript help` lists every topic; the full reference is
+docs/reference.md and a tutorial is in docs/tutorial/ (in the source tree).
 ";
 
 /// The largest `--max-procs`: the process table is one shared mapping made
@@ -56,6 +61,8 @@ struct Options {
     explore: Option<(u32, u32)>,
     replay: bool,
     schedule: Option<String>,
+    /// `mpscript help [TOPIC...]`.
+    help: Option<Vec<String>>,
     script: Option<String>,
     script_args: Vec<String>,
     worker: Option<WorkerOptions>,
@@ -119,6 +126,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             "--schedule" if o.replay => o.schedule = Some(value("--schedule")?),
             // `explore FILE --runs 60 -- ARGS`: options may follow the file.
             "--" if o.script.is_some() => o.script_args.extend(args.by_ref()),
+            "help" if o.script.is_none() && o.code.is_none() && !checking && o.explore.is_none() && !o.replay => {
+                o.help = Some(args.by_ref().collect());
+            }
             s if s.starts_with('-') && s.len() > 1 && !checking => return Err(format!("unknown option `{s}`")),
             _ if checking => o.check.push(a),
             _ => {
@@ -184,6 +194,29 @@ fn parse_worker(args: impl Iterator<Item = String>) -> Result<WorkerOptions, Str
     Ok(o)
 }
 
+/// `mpscript help [TOPIC...]`: each topic's entry (the topic list without
+/// one); exit code 2 when a topic is unknown.
+fn help(topics: &[String]) -> ExitCode {
+    if topics.is_empty() {
+        print!("{}", Engine::help("").unwrap_or_default());
+        return ExitCode::SUCCESS;
+    }
+    let mut code = ExitCode::SUCCESS;
+    for (i, topic) in topics.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        match Engine::help(topic) {
+            Ok(text) => print!("{text}"),
+            Err(hint) => {
+                Engine::eprint(&format!("mpscript: {hint}"));
+                code = ExitCode::from(2);
+            }
+        }
+    }
+    code
+}
+
 fn main() -> ExitCode {
     let opts = match parse_args(std::env::args().skip(1)) {
         Ok(Some(o)) => o,
@@ -193,6 +226,9 @@ fn main() -> ExitCode {
         }
         Err(msg) => return usage_error(&msg),
     };
+    if let Some(topics) = &opts.help {
+        return help(topics);
+    }
     if let (Some((runs, depth)), Some(file)) = (opts.explore, &opts.script) {
         return explore(&opts, file, runs, depth);
     }

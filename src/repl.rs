@@ -24,12 +24,13 @@ const CONTINUE: &str = "... ";
 
 const HELP: &str = "\
 commands:
-  :help        show this help
+  :help [TOPIC] show this help, or the reference entry for a keyword, builtin
+               or method (:help queue, :help pool.map, :help print)
   :load FILE   run FILE here; its functions and globals stay defined
   :ps          list live child processes and what each waits on
   :quit        leave the REPL (Ctrl-D also does)
 An expression's value is echoed; input goes on with `... ` while a bracket is
-open. Ctrl-C cancels the current entry.
+open. Ctrl-C cancels the current entry. Tab completes names and methods.
 tour: let xs = [1, 2, 3]   fn sq(n) { return n * n }   print(\"{sq(4)}\")   spawn worker(q)   lock l { }
 ";
 
@@ -460,8 +461,18 @@ impl<'e> Session<'e> {
             }
         };
         match found {
+            "help" if arg.trim().is_empty() => {
+                let text = format!("{HELP}{}\n", crate::help::WHERE);
+                let _ = write_all(1, text.as_bytes());
+                None
+            }
             "help" => {
-                let _ = write_all(1, HELP.as_bytes());
+                match crate::help::text_for(arg) {
+                    (text, true) => {
+                        let _ = write_all(1, text.as_bytes());
+                    }
+                    (text, false) => eprint(&text),
+                }
                 None
             }
             "load" => self.load(arg.trim()),

@@ -196,6 +196,19 @@ impl Engine {
         crate::repl::run(self)
     }
 
+    /// The bundled reference's entry for a keyword, builtin or method
+    /// (`"queue"`, `"pool.map"`), or the list of topics for `""`; `Err` with
+    /// a hint when there is no such topic.
+    pub fn help(topic: &str) -> Result<String, String> {
+        if topic.trim().is_empty() {
+            return Ok(crate::help::index());
+        }
+        match crate::help::text_for(topic) {
+            (text, true) => Ok(text),
+            (text, false) => Err(text),
+        }
+    }
+
     /// Write `text` to stderr in one write (as diagnostics are), so it does
     /// not interleave with lines from other processes of the program.
     pub fn eprint(text: &str) {

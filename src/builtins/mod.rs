@@ -22,7 +22,7 @@ use crate::value::{type_name, Args, BuiltinFn, NativeFn, Value};
 pub type BResult = Result<Value, Box<ErrorObj>>;
 
 pub fn install(interp: &mut Interp) {
-    let tables: [&[(&str, BuiltinFn)]; 9] = [
+    let tables: [&[(&str, BuiltinFn)]; 10] = [
         core::BUILTINS,
         bytes::BUILTINS,
         files::BUILTINS,
@@ -32,6 +32,7 @@ pub fn install(interp: &mut Interp) {
         crate::runtime::CONSTRUCTORS,
         crate::runtime::socket::BUILTINS,
         crate::runtime::thread::BUILTINS,
+        crate::help::BUILTINS,
     ];
     for table in tables {
         for (name, f) in table {
