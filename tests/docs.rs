@@ -6,7 +6,7 @@
 //!   `exit=N`. A directly following ` ```output ` block is its exact stdout,
 //!   a following ` ```error ` block its exact stderr (the script is named
 //!   `example.mps`, pids show as `pid N`). With `sorted` in the info string
-//!   the output's lines are compared as a multiset (order free); other
+//!   (of either block) the output's lines are compared as a multiset (order free); other
 //!   properties of a concurrent example are checked by the example's own
 //!   `assert`s.
 //! - ` ```console ` — `$ ` lines are shell commands (run in the repository
@@ -123,7 +123,7 @@ fn check_script(block: &Block, next: Option<&Block>, after: Option<&Block>) -> R
     let name = format!("doc{}-{}.mps", block.line, block.file.replace(['/', '.'], "_"));
     std::fs::write(dir.join(&name), &block.body).expect("write script");
     let mut cmd = Command::new(common::bin());
-    cmd.args(["--timeout", "60", &name])
+    cmd.args(["--timeout", "30", &name])
         .current_dir(&dir)
         .env("NO_COLOR", "1")
         .env("MPSCRIPT_HISTORY", "")
@@ -142,7 +142,7 @@ fn check_script(block: &Block, next: Option<&Block>, after: Option<&Block>) -> R
         let (got, what) = if b.lang == "output" { (&stdout, "stdout") } else { (&stderr, "stderr") };
         let got = normalize(got, &name);
         let want = b.body.trim_end().to_string();
-        let same = if block.has("sorted") { sorted_lines(&got) == sorted_lines(&want) } else { got == want };
+        let same = if block.has("sorted") || b.has("sorted") { sorted_lines(&got) == sorted_lines(&want) } else { got == want };
         if !same {
             errs.push(format!("{what} differs from the ```{} block at line {}:\n--- shown\n{want}\n--- got\n{got}", b.lang, b.line));
         }
