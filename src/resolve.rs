@@ -23,6 +23,16 @@ pub struct GlobalTable {
 }
 
 impl GlobalTable {
+    /// The names a top-level declaration (or a builtin) has defined.
+    pub fn defined_names(&self) -> Vec<&str> {
+        self.slots.iter().zip(&self.declared).filter(|(_, d)| **d).filter_map(|(n, _)| n.as_deref()).collect()
+    }
+
+    /// The name of every slot, `None` for anonymous ones.
+    pub fn slot_names(&self) -> &[Option<Name>] {
+        &self.slots
+    }
+
     pub fn len(&self) -> usize {
         self.slots.len()
     }
@@ -80,6 +90,71 @@ pub struct Resolver<'g> {
     errors: Vec<SyntaxError>,
 }
 
+/// The help of a `NameError`: the mpscript word for a Python name
+/// (`None`, `Process`, `Queue`…), else the closest defined name (`prnt` →
+/// `print`), else how to declare it.
+pub fn undefined_help(name: &str, known: &[&str]) -> String {
+    let python = match name {
+        "None" => "mpscript writes it `nil`",
+        "True" => "mpscript writes it `true`",
+        "False" => "mpscript writes it `false`",
+        "Process" => {
+            "start a process with `spawn f(1, 2)` (no Process object, no start(): it runs at once; `p.join()` waits)"
+        }
+        "Queue" | "JoinableQueue" | "SimpleQueue" => {
+            "write `queue q` or `let q = queue()` (`queue(10)` for a bounded one; every queue is joinable)"
+        }
+        "Lock" | "RLock" => "write `lock l` or `let l = lock()`; hold it for a block with `lock l { … }`",
+        "Semaphore" | "BoundedSemaphore" => {
+            "write `sem s = 4` or `let s = sem(4)`; hold it for a block with `sem s { … }`"
+        }
+        "Event" => "write `event e` or `let e = event()`",
+        "Pipe" => "write `pipe a, b` (duplex) or `pipe w -> r` (one way)",
+        "Pool" => "write `pool p = 4` or `let p = pool(4)`",
+        "Value" | "Array" | "Manager" => {
+            "share data with `shared n = 0` (read and write `n.value`), `shared xs = [0, 0]` or `shared d = {}`"
+        }
+        "pass" => "an empty block `{ }` needs no `pass`: delete it",
+        "self" => "mpscript has no classes: use a dict for data and functions for behaviour",
+        "os" | "time" | "sys" | "random" | "multiprocessing" | "threading" | "subprocess" | "signal" | "json" => {
+            "mpscript has no modules: their functions are builtins (`sleep`, `getpid`, `run`, `rand_int`, \
+             `json_parse`…); `mpscript help` lists them"
+        }
+        "list" | "tuple" => "write a list literal `[a, b]`; to copy a list: `xs.copy()`",
+        "dict" => "write a dict literal `{\"key\": value}`; to copy one: `d.copy()`",
+        "__name__" => "not needed: a script's top-level code runs only in the main program",
+        _ => "",
+    };
+    if !python.is_empty() {
+        return python.to_string();
+    }
+    let limit = if name.chars().count() <= 4 { 1 } else { 2 };
+    let mut best: Option<(usize, &str)> = None;
+    for k in known {
+        let d = edit_distance(name, k);
+        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, k));
+        }
+    }
+    match best {
+        Some((_, k)) => format!("did you mean `{k}`? (or declare it first with `let {name} = …`)"),
+        None => format!("declare it first with `let {name} = …`"),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 impl<'g> Resolver<'g> {
     pub fn new(globals: &'g mut GlobalTable) -> Self {
         Resolver { globals, fns: vec![], top_blocks: vec![], loops: vec![0], global_refs: vec![], errors: vec![] }
@@ -132,8 +207,9 @@ impl<'g> Resolver<'g> {
         for (slot, span) in &self.global_refs {
             if !self.globals.declared[*slot as usize] {
                 let name = self.globals.name_of(*slot).map(|n| n.to_string()).unwrap_or_default();
+                let known = self.globals.defined_names();
                 let e = ErrorObj::new(ErrorKind::NameError, format!("name `{name}` is not defined"))
-                    .with_help(format!("declare it first with `let {name} = …`"))
+                    .with_help(undefined_help(&name, &known))
                     .at(*span);
                 return Err(e);
             }

@@ -137,17 +137,29 @@ fn check_script(block: &Block, next: Option<&Block>, after: Option<&Block>) -> R
     if code != Some(block.exit()) {
         errs.push(format!("exit code {code:?}, expected {}", block.exit()));
     }
-    let shown: Vec<&Block> = [next, after].into_iter().flatten().take_while(|b| b.lang == "output" || b.lang == "error").collect();
+    let shown: Vec<&Block> =
+        [next, after].into_iter().flatten().take_while(|b| b.lang == "output" || b.lang == "error").collect();
     for b in shown {
         let (got, what) = if b.lang == "output" { (&stdout, "stdout") } else { (&stderr, "stderr") };
         let got = normalize(got, &name);
         let want = b.body.trim_end().to_string();
-        let same = if block.has("sorted") || b.has("sorted") { sorted_lines(&got) == sorted_lines(&want) } else { got == want };
+        let same = if block.has("sorted") || b.has("sorted") {
+            sorted_lines(&got) == sorted_lines(&want)
+        } else {
+            got == want
+        };
         if !same {
-            errs.push(format!("{what} differs from the ```{} block at line {}:\n--- shown\n{want}\n--- got\n{got}", b.lang, b.line));
+            errs.push(format!(
+                "{what} differs from the ```{} block at line {}:\n--- shown\n{want}\n--- got\n{got}",
+                b.lang, b.line
+            ));
         }
     }
-    if block.exit() == 0 && !stderr.is_empty() && !block.has("stderr") && ![next, after].iter().flatten().any(|b| b.lang == "error") {
+    if block.exit() == 0
+        && !stderr.is_empty()
+        && !block.has("stderr")
+        && ![next, after].iter().flatten().any(|b| b.lang == "error")
+    {
         errs.push(format!("unexpected stderr:\n{stderr}"));
     }
     if errs.is_empty() {
@@ -201,7 +213,8 @@ fn check_repl(block: &Block) -> Result<(), String> {
     let mut input = String::new();
     let mut want = String::new();
     for line in block.body.lines() {
-        match line.strip_prefix(">>> ").or(line.strip_prefix("... ")).or((line == ">>>" || line == "...").then_some("")) {
+        match line.strip_prefix(">>> ").or(line.strip_prefix("... ")).or((line == ">>>" || line == "...").then_some(""))
+        {
             Some(typed) => {
                 input.push_str(typed);
                 input.push('\n');
@@ -213,7 +226,10 @@ fn check_repl(block: &Block) -> Result<(), String> {
         }
     }
     let out = common::repl_piped(&input);
-    let got = normalize(&(String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)), "\u{0}");
+    let got = normalize(
+        &(String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)),
+        "\u{0}",
+    );
     let want = want.trim_end().to_string();
     if out.status.code() != Some(block.exit()) || got != want {
         return Err(format!(
@@ -325,7 +341,9 @@ fn exercise_solutions_run() {
         }
         // Every solution is named by its chapter.
         let stem = f.file_stem().and_then(|s| s.to_str()).expect("a name");
-        let named = doc_files().iter().any(|d| std::fs::read_to_string(d).unwrap_or_default().contains(&format!("scripts/exercises/{stem}.mps")));
+        let named = doc_files()
+            .iter()
+            .any(|d| std::fs::read_to_string(d).unwrap_or_default().contains(&format!("scripts/exercises/{stem}.mps")));
         assert!(named, "{rel} is not named by any tutorial chapter");
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -272,9 +272,13 @@ impl Interp {
     }
 
     fn undefined(&self, v: &Var) -> Flow {
-        let e = ErrorObj::new(ErrorKind::NameError, format!("name `{}` is not defined", v.name))
-            .with_help(format!("declare it first with `let {} = …`", v.name))
-            .at(v.span);
+        let known: Vec<&str> = (self.global_names.slot_names().iter().zip(self.globals.iter()))
+            .filter(|(_, v)| v.is_some())
+            .filter_map(|(n, _)| n.as_deref())
+            .collect();
+        let help = crate::resolve::undefined_help(&v.name, &known);
+        let e =
+            ErrorObj::new(ErrorKind::NameError, format!("name `{}` is not defined", v.name)).with_help(help).at(v.span);
         Flow::Error(e)
     }
 

@@ -139,6 +139,9 @@ fn describe(f: &Failure, text: &str) -> Described {
     if let Some(d) = unclosed_string(text, pos) {
         return d;
     }
+    if let Some(d) = python_hint(text, pos, &open) {
+        return d;
+    }
     if let Some(c) = here.filter(|c| !can_start_token(*c)) {
         return Described::at(pos, format!("unexpected character `{c}`"));
     }
@@ -182,6 +185,166 @@ fn describe(f: &Failure, text: &str) -> Described {
         }
     }
     generic(f, pos, at_end)
+}
+
+/// Python written as mpscript: say what mpscript writes instead. Looks at
+/// the words of the line where parsing failed and the text at `pos`.
+fn python_hint(text: &str, pos: usize, open: &[Open]) -> Option<Described> {
+    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+    let line = code_only(&text[line_start..line_end]);
+    let line = line.as_str();
+    let indent = line.len() - line.trim_start().len();
+    let words: Vec<(usize, &str)> = line
+        .match_indices(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        .fold(Vec::new(), |mut acc: Vec<(usize, usize)>, (i, _)| {
+            match acc.last_mut() {
+                Some((s, e)) if *s + *e == i => *e += 1,
+                _ => acc.push((i, 1)),
+            }
+            acc
+        })
+        .into_iter()
+        .map(|(i, n)| (line_start + i, &line[i..i + n]))
+        .collect();
+    let word_at = |w: &str| words.iter().find(|(_, x)| *x == w).map(|(i, _)| *i);
+    let first = words.first().filter(|(i, _)| *i == line_start + indent).map(|(_, w)| *w);
+    let rest = &text[pos..];
+    let hint = |at: usize, message: &str, help: &str| Some(Described::at(at, message).help(help));
+
+    if let Some(at) = word_at("__name__") {
+        return hint(
+            at,
+            "`if __name__ == \"__main__\":` is not needed in mpscript",
+            "a script's top-level code runs only in the main program (a spawned child runs only its function): \
+             delete the `if` line and keep its body",
+        );
+    }
+    match first {
+        Some("def") => {
+            return hint(
+                line_start + indent,
+                "mpscript defines functions with `fn`, not `def`",
+                "write `fn name(a, b=1) { … }`: the body goes in braces, not after `:`",
+            )
+        }
+        Some("import") | Some("from") if word_at("import").is_some() => {
+            return hint(
+                line_start + indent,
+                "mpscript needs no `import`",
+                "spawn, queue, lock, pool, sleep, getpid… are built in: delete this line (`mpscript help` lists them)",
+            )
+        }
+        Some("with") => {
+            return hint(
+                line_start + indent,
+                "mpscript has no `with` statement",
+                "to hold a lock for a block write `lock l { … }` (a semaphore: `sem s { … }`)",
+            )
+        }
+        Some("raise") => {
+            return hint(
+                line_start + indent,
+                "mpscript raises errors with `throw`, not `raise`",
+                "write `throw error(\"ValueError\", \"what went wrong\")`",
+            )
+        }
+        Some("class") => {
+            return hint(
+                line_start + indent,
+                "mpscript has no classes",
+                "use a dict for data and functions for behaviour",
+            )
+        }
+        _ => {}
+    }
+    if let Some(at) = word_at("elif") {
+        return hint(at, "write `else if`, not `elif`", "`if a { … } else if b { … } else { … }`");
+    }
+    if let Some(at) = word_at("except") {
+        return hint(at, "write `catch`, not `except`", "`try { … } catch e { print(e.kind, e.message) }`");
+    }
+    if let Some(at) = word_at("lambda") {
+        return hint(at, "mpscript has no `lambda`", "write an anonymous function: `fn(x) { return x * 2 }`");
+    }
+    if rest.starts_with("&&") || rest.starts_with("||") {
+        let (op, word) = if rest.starts_with("&&") { ("&&", "and") } else { ("||", "or") };
+        return hint(pos, &format!("write `{word}`, not `{op}`"), &format!("`a {word} b`"));
+    }
+    if rest.starts_with('!') && !rest.starts_with("!=") {
+        return hint(pos, "write `not`, not `!`", "`if not done { … }`");
+    }
+    if let Some(at) = word_at("is").filter(|at| *at <= pos) {
+        return hint(at, "mpscript has no `is`: compare with `==` and `!=`", "`x == nil`, `x != nil`");
+    }
+    // f"…": the `f` parsed as a name, and the string after it is the error.
+    if rest.starts_with(['"', '\'']) && text[..pos].ends_with('f') && previous_word(text, pos) == Some("f") {
+        return hint(
+            pos - 1,
+            "mpscript strings need no `f` prefix",
+            "every \"…\" string interpolates: `\"n is {n}\"` ('…' strings do not)",
+        );
+    }
+    if let Some(at) = word_at("Process").filter(|at| text[*at + 7..].starts_with('(')) {
+        return hint(
+            at,
+            "mpscript starts a process with `spawn`, not `Process(target=…)`",
+            "write `let p = spawn f(1, 2)`: it starts at once (no start()); `p.join()` waits for it",
+        );
+    }
+    let inside = open.last().map(|o| o.what);
+    let list_start = open.last().filter(|o| o.what == What::List).map(|o| o.pos);
+    if let Some(at) = list_start.and_then(|start| words.iter().find(|(i, w)| *w == "for" && *i > start && *i < pos)) {
+        return hint(
+            at.0,
+            "mpscript has no list comprehensions",
+            "build the list with a loop: `let ys = []` and `for x in xs { ys.push(x * 2) }`",
+        );
+    }
+    if inside == Some(What::Group) && rest.starts_with(',') {
+        return hint(pos, "mpscript has no tuples: use a list", "`[1, 2]` instead of `(1, 2)`");
+    }
+    let opens_block = matches!(first, Some("if" | "while" | "for" | "else" | "try" | "finally" | "catch"));
+    if opens_block && rest.starts_with(':') {
+        let after = rest[1..].trim_start_matches([' ', '\t', '\r']);
+        if after.is_empty() || after.starts_with(['\n', '#']) {
+            return hint(pos, "blocks are written in braces, not after `:`", "`if x > 0 { … }`, `for x in xs { … }`");
+        }
+    }
+    None
+}
+
+/// `line` with the text of strings and comments blanked out (same byte
+/// positions), so words inside them are not taken for code.
+fn code_only(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut quote: Option<char> = None;
+    let mut chars = line.chars();
+    let blank = |out: &mut String, c: char| out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                blank(&mut out, c);
+                if c == '\\' {
+                    if let Some(n) = chars.next() {
+                        blank(&mut out, n);
+                    }
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '"' || c == '\'' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '#' => {
+                blank(&mut out, c);
+                chars.by_ref().for_each(|c| blank(&mut out, c));
+            }
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 /// A `"…"` or `'…'` string that reaches the end of the file.

@@ -1,0 +1,3 @@
+# exit: 2
+let a = true
+if a && not a { }

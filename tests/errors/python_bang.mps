@@ -1,0 +1,3 @@
+# exit: 2
+let done = false
+if !done { print("not yet") }

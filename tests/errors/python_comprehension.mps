@@ -1,0 +1,2 @@
+# exit: 2
+let squares = [x * x for x in 0..5]

@@ -1,0 +1,3 @@
+# exit: 2
+def square(x):
+    return x * x

@@ -1,0 +1,6 @@
+# exit: 2
+try {
+    let x = 1 / 0
+} except e {
+    print(e)
+}

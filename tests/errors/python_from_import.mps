@@ -1,0 +1,2 @@
+# exit: 2
+from multiprocessing import Process, Queue

@@ -1,0 +1,3 @@
+# exit: 2
+let n = 3
+print(f"n is {n}")

@@ -1,0 +1,3 @@
+# exit: 2
+import multiprocessing
+print("hi")

@@ -1,0 +1,3 @@
+# exit: 2
+let x = nil
+if x is None { print("nothing") }

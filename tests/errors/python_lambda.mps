@@ -1,0 +1,2 @@
+# exit: 2
+let double = lambda x: x * 2

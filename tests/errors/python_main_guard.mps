@@ -1,0 +1,4 @@
+# exit: 2
+fn main() { print("hi") }
+if __name__ == "__main__":
+    main()

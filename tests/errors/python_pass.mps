@@ -1,0 +1,3 @@
+# exit: 1
+fn todo() { pass }
+todo()

@@ -1,0 +1,3 @@
+# exit: 1
+fn f(x) { print(x) }
+let p = Process(f, [1])

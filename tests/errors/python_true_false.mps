@@ -1,0 +1,3 @@
+# exit: 1
+let done = False
+while not done { done = True }

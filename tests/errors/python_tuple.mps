@@ -1,0 +1,2 @@
+# exit: 2
+let point = (1, 2)

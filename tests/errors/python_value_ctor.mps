@@ -1,0 +1,2 @@
+# exit: 1
+let counter = Value("i", 0)

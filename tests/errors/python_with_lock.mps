@@ -1,0 +1,4 @@
+# exit: 2
+lock l
+with l:
+    print("inside")
