@@ -6,6 +6,7 @@ pub(crate) mod diagnostics;
 pub(crate) mod eval;
 pub(crate) mod help;
 pub(crate) mod repl;
+pub(crate) mod repl_editor;
 pub(crate) mod resolve;
 pub(crate) mod runtime;
 pub(crate) mod syntax;

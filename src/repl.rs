@@ -10,6 +10,7 @@
 //! Values are echoed through `runtime::output::write_all` on fd 1, like
 //! `print`, so echoes and script output stay in order.
 
+use crate::repl_editor::{EditorHelper, Known};
 use crate::runtime::output::{eprint, write_all};
 use crate::value::{repr, Value};
 use crate::Engine;
@@ -34,7 +35,7 @@ open. Ctrl-C cancels the current entry. Tab completes names and methods.
 tour: let xs = [1, 2, 3]   fn sq(n) { return n * n }   print(\"{sq(4)}\")   spawn worker(q)   lock l { }
 ";
 
-const COMMANDS: &[&str] = &["help", "load", "ps", "quit"];
+use crate::repl_editor::COMMANDS;
 
 /// Run the REPL until `:quit`, `exit(n)` or end of input; returns the exit code.
 pub fn run(engine: &mut Engine) -> i32 {
@@ -74,6 +75,8 @@ trait LineSource {
     fn buffered(&self) -> bool {
         false
     }
+    /// The globals defined now, for completion.
+    fn set_globals(&mut self, _globals: Vec<Known>) {}
 }
 
 /// Standard input that is not a terminal: no prompts, no editing.
@@ -118,7 +121,7 @@ impl LineSource for Piped {
 
 /// A terminal: rustyline with prompts and persistent history.
 struct Terminal {
-    editor: Editor<(), DefaultHistory>,
+    editor: Editor<EditorHelper, DefaultHistory>,
     history: Option<PathBuf>,
     lines: usize,
     /// Ctrl-D was pressed: never prompt again.
@@ -134,6 +137,7 @@ impl Terminal {
             .auto_add_history(false)
             .build();
         let mut editor = Editor::with_config(config)?;
+        editor.set_helper(Some(EditorHelper::new()));
         let history = history_path();
         if let Some(path) = &history {
             if let Some(dir) = path.parent() {
@@ -176,6 +180,12 @@ impl LineSource for Terminal {
 
     fn interactive(&self) -> bool {
         true
+    }
+
+    fn set_globals(&mut self, globals: Vec<Known>) {
+        if let Some(h) = self.editor.helper_mut() {
+            h.globals = globals;
+        }
     }
 
     fn remember(&mut self, entry: &str) {
@@ -342,8 +352,24 @@ impl<'e> Session<'e> {
         }
     }
 
+    /// Every global with a value, for completion.
+    fn known_globals(&mut self) -> Vec<Known> {
+        let interp = self.engine.interp();
+        let names = interp.global_names.slot_names();
+        names
+            .iter()
+            .zip(interp.globals.iter())
+            .filter_map(|(n, v)| {
+                Some(Known { name: n.as_deref()?.to_string(), kind: crate::value::type_name(v.as_ref()?) })
+            })
+            .collect()
+    }
+
     /// Read lines until they make a whole entry.
     fn read_entry(&mut self, src: &mut dyn LineSource) -> Entry {
+        if src.interactive() {
+            src.set_globals(self.known_globals());
+        }
         let (mut text, start) = loop {
             if let Some(pending) = self.pending.take() {
                 break pending;

@@ -373,3 +373,102 @@ fn no_link_leaves_the_repository() {
         }
     }
 }
+
+fn mpscript(args: &[&str]) -> std::process::Output {
+    Command::new(common::bin()).args(args).current_dir(common::root()).env("NO_COLOR", "1").output().expect("run")
+}
+
+/// `mpscript help TOPIC` prints the reference's entry; unknown topics get
+/// close matches and exit code 2; no topic lists them all.
+#[test]
+fn help_command_prints_reference_entries() {
+    let out = mpscript(&["help", "queue"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text.starts_with("queue, queue.maxsize\n\n`queue q`"), "{text}");
+    let out = mpscript(&["help", "pool.map"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("`p.map(f, xs, chunksize=nil)`"));
+    // A bare method name shows every kind that has it.
+    let text = String::from_utf8_lossy(&mpscript(&["help", "get"]).stdout).into_owned();
+    assert!(text.contains("queue.get") && text.contains("result.get") && text.contains("dict.get"), "{text}");
+    let out = mpscript(&["help", "prnt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean: print"), "{out:?}");
+    let out = mpscript(&["help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for topic in ["spawn", "queue.task_done", "pool.apply_async", "print", "json_str", "str.split", "REPL"] {
+        assert!(text.contains(topic), "{topic} missing from the topic list:\n{text}");
+    }
+    let usage = String::from_utf8_lossy(&mpscript(&["--help"]).stdout).into_owned();
+    assert!(usage.contains("mpscript help [TOPIC]") && usage.contains("docs/reference.md"), "{usage}");
+}
+
+/// Every builtin function has its own reference entry.
+#[test]
+fn every_builtin_is_in_the_reference() {
+    let out = mpscript(&["-e", "print(help == nil)"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "false\n");
+    let names = [
+        "print",
+        "len",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "type",
+        "range",
+        "sleep",
+        "time",
+        "rand",
+        "rand_int",
+        "rand_float",
+        "sorted",
+        "sum",
+        "min",
+        "max",
+        "abs",
+        "round",
+        "assert",
+        "error",
+        "exit",
+        "args",
+        "read_file",
+        "write_file",
+        "append_file",
+        "file_exists",
+        "remove_file",
+        "json_parse",
+        "json_str",
+        "input",
+        "enumerate",
+        "zip",
+        "ctime",
+        "strftime",
+        "getpid",
+        "getppid",
+        "cpu_count",
+        "fork",
+        "wait",
+        "waitpid",
+        "kill",
+        "signal",
+        "run",
+        "current_process",
+        "parent_process",
+        "active_children",
+        "help",
+        "lock",
+        "sem",
+        "event",
+        "queue",
+        "pipe",
+        "pool",
+        "shared",
+    ];
+    for name in names {
+        let out = mpscript(&["help", name]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        let heading = text.lines().next().unwrap_or("");
+        assert!(heading.split(", ").any(|n| n == name), "`mpscript help {name}` gives {heading:?}");
+    }
+}

@@ -125,6 +125,11 @@ struct Pty {
 
 impl Pty {
     fn start(history: &std::path::Path) -> Pty {
+        Pty::launch(history, false)
+    }
+
+    /// With `colour`, NO_COLOR is not set (the line is highlighted).
+    fn launch(history: &std::path::Path, colour: bool) -> Pty {
         use std::os::fd::FromRawFd;
         use std::os::unix::process::CommandExt;
         let (mut master, mut slave) = (0, 0);
@@ -135,9 +140,13 @@ impl Pty {
         // SAFETY: fresh fds owned from here on.
         let (master, slave) = unsafe { (std::fs::File::from_raw_fd(master), std::fs::File::from_raw_fd(slave)) };
         let mut cmd = Command::new(common::bin());
+        if colour {
+            cmd.env_remove("NO_COLOR");
+        } else {
+            cmd.env("NO_COLOR", "1");
+        }
         cmd.env("MPSCRIPT_HISTORY", history)
             .env("TERM", "xterm")
-            .env("NO_COLOR", "1")
             .stdin(slave.try_clone().expect("dup"))
             .stdout(slave.try_clone().expect("dup"))
             .stderr(slave);
@@ -279,4 +288,61 @@ fn ctrl_c_then_ctrl_d_joins_running_children() {
     assert_eq!(ran, "yes", "{out:?}");
     assert!(out.contains("child done"), "{out:?}");
     assert_eq!(code, Some(0), "{out:?}");
+}
+
+/// Tab completes methods of a global's kind, builtins (with their `(`) and
+/// `:commands`, through a real terminal.
+#[test]
+fn tab_completion_through_a_pty() {
+    let dir = pty_dir("complete");
+    let mut pty = Pty::start(&dir.join("history"));
+    pty.wait_for(">>> ", 1);
+    pty.type_keys("queue jobs\r");
+    pty.wait_for(">>> ", 2);
+    // `put_n` is only `put_nowait(` on a queue; then `qs` is only `qsize(`.
+    pty.type_keys("jobs.put_n\t7)\r");
+    pty.wait_for(">>> ", 3);
+    pty.type_keys("jobs.qs\t)\r");
+    pty.wait_for("1\r\n", 1);
+    pty.type_keys("pri\t\"com\" + \"pleted\")\r");
+    pty.wait_for("completed\r\n", 1);
+    pty.type_keys(":he\tlock.acquire\r");
+    let out = pty.wait_for("block=true, timeout=nil", 1);
+    assert!(out.contains(">>> jobs.put_nowait(") && out.contains(">>> print("), "{out:?}");
+    pty.type_keys("\u{4}");
+    let (code, out) = pty.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, Some(0), "{out:?}");
+}
+
+/// The typed line is highlighted: keywords, strings, numbers.
+#[test]
+fn highlighting_through_a_pty() {
+    let dir = pty_dir("colour");
+    let mut pty = Pty::launch(&dir.join("history"), true);
+    pty.wait_for(">>> ", 1);
+    pty.type_keys("let s = \"txt\" # note");
+    pty.wait_for("\x1b[90m# note", 1);
+    pty.type_keys("\r");
+    pty.wait_for(">>> ", 2);
+    pty.type_keys("for i in 0..2 { print(i * 10) }\r");
+    let out = pty.wait_for("10\r\n", 1);
+    assert!(out.contains("\x1b[1;35mlet\x1b[0m"), "{out:?}");
+    assert!(out.contains("\x1b[32m\"txt\"\x1b[0m"), "{out:?}");
+    assert!(out.contains("\x1b[1;35mfor\x1b[0m"), "{out:?}");
+    assert!(out.contains("\x1b[36m10\x1b[0m"), "{out:?}");
+    pty.type_keys("\u{4}");
+    let (code, out) = pty.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, Some(0), "{out:?}");
+}
+
+/// `:help TOPIC` prints the reference entry.
+#[test]
+fn help_topics_in_the_repl() {
+    let s = repl(":help pool.map\n:help nosuch_topic\nhelp(print)\n");
+    assert!(s.stdout.starts_with("pool.map, pool.starmap"), "{}", s.stdout);
+    assert!(s.stdout.contains("`p.map(f, xs, chunksize=nil)`"), "{}", s.stdout);
+    assert!(s.stdout.contains("\nprint\n\n`print(values..."), "{}", s.stdout);
+    assert!(s.stderr.contains("no help for `nosuch_topic`"), "{}", s.stderr);
 }
