@@ -472,3 +472,67 @@ fn every_builtin_is_in_the_reference() {
         assert!(heading.split(", ").any(|n| n == name), "`mpscript help {name}` gives {heading:?}");
     }
 }
+
+/// The keywords of `grammar/mpscript.pest`.
+fn grammar_keywords() -> Vec<String> {
+    let grammar = std::fs::read_to_string(common::root().join("grammar/mpscript.pest")).expect("grammar");
+    let rule = grammar.split("keyword = @{").nth(1).expect("a keyword rule");
+    let rule = &rule[..rule.find('}').expect("its end")];
+    let mut words: Vec<String> = rule.split('"').skip(1).step_by(2).map(str::to_string).collect();
+    words.sort();
+    words
+}
+
+/// The editor grammars know exactly the language's keywords, and their
+/// builtins are the interpreter's (each has a `help` entry).
+#[test]
+fn editor_grammars_match_the_language() {
+    let keywords = grammar_keywords();
+    assert!(keywords.len() > 20, "{keywords:?}");
+
+    let tm = std::fs::read_to_string(common::root().join("editors/vscode/syntaxes/mpscript.tmLanguage.json"))
+        .expect("the TextMate grammar");
+    let tm: serde_json::Value = serde_json::from_str(&tm).expect("the TextMate grammar is valid JSON");
+    let alternatives = |pattern: &str| -> Vec<String> {
+        // The first group with alternatives (`(?<!…)` lookbehinds have none).
+        let inner = pattern.split('(').find(|p| p.contains('|')).and_then(|p| p.split(')').next()).unwrap_or("");
+        inner.split('|').map(str::to_string).collect()
+    };
+    let mut tm_keywords: Vec<String> = tm["repository"]["keywords"]["patterns"]
+        .as_array()
+        .expect("keyword patterns")
+        .iter()
+        .flat_map(|p| alternatives(p["match"].as_str().expect("a match")))
+        .collect();
+    tm_keywords.sort();
+    assert_eq!(tm_keywords, keywords, "editors/vscode keywords differ from the grammar's");
+    let mut tm_builtins = alternatives(tm["repository"]["builtins"]["match"].as_str().expect("builtins"));
+    tm_builtins.sort();
+    let package: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("editors/vscode/package.json")).expect("package.json"),
+    )
+    .expect("package.json is valid JSON");
+    assert_eq!(package["contributes"]["grammars"][0]["scopeName"], tm["scopeName"]);
+
+    let vim = std::fs::read_to_string(common::root().join("editors/vim/syntax/mpscript.vim")).expect("vim syntax");
+    let words_of = |groups: &[&str]| -> Vec<String> {
+        let mut w: Vec<String> = vim
+            .lines()
+            .filter_map(|l| l.strip_prefix("syn keyword "))
+            .filter(|l| groups.iter().any(|g| l.starts_with(&format!("{g} "))))
+            .flat_map(|l| l.split_whitespace().skip(1).map(str::to_string).collect::<Vec<_>>())
+            .collect();
+        w.sort();
+        w
+    };
+    let vim_keywords = words_of(&["mpsControl", "mpsConcurrency", "mpsStorage", "mpsOperator", "mpsConstant"]);
+    assert_eq!(vim_keywords, keywords, "editors/vim keywords differ from the grammar's");
+    assert_eq!(words_of(&["mpsBuiltin"]), tm_builtins, "the two editors list different builtins");
+
+    for b in &tm_builtins {
+        let out = mpscript(&["-e", &format!("print(type({b}))")]);
+        let printed = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(printed == "fn" || (b == "args" && printed == "list"), "`{b}` is not a builtin: {printed}");
+        assert_eq!(mpscript(&["help", b]).status.code(), Some(0), "no help entry for {b}");
+    }
+}

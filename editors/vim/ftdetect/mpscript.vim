@@ -1,0 +1,2 @@
+" mpscript files
+autocmd BufRead,BufNewFile *.mps setfiletype mpscript
