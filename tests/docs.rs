@@ -464,6 +464,9 @@ fn every_builtin_is_in_the_reference() {
         "pipe",
         "pool",
         "shared",
+        "bytes",
+        "listen",
+        "connect",
     ];
     for name in names {
         let out = mpscript(&["help", name]);

@@ -8,7 +8,7 @@ syn keyword mpsConcurrency spawn daemon lock sem event queue pipe pool shared
 syn keyword mpsStorage let fn
 syn keyword mpsOperator and or not
 syn keyword mpsConstant true false nil
-syn keyword mpsBuiltin print len str int float bool type range sleep time rand rand_int rand_float sorted sum min max abs round assert error exit args read_file write_file append_file file_exists remove_file json_parse json_str input enumerate zip ctime strftime getpid getppid cpu_count fork wait waitpid kill signal run current_process parent_process active_children bytes help
+syn keyword mpsBuiltin print len str int float bool type range sleep time rand rand_int rand_float sorted sum min max abs round assert error exit args read_file write_file append_file file_exists remove_file json_parse json_str input enumerate zip ctime strftime getpid getppid cpu_count fork wait waitpid kill signal run current_process parent_process active_children bytes help listen connect
 
 syn match mpsComment "#.*$" contains=@Spell
 syn match mpsNumber "\<0x[0-9A-Fa-f_]\+\>"
