@@ -20,8 +20,8 @@ use std::borrow::Cow;
 /// test keeps the two in step).
 pub const KEYWORDS: &[&str] = &[
     "let", "fn", "return", "if", "else", "while", "for", "in", "break", "continue", "true", "false", "nil", "and",
-    "or", "not", "try", "catch", "finally", "throw", "spawn", "daemon", "lock", "sem", "event", "queue", "pipe",
-    "pool", "shared",
+    "or", "not", "try", "catch", "finally", "throw", "spawn", "thread", "daemon", "lock", "sem", "event", "queue",
+    "pipe", "pool", "shared",
 ];
 
 /// The REPL's `:commands`.

@@ -4,7 +4,7 @@ if exists("b:current_syntax")
 endif
 
 syn keyword mpsControl if else while for in break continue return try catch finally throw
-syn keyword mpsConcurrency spawn daemon lock sem event queue pipe pool shared
+syn keyword mpsConcurrency spawn thread daemon lock sem event queue pipe pool shared
 syn keyword mpsStorage let fn
 syn keyword mpsOperator and or not
 syn keyword mpsConstant true false nil
