@@ -65,6 +65,12 @@ pub enum ErrorKind {
     ConnectionError,
     /// A remote server refused the authkey.
     AuthenticationError,
+    /// Python's RuntimeError: an rlock or condition used without holding it.
+    RuntimeError,
+    /// A barrier was reset, aborted, timed out, or a party died waiting.
+    BrokenBarrierError,
+    /// An iterator's `next()` after its last item.
+    StopIteration,
     User(Rc<str>),
 }
 
@@ -110,6 +116,9 @@ impl ErrorKind {
             OSError => "OSError",
             ConnectionError => "ConnectionError",
             AuthenticationError => "AuthenticationError",
+            RuntimeError => "RuntimeError",
+            BrokenBarrierError => "BrokenBarrierError",
+            StopIteration => "StopIteration",
             User(name) => name,
         }
     }

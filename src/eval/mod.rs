@@ -209,6 +209,42 @@ impl Host for Interp {
     fn forget_threads(&mut self) {
         self.parked.clear();
     }
+
+    fn run_initializer(&mut self, f: &Value, args: Vec<Value>) -> Result<(), Box<ErrorObj>> {
+        // What each global was, deeply (a list changed in place counts).
+        let before: Vec<Option<Fingerprint>> = self.globals.iter().map(|g| g.as_ref().map(fingerprint)).collect();
+        Interp::call_function(self, f, args, Span::default())?;
+        for (slot, now) in self.globals.iter().enumerate() {
+            let changed = match (before.get(slot).cloned().flatten(), now) {
+                (None, None) => false,
+                (Some(was), Some(v)) => was != fingerprint(v),
+                _ => true,
+            };
+            if let (true, Some(name)) = (changed, self.global_names.name_of(slot as u32)) {
+                self.ctx.rt.own_globals.push(name.clone());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A global's value as comparable bytes (data, or the text of what is not
+/// data), or a function's identity.
+#[derive(Clone, PartialEq, Eq)]
+enum Fingerprint {
+    Data(Vec<u8>),
+    Identity(usize),
+}
+
+fn fingerprint(v: &Value) -> Fingerprint {
+    match v {
+        Value::Func(c) => Fingerprint::Identity(Rc::as_ptr(c) as usize),
+        Value::Native(n) => Fingerprint::Identity(Rc::as_ptr(n) as usize),
+        other => match crate::value::wire::encode_data(other) {
+            Ok(bytes) => Fingerprint::Data(bytes),
+            Err(_) => Fingerprint::Data(crate::value::repr(other).into_bytes()),
+        },
+    }
 }
 
 impl FnCodec for Interp {
@@ -286,6 +322,10 @@ impl FnCodec for Interp {
     fn builtin(&self, name: &str) -> Option<Value> {
         let slot = self.global_names.lookup(name)?;
         self.globals.get(slot as usize)?.clone()
+    }
+
+    fn own_global(&self, name: &str) -> bool {
+        self.rt.own_globals.iter().any(|n| &**n == name)
     }
 
     fn child(&self, pid: i32) -> Option<Rc<ProcessHandle>> {

@@ -82,7 +82,7 @@ impl Interp {
             | StmtKind::Return(_) => return self.exec(s, env),
             StmtKind::For { vars, iter, body } => {
                 let it = self.eval(iter, env)?;
-                self.exec_for(vars, &it, body, env).map_err(|f| match f {
+                self.exec_for(vars, &it, body, env, iter.span).map_err(|f| match f {
                     Flow::Error(e) => Flow::Error(e.at(iter.span)),
                     other => other,
                 })?;
@@ -262,6 +262,7 @@ impl Interp {
         it: &Value,
         body: &Block,
         env: &Rc<crate::value::Frame>,
+        span: crate::syntax::span::Span,
     ) -> SResult {
         macro_rules! body {
             ($v:expr) => {{
@@ -317,6 +318,13 @@ impl Interp {
             Value::Bytes(b) => {
                 for &x in b.iter() {
                     body!(Value::Int(x as i64));
+                }
+            }
+            // Results of `p.imap(…)`: one at a time, as they come.
+            Value::Handle(crate::runtime::Handle::Results(r)) => {
+                let r = r.clone();
+                while let Some(item) = r.next_item(self, None, span).map_err(Flow::Error)? {
+                    body!(item);
                 }
             }
             Value::Handle(h) => {

@@ -78,7 +78,7 @@ fn stuck(e: &EntryView) -> bool {
 }
 
 /// Alive and not a zombie (a killed child still listed as running).
-fn alive(pid: i32) -> bool {
+pub(crate) fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         // The state letter follows the `(comm)` field.
         Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with(['Z', 'X'])),
@@ -106,6 +106,8 @@ fn noun(kind: WaitKind) -> &'static str {
         WaitKind::Accept => "a connection on socket",
         WaitKind::SocketRecv => "data on socket",
         WaitKind::SocketSend => "room on socket",
+        WaitKind::Condition => "a notify of condition",
+        WaitKind::Barrier => "the other parties of barrier",
         other => other.describe(),
     }
 }
@@ -153,6 +155,14 @@ fn advice(live: &[EntryView], died: &[(String, i32, i32)]) -> String {
     }
     if kinds.contains(&WaitKind::PipeRecv) {
         tips.push("close unused pipe ends so a reader gets EOFError instead of waiting");
+    }
+    if kinds.contains(&WaitKind::Condition) {
+        tips.push("a condition is waited on, but no running process will notify it: notify after every change the waiters look for");
+    }
+    if kinds.contains(&WaitKind::Barrier) {
+        tips.push(
+            "a barrier waits for more parties than will ever arrive: barrier(n) needs n processes calling wait()",
+        );
     }
     if kinds.contains(&WaitKind::QueueJoin) {
         tips.push("q.join() needs one task_done() per item taken");

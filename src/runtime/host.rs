@@ -85,6 +85,10 @@ pub trait Host: DerefMut<Target = Ctx> {
     fn switch_thread(&mut self, to: u32);
     /// In a forked child: drop the states of the threads that did not come along.
     fn forget_threads(&mut self);
+    /// Run a pool worker's initializer; the globals it changes become this
+    /// process's own: functions received later use them, not the values
+    /// they were sent with.
+    fn run_initializer(&mut self, f: &Value, args: Vec<Value>) -> R<()>;
 }
 
 /// A host that runs no script code, for the runtime's own unit tests.
@@ -132,4 +136,7 @@ impl Host for Bare {
     }
     fn switch_thread(&mut self, _: u32) {}
     fn forget_threads(&mut self) {}
+    fn run_initializer(&mut self, _: &Value, _: Vec<Value>) -> R<()> {
+        unreachable!("the runtime's unit tests run no script code")
+    }
 }

@@ -46,11 +46,20 @@ pub struct Lock(pub(crate) Offset);
 
 impl Lock {
     pub fn new() -> R<Lock> {
-        let off = shm::alloc(std::mem::size_of::<LockCell>())?;
+        // SAFETY: a fresh zeroed block of a lock's size.
+        Ok(unsafe { Lock::init_in(shm::alloc(std::mem::size_of::<LockCell>())?) })
+    }
+
+    /// A lock in a fresh block that starts with a `LockCell` (an rlock's
+    /// block is a lock followed by its count).
+    ///
+    /// # Safety
+    /// `off` must be a fresh zeroed block of at least a `LockCell`'s size
+    /// that no other process knows yet.
+    pub(crate) unsafe fn init_in(off: Offset) -> Lock {
         let lock = Lock(off);
-        // SAFETY: a fresh zeroed block that no other process knows yet.
-        unsafe { shm::init_mutex(lock.mutex()) };
-        Ok(lock)
+        shm::init_mutex(lock.mutex());
+        lock
     }
 
     fn cell(&self) -> &LockCell {

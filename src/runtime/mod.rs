@@ -9,7 +9,9 @@
 //! through the functions below, which dispatch on the handle's kind to that
 //! kind's own `call_method` and `TABLE`, in its own file (see `Table`).
 
+pub mod barrier;
 pub mod command;
+pub mod condition;
 pub mod deadlock;
 pub mod event;
 pub mod explore;
@@ -24,6 +26,7 @@ pub mod pool;
 pub mod process;
 pub mod queue;
 pub mod remote;
+pub mod rlock;
 pub mod sem;
 pub mod shared;
 pub mod shm;
@@ -39,11 +42,14 @@ use crate::diagnostics::{ErrorKind, ErrorObj, Place, PLACE};
 use crate::syntax::member::Member;
 use crate::syntax::span::Span;
 use crate::value::{self, Args, BuiltinFn, Value};
+use barrier::Barrier;
+use condition::{CondLock, Condition};
 use event::Event;
 use lock::Lock;
 use pipe::PipeEnd;
 use process::ProcessHandle;
 use queue::Queue;
+use rlock::RLock;
 use sem::Sem;
 use shared::Shared;
 use std::rc::Rc;
@@ -59,8 +65,11 @@ use crate::diagnostics::R;
 pub enum Handle {
     Process(Rc<ProcessHandle>),
     Lock(Lock),
+    RLock(RLock),
     Sem(Sem),
     Event(Event),
+    Condition(Condition),
+    Barrier(Barrier),
     Shared(Shared),
     Queue(Queue),
     Pipe(PipeEnd),
@@ -77,6 +86,8 @@ pub enum Handle {
     Thread(Rc<thread::ThreadRec>),
     /// `local()`: per-thread attributes.
     Local(Rc<thread::Local>),
+    /// `p.imap(…)` / `p.imap_unordered(…)`: results one at a time.
+    Results(Rc<pool::ResultIter>),
 }
 
 impl PartialEq for Handle {
@@ -84,6 +95,10 @@ impl PartialEq for Handle {
         match (self, other) {
             (Handle::Process(a), Handle::Process(b)) => a.pid == b.pid,
             (Handle::Lock(a), Handle::Lock(b)) => a == b,
+            (Handle::RLock(a), Handle::RLock(b)) => a == b,
+            (Handle::Condition(a), Handle::Condition(b)) => a == b,
+            (Handle::Barrier(a), Handle::Barrier(b)) => a == b,
+            (Handle::Results(a), Handle::Results(b)) => Rc::ptr_eq(a, b),
             (Handle::Sem(a), Handle::Sem(b)) => a == b,
             (Handle::Event(a), Handle::Event(b)) => a == b,
             (Handle::Shared(a), Handle::Shared(b)) => a == b,
@@ -116,6 +131,13 @@ impl Handle {
                 Some(pid) => format!("<lock #{} held by pid {pid}>", l.id()),
                 None => format!("<lock #{} free>", l.id()),
             },
+            Handle::RLock(r) => match r.owner() {
+                Some(pid) => format!("<rlock #{} held by pid {pid} ×{}>", r.id(), r.depth()),
+                None => format!("<rlock #{} free>", r.id()),
+            },
+            Handle::Condition(c) => format!("<condition #{} {} waiting>", c.id(), c.waiting()),
+            Handle::Barrier(b) => b.describe(),
+            Handle::Results(r) => r.describe(),
             Handle::Sem(s) => format!("<sem #{} value={}>", s.id(), s.value()),
             Handle::Event(e) => format!("<event #{} {}>", e.id(), if e.is_set() { "set" } else { "clear" }),
             Handle::Shared(s) => s.describe(),
@@ -136,6 +158,10 @@ impl Handle {
         match self {
             Handle::Process(_) => "process",
             Handle::Lock(_) => "lock",
+            Handle::RLock(_) => "rlock",
+            Handle::Condition(_) => "condition",
+            Handle::Barrier(_) => "barrier",
+            Handle::Results(_) => "result iterator",
             Handle::Sem(_) => "sem",
             Handle::Event(_) => "event",
             Handle::Shared(_) => "shared",
@@ -156,8 +182,11 @@ impl Handle {
 /// Constructors of primitives, defined as globals (`lock l` is `let l = lock()`).
 pub const CONSTRUCTORS: &[(&str, BuiltinFn)] = &[
     ("lock", new_lock),
+    ("rlock", new_rlock),
     ("sem", new_sem),
     ("event", new_event),
+    ("condition", new_condition),
+    ("barrier", new_barrier),
     ("queue", new_queue),
     ("pipe", new_pipe),
     ("pool", new_pool),
@@ -165,9 +194,9 @@ pub const CONSTRUCTORS: &[(&str, BuiltinFn)] = &[
     ("manager", remote::new_manager),
 ];
 
-/// `pool(processes=cpu_count())`.
+/// `pool(processes=cpu_count(), initializer=nil, initargs=[], maxtasksperchild=nil)`.
 fn new_pool(interp: &mut dyn Host, a: &mut Args) -> R<Value> {
-    a.check(0, 1, &["processes"])?;
+    a.check(0, 4, &["processes", "initializer", "initargs", "maxtasksperchild"])?;
     let n = match a.opt(0, "processes") {
         None | Some(Value::Nil) => std::thread::available_parallelism().map_or(1, |n| n.get()) as i64,
         Some(v) => value::expect_int(v, &a.func(), "the number of processes")?,
@@ -178,7 +207,34 @@ fn new_pool(interp: &mut dyn Host, a: &mut Args) -> R<Value> {
             format!("pool(): the number of processes must be 1 to 1024, not {n}"),
         ));
     }
-    Ok(Value::Handle(Handle::Pool(pool::new(interp, n as usize)?)))
+    let initializer = match a.opt(1, "initializer") {
+        None | Some(Value::Nil) => None,
+        Some(f @ (Value::Func(_) | Value::Native(_))) => Some(f.clone()),
+        Some(other) => {
+            return Err(ErrorObj::new(
+                ErrorKind::TypeError,
+                format!("pool(): the initializer must be a function, not {}", value::type_name(other)),
+            ))
+        }
+    };
+    let initargs = match a.opt(2, "initargs") {
+        None | Some(Value::Nil) => Vec::new(),
+        Some(v) => value::items_of(v, "pool")?,
+    };
+    let maxtasks = match a.opt(3, "maxtasksperchild") {
+        None | Some(Value::Nil) => None,
+        Some(v) => match value::expect_int(v, &a.func(), "maxtasksperchild")? {
+            k if k >= 1 => Some(k as u64),
+            k => {
+                return Err(ErrorObj::new(
+                    ErrorKind::ValueError,
+                    format!("pool(): maxtasksperchild must be a positive number or nil, not {k}"),
+                ))
+            }
+        },
+    };
+    let setup = pool::Setup { initializer, initargs, maxtasks };
+    Ok(Value::Handle(Handle::Pool(pool::new(interp, n as usize, setup)?)))
 }
 
 fn new_lock(interp: &mut dyn Host, a: &mut Args) -> R<Value> {
@@ -187,8 +243,51 @@ fn new_lock(interp: &mut dyn Host, a: &mut Args) -> R<Value> {
     Ok(Value::Handle(Handle::Lock(Lock::new()?)))
 }
 
+fn new_rlock(interp: &mut dyn Host, a: &mut Args) -> R<Value> {
+    a.check(0, 0, &[])?;
+    process::start(interp);
+    Ok(Value::Handle(Handle::RLock(RLock::new()?)))
+}
+
+/// `condition(lock=nil)`: over a `lock` or `rlock`; a new rlock by default (as Python).
+fn new_condition(interp: &mut dyn Host, a: &mut Args) -> R<Value> {
+    a.check(0, 1, &["lock"])?;
+    process::start(interp);
+    let lock = match a.opt(0, "lock") {
+        None | Some(Value::Nil) => CondLock::RLock(RLock::new()?),
+        Some(Value::Handle(Handle::Lock(l))) => CondLock::Lock(*l),
+        Some(Value::Handle(Handle::RLock(r))) => CondLock::RLock(*r),
+        Some(other) => {
+            return Err(ErrorObj::new(
+                ErrorKind::TypeError,
+                format!("condition(): the lock must be a lock or an rlock, not {}", value::type_name(other)),
+            ))
+        }
+    };
+    let cap = interp.rt.max_procs.max(1) as u32 + 1;
+    Ok(Value::Handle(Handle::Condition(Condition::new(lock, cap)?)))
+}
+
+/// `barrier(parties, timeout=nil)`.
+fn new_barrier(interp: &mut dyn Host, a: &mut Args) -> R<Value> {
+    a.check(0, 2, &["parties", "timeout"])?;
+    let Some(n) = a.opt(0, "parties") else {
+        return Err(ErrorObj::new(ErrorKind::TypeError, "barrier() needs the number of parties: barrier(3)"));
+    };
+    let n = value::expect_int(n, &a.func(), "the number of parties")?;
+    if !(1..=barrier::MAX_PARTIES).contains(&n) {
+        return Err(ErrorObj::new(
+            ErrorKind::ValueError,
+            format!("barrier(): the number of parties must be 1 to {}, not {n}", barrier::MAX_PARTIES),
+        ));
+    }
+    let timeout = timeout_arg(a, 1)?;
+    process::start(interp);
+    Ok(Value::Handle(Handle::Barrier(Barrier::new(n as u32, timeout)?)))
+}
+
 fn new_sem(interp: &mut dyn Host, a: &mut Args) -> R<Value> {
-    a.check(0, 1, &["value"])?;
+    a.check(0, 2, &["value", "bounded"])?;
     let n = match a.opt(0, "value") {
         None => 1,
         Some(v) => value::expect_int(v, &a.func(), "the initial value")?,
@@ -199,8 +298,9 @@ fn new_sem(interp: &mut dyn Host, a: &mut Args) -> R<Value> {
             format!("sem(): the initial value must be between 0 and {}, not {n}", u32::MAX),
         )
     })?;
+    let bounded = a.opt(1, "bounded").is_some_and(|v| v.truthy());
     process::start(interp);
-    Ok(Value::Handle(Handle::Sem(Sem::new(n)?)))
+    Ok(Value::Handle(Handle::Sem(Sem::new(n, bounded)?)))
 }
 
 fn new_event(interp: &mut dyn Host, a: &mut Args) -> R<Value> {
@@ -248,6 +348,7 @@ pub enum Guard {
 /// What `guard_exit` needs to release what `guard_enter` took.
 pub enum GuardToken {
     Lock(Lock),
+    RLock(RLock),
     Sem(Sem),
     Remote(Rc<remote::dict::RemoteDict>),
 }
@@ -260,6 +361,21 @@ pub fn guard_enter(interp: &mut (impl Host + ?Sized), kind: Guard, obj: &Value, 
             l.acquire(interp, None, true, span)?;
             Ok(GuardToken::Lock(*l))
         }
+        (Guard::Lock, Value::Handle(Handle::RLock(r))) => {
+            r.acquire(interp, None, true, span)?;
+            Ok(GuardToken::RLock(*r))
+        }
+        // `lock c { }` takes a condition's lock.
+        (Guard::Lock, Value::Handle(Handle::Condition(c))) => match c.lock() {
+            CondLock::Lock(l) => {
+                l.acquire(interp, None, true, span)?;
+                Ok(GuardToken::Lock(l))
+            }
+            CondLock::RLock(r) => {
+                r.acquire(interp, None, true, span)?;
+                Ok(GuardToken::RLock(r))
+            }
+        },
         (Guard::Lock, Value::Handle(Handle::Shared(d))) => {
             let l = d.own_lock();
             l.acquire(interp, None, true, span)?;
@@ -287,6 +403,7 @@ pub fn guard_exit(interp: &mut (impl Host + ?Sized), token: GuardToken) -> R<()>
     explore::point(interp)?;
     match token {
         GuardToken::Lock(l) => l.release(interp),
+        GuardToken::RLock(r) => r.release(interp),
         GuardToken::Sem(s) => s.release(),
         GuardToken::Remote(d) => d.unlock(),
     }
@@ -320,6 +437,10 @@ impl Handle {
             Handle::RemoteDict(_) => &remote::dict::TABLE,
             Handle::Thread(_) => &thread::TABLE,
             Handle::Local(_) => &thread::LOCAL_TABLE,
+            Handle::RLock(_) => &rlock::TABLE,
+            Handle::Condition(_) => &condition::TABLE,
+            Handle::Barrier(_) => &barrier::TABLE,
+            Handle::Results(_) => &pool::RESULTS_TABLE,
         }
     }
 }
@@ -336,6 +457,10 @@ pub fn call_method(interp: &mut (impl Host + ?Sized), h: &Handle, m: &Member, a:
         Handle::Pool(p) => pool::call_method(interp, p, m, a),
         Handle::AsyncResult(r) => pool::result_method(interp, r, m, a),
         Handle::Socket(s) => socket::call_method(interp, s, m, a),
+        Handle::RLock(r) => rlock::call_method(interp, r, m, a),
+        Handle::Condition(c) => condition::call_method(interp, c, m, a),
+        Handle::Barrier(b) => barrier::call_method(interp, b, m, a),
+        Handle::Results(r) => pool::results_method(interp, r, m, a),
         Handle::Shared(d) => shared::call_method(interp, d, m, a),
         Handle::Manager(mg) => remote::call_method(interp, mg, m, a),
         Handle::RemoteQueue(q) => remote::queue::call_method(interp, q, m, a),
@@ -357,9 +482,15 @@ pub fn field_get(interp: &mut (impl Host + ?Sized), h: &Handle, m: &Member) -> R
         Handle::Manager(_) | Handle::RemoteDict(_) => Err(no_field(h, m)),
         Handle::Thread(t) => thread::field_get(t, m).ok_or_else(|| no_field(h, m)),
         Handle::Local(l) => l.get(interp, m.as_str()),
-        Handle::Lock(_) | Handle::Sem(_) | Handle::Event(_) | Handle::Pipe(_) | Handle::AsyncResult(_) => {
-            Err(no_field(h, m))
-        }
+        Handle::Barrier(b) => barrier::field_get(b, m),
+        Handle::Lock(_)
+        | Handle::RLock(_)
+        | Handle::Condition(_)
+        | Handle::Results(_)
+        | Handle::Sem(_)
+        | Handle::Event(_)
+        | Handle::Pipe(_)
+        | Handle::AsyncResult(_) => Err(no_field(h, m)),
     }
 }
 
@@ -437,6 +568,10 @@ pub fn iterate(h: &Handle) -> R<Vec<Value>> {
         Handle::Shared(d) => return d.items(),
         Handle::RemoteDict(d) => return Ok(d.pairs()?.into_iter().map(|(k, _)| k).collect()),
         _ => {}
+    }
+    if let Handle::Results(_) = h {
+        return Err(ErrorObj::new(ErrorKind::TypeError, "a result iterator gives its results one at a time")
+            .with_help("loop over it with `for x in it { … }`, or take one with it.next()"));
     }
     Err(ErrorObj::new(ErrorKind::TypeError, format!("cannot loop over {}", h.type_name())))
 }

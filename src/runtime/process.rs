@@ -91,6 +91,9 @@ pub struct Runtime {
     /// Children that ended abnormally: (name, pid, exitcode), for deadlock
     /// reports (a consumer stuck because its producer died).
     pub died: Vec<(String, i32, i32)>,
+    /// Globals a pool worker's initializer set: this process's own, so a
+    /// received function uses them instead of the values it was sent with.
+    pub own_globals: Vec<crate::value::Str>,
 }
 
 impl Default for Runtime {
@@ -109,6 +112,7 @@ impl Default for Runtime {
             trace: Default::default(),
             daemon: false,
             died: Vec::new(),
+            own_globals: Vec::new(),
         }
     }
 }

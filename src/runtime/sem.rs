@@ -5,6 +5,7 @@
 //! count    u32   permits left; the futex word
 //! waiters  u32   processes blocked (or about to block) on `count`
 //! woken    u32   1 while a woken waiter has not run yet
+//! bound    u32   `sem(n, bounded=true)`: n + 1 (`count` may reach n); 0: no bound
 //! ```
 //! `acquire` takes a permit with a compare-and-swap, else sleeps in the
 //! kernel on `count == 0`; `release` adds one and wakes one sleeper if any,
@@ -33,6 +34,7 @@ struct SemCell {
     count: AtomicU32,
     waiters: AtomicU32,
     woken: AtomicU32,
+    bound: AtomicU32,
 }
 
 use super::wait::SLICE;
@@ -42,9 +44,13 @@ use super::wait::SLICE;
 pub struct Sem(pub(crate) Offset);
 
 impl Sem {
-    pub fn new(value: u32) -> R<Sem> {
+    /// A semaphore with `value` permits; `bounded`: releasing past `value`
+    /// is an error (Python's `BoundedSemaphore`).
+    pub fn new(value: u32, bounded: bool) -> R<Sem> {
         let off = shm::alloc(std::mem::size_of::<SemCell>())?;
         let s = Sem(off);
+        let bound = if bounded { value.saturating_add(1) } else { 0 };
+        s.cell().bound.store(bound, Release);
         s.cell().count.store(value, Release);
         Ok(s)
     }
@@ -147,9 +153,18 @@ impl Sem {
         // Traced first, so the release shows before the wake-up it causes.
         trace::hold_end(Hold::Sem, self.id());
         let c = self.cell();
-        if c.count.fetch_add(1, SeqCst) == u32::MAX {
-            c.count.fetch_sub(1, SeqCst);
-            return Err(ErrorObj::new(ErrorKind::ValueError, "semaphore released too many times"));
+        let max = match c.bound.load(Relaxed) {
+            0 => u32::MAX,
+            n => n - 1,
+        };
+        if c.count.fetch_update(SeqCst, SeqCst, |n| (n < max).then_some(n + 1)).is_err() {
+            let e = ErrorObj::new(ErrorKind::ValueError, "semaphore released too many times");
+            return Err(match max {
+                u32::MAX => e,
+                n => e.with_help(format!(
+                    "a bounded semaphore holds at most its initial {n} permits: release only what was acquired"
+                )),
+            });
         }
         self.signal();
         Ok(())

@@ -56,6 +56,8 @@ pub enum WaitKind {
     Remote = 19,
     /// The main code has ended; the process waits for its other threads.
     Threads = 20,
+    Condition = 21,
+    Barrier = 22,
 }
 
 impl WaitKind {
@@ -82,6 +84,8 @@ impl WaitKind {
             WaitKind::Input => "a line of input",
             WaitKind::Remote => "a remote server (Redis)",
             WaitKind::Threads => "its threads to end (its code has finished)",
+            WaitKind::Condition => "a condition to be notified",
+            WaitKind::Barrier => "the other parties of a barrier",
         }
     }
 
@@ -103,7 +107,7 @@ impl WaitKind {
         use WaitKind::*;
         [
             None, Join, Lock, Sem, Event, QueueGet, QueuePut, PipeRecv, PipeSend, QueueJoin, Child, Command, Pool,
-            Finish, Accept, SocketRecv, SocketSend, Connect, Input, Remote, Threads,
+            Finish, Accept, SocketRecv, SocketSend, Connect, Input, Remote, Threads, Condition, Barrier,
         ]
         .get(v as usize)
         .copied()

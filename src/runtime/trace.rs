@@ -339,6 +339,8 @@ fn kind_tag(kind: WaitKind) -> &'static str {
         WaitKind::Accept | WaitKind::SocketRecv | WaitKind::SocketSend | WaitKind::Connect => "socket",
         WaitKind::Input => "input",
         WaitKind::Remote => "remote",
+        WaitKind::Condition => "condition",
+        WaitKind::Barrier => "barrier",
         WaitKind::None => "other",
     }
 }

@@ -68,6 +68,16 @@ members! {
     Clear = "clear",
     IsSet = "is_set",
     Wait = "wait",
+    // condition, barrier, result iterator
+    WaitFor = "wait_for",
+    Notify = "notify",
+    NotifyAll = "notify_all",
+    Reset = "reset",
+    Abort = "abort",
+    Parties = "parties",
+    NWaiting = "n_waiting",
+    Broken = "broken",
+    Next = "next",
     // queue
     Put = "put",
     PutNowait = "put_nowait",

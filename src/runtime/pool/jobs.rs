@@ -2,8 +2,11 @@
 //! taken in and put back in order, dead workers noticed, callbacks run at
 //! waiting points.
 
-use super::{check_open, check_owner, process, spawn_worker, Pool, Status, R, SLICE, TASK_HEADER};
+use super::{
+    check_open, check_owner, process, spawn_worker, Pool, Status, INIT_FAILED, R, RETIRED, SLICE, TASK_HEADER,
+};
 use crate::diagnostics::{ErrorKind, ErrorObj};
+use crate::runtime::process::ProcessHandle;
 use crate::runtime::Host;
 use crate::syntax::span::Span;
 use crate::value::{self, wire, Value};
@@ -21,8 +24,22 @@ pub struct Job {
     pub(super) done: Cell<bool>,
     callback: Option<Value>,
     error_callback: Option<Value>,
-    /// `imap_unordered`: the values in the order they arrived.
-    pub(super) arrived: Option<RefCell<Vec<Value>>>,
+    /// `imap` / `imap_unordered`: results handed out one at a time.
+    pub(super) lazy: Option<RefCell<Lazy>>,
+}
+
+/// The results of an `imap` (by index) or `imap_unordered` (by arrival)
+/// not handed out yet. A failed call is an error at its place; the others
+/// still come.
+#[derive(Default)]
+pub(super) struct Lazy {
+    pub(super) ordered: bool,
+    /// `imap`: which indices have arrived (their values are in `Job::values`).
+    pub(super) got: Vec<bool>,
+    /// `imap`: the errors of failed calls, by index.
+    pub(super) errors: std::collections::HashMap<usize, Box<ErrorObj>>,
+    /// `imap_unordered`: outcomes in the order they arrived.
+    pub(super) arrived: std::collections::VecDeque<R<Value>>,
 }
 
 impl Job {
@@ -35,23 +52,31 @@ impl Job {
             done: Cell::new(n == 0),
             callback,
             error_callback,
-            arrived: None,
+            lazy: None,
         })
     }
 
-    /// A job whose value lists results as they arrive (`imap_unordered`).
-    pub(super) fn unordered(n: usize) -> Rc<Job> {
+    /// A job whose results are handed out one at a time (`imap`, or
+    /// `imap_unordered` when not `ordered`).
+    pub(super) fn lazy(n: usize, ordered: bool) -> Rc<Job> {
         let mut job = Job::new(false, n, None, None);
         if let Some(j) = Rc::get_mut(&mut job) {
-            j.arrived = Some(RefCell::new(Vec::with_capacity(n)));
+            let got = if ordered { vec![false; n] } else { Vec::new() };
+            j.lazy = Some(RefCell::new(Lazy { ordered, got, ..Lazy::default() }));
         }
         job
     }
 
+    pub(super) fn len(&self) -> usize {
+        self.values.borrow().len()
+    }
+
+    /// Take the value at `index` out (an `imap` hands each out once).
+    pub(super) fn take_value(&self, index: usize) -> Value {
+        self.values.borrow_mut().get_mut(index).map(std::mem::take).unwrap_or_default()
+    }
+
     pub(super) fn value(&self) -> Value {
-        if let Some(arrived) = &self.arrived {
-            return Value::list(arrived.borrow().clone());
-        }
         let values = self.values.borrow();
         match self.single {
             true => values.first().cloned().unwrap_or(Value::Nil),
@@ -71,7 +96,7 @@ impl Job {
     /// values are taken, not copied.
     pub(super) fn into_outcome(job: Rc<Job>) -> R<Value> {
         let job = match Rc::try_unwrap(job) {
-            Ok(job) if job.arrived.is_none() => job,
+            Ok(job) if job.lazy.is_none() => job,
             Ok(job) => return job.outcome(),
             Err(shared) => return shared.outcome(),
         };
@@ -213,27 +238,19 @@ pub(super) fn accept(interp: &mut (impl Host + ?Sized), pool: &Pool, bytes: &[u8
     };
     let values = take_list(values);
     let count = values.len();
-    {
-        let mut slots = job.values.borrow_mut();
-        let start = start.min(slots.len());
-        if let Some(arrived) = &job.arrived {
-            arrived.borrow_mut().extend(values.iter().cloned());
+    if let Some(lazy) = &job.lazy {
+        take_lazy(&job, &mut lazy.borrow_mut(), start, values, &failures.borrow());
+    } else {
+        {
+            let mut slots = job.values.borrow_mut();
+            let start = start.min(slots.len());
+            for (slot, v) in slots[start..].iter_mut().zip(values) {
+                *slot = v;
+            }
         }
-        for (slot, v) in slots[start..].iter_mut().zip(values) {
-            *slot = v;
+        if let Some(Value::List(first)) = failures.borrow().first() {
+            fail(pool, &job, failure_error(&first.borrow()));
         }
-    }
-    if let Some(Value::List(first)) = failures.borrow().first() {
-        let first = first.borrow();
-        let mut e = match first.get(1) {
-            Some(Value::Error(e)) => ErrorObj::new(e.kind.clone(), e.message.clone()),
-            _ => ErrorObj::new(ErrorKind::ValueError, "a pool worker sent a damaged result"),
-        };
-        e.cause = match first.get(2) {
-            Some(Value::Str(s)) => Some(s.to_string()),
-            _ => None,
-        };
-        fail(pool, &job, e);
     }
     job.left.set(job.left.get().saturating_sub(count));
     if job.left.get() == 0 && !job.done.get() {
@@ -241,6 +258,54 @@ pub(super) fn accept(interp: &mut (impl Host + ?Sized), pool: &Pool, bytes: &[u8
         finished(pool, &job);
     }
     Ok(())
+}
+
+/// A failed call as it came back: `[index, error, diagnostic]`.
+fn failure_error(f: &[Value]) -> Box<ErrorObj> {
+    let mut e = match f.get(1) {
+        Some(Value::Error(e)) => ErrorObj::new(e.kind.clone(), e.message.clone()),
+        _ => ErrorObj::new(ErrorKind::ValueError, "a pool worker sent a damaged result"),
+    };
+    e.cause = match f.get(2) {
+        Some(Value::Str(s)) => Some(s.to_string()),
+        _ => None,
+    };
+    e
+}
+
+/// A chunk of an `imap`'s results (starting at `start`): each value or
+/// error is kept for its turn.
+fn take_lazy(job: &Job, lazy: &mut Lazy, start: usize, values: Vec<Value>, failures: &[Value]) {
+    let mut errors: std::collections::HashMap<usize, Box<ErrorObj>> = failures
+        .iter()
+        .filter_map(|f| match f {
+            Value::List(f) => {
+                let f = f.borrow();
+                let i = match f.first() {
+                    Some(Value::Int(i)) => *i as usize,
+                    _ => 0,
+                };
+                Some((i, failure_error(&f)))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut slots = job.values.borrow_mut();
+    for (i, v) in values.into_iter().enumerate() {
+        let error = errors.remove(&i);
+        let at = start + i;
+        if !lazy.ordered {
+            lazy.arrived.push_back(error.map_or(Ok(v), Err));
+            continue;
+        }
+        if let (Some(slot), Some(got)) = (slots.get_mut(at), lazy.got.get_mut(at)) {
+            *slot = v;
+            *got = true;
+            if let Some(e) = error {
+                lazy.errors.insert(at, e);
+            }
+        }
+    }
 }
 
 /// The job fails with its first error (later chunks are ignored).
@@ -287,8 +352,17 @@ pub(super) fn check_workers(interp: &mut (impl Host + ?Sized), pool: &Pool) -> R
     let workers = pool.workers.borrow().clone();
     for (i, w) in workers.iter().enumerate() {
         let Some(code) = process::exitcode(interp, w) else { continue };
-        if code == 0 && pool.busy_word(i).load(SeqCst) == 0 {
-            continue; // left normally after close()
+        match pool.busy_word(i).load(SeqCst) {
+            0 if code == 0 => continue, // left normally after close()
+            RETIRED => {
+                // Done its `maxtasksperchild` tasks: a fresh one takes over.
+                pool.busy_word(i).store(0, SeqCst);
+                let replacement = spawn_worker(interp, pool, i)?;
+                pool.workers.borrow_mut()[i] = replacement;
+                continue;
+            }
+            INIT_FAILED => return initializer_failed(interp, pool, w),
+            _ => {}
         }
         // What it committed before dying counts.
         drain(interp, pool)?;
@@ -315,6 +389,25 @@ pub(super) fn check_workers(interp: &mut (impl Host + ?Sized), pool: &Pool) -> R
             // The dead one may have taken its exit message already.
             tasks.put(interp, &[], true, None, Span::default())?;
         }
+    }
+    Ok(())
+}
+
+/// A worker's initializer failed (its diagnostic is on stderr): every
+/// worker would fail the same way, so the pool ends and its pending jobs
+/// fail, rather than starting workers for ever.
+fn initializer_failed(interp: &mut (impl Host + ?Sized), pool: &Pool, w: &ProcessHandle) -> R<()> {
+    let e = ErrorObj::new(
+        ErrorKind::ProcessError,
+        format!("the pool's initializer failed in {} (pid {}): see its error above", w.name.borrow(), w.pid),
+    )
+    .with_help("the pool was terminated: fix the initializer, every worker runs it first");
+    let pending: Vec<_> = pool.chunks.borrow_mut().drain().map(|(_, (job, _))| job).collect();
+    let due = pool.ready.take();
+    super::terminate(interp, pool)?;
+    *pool.ready.borrow_mut() = due;
+    for job in pending {
+        fail(pool, &job, e.clone());
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The methods and fields of a pool and of an async result.
 
 use super::jobs::{check_workers, drain, submit, wait_job, AsyncResult, Job, Mode, Work};
+use super::results::ResultIter;
 use super::{close, join, process, terminate, Handle, Pool, Status, R};
 use crate::diagnostics::{ErrorKind, ErrorObj};
 use crate::runtime::{no_field, no_method, Host, Table};
@@ -127,7 +128,7 @@ pub fn call_method(interp: &mut (impl Host + ?Sized), pool: &Rc<Pool>, m: &Membe
     match m {
         // Python: map(func, iterable, chunksize=None), map_async(…, callback=, error_callback=).
         // imap gives the results in order, imap_unordered as they arrive
-        // (chunksize 1 by default): both as a list once all have arrived.
+        // (chunksize 1 by default): both one at a time, as an iterator.
         Member::Map
         | Member::Starmap
         | Member::MapAsync
@@ -153,8 +154,10 @@ pub fn call_method(interp: &mut (impl Host + ?Sized), pool: &Rc<Pool>, m: &Membe
                 Some(v) => Some(value::expect_int(v, &a.func(), "chunksize")?.max(1) as usize),
                 None => chunksize_kw(a)?,
             };
+            let lazy = matches!(m, Member::Imap | Member::ImapUnordered);
             let job = match m {
-                Member::ImapUnordered => Job::unordered(calls.len()),
+                Member::Imap => Job::lazy(calls.len(), true),
+                Member::ImapUnordered => Job::lazy(calls.len(), false),
                 _ => Job::new(false, calls.len(), callable_kw(a, "callback"), callable_kw(a, "error_callback")),
             };
             let chunksize = match m {
@@ -166,6 +169,9 @@ pub fn call_method(interp: &mut (impl Host + ?Sized), pool: &Rc<Pool>, m: &Membe
             let job = submit(interp, pool, work, job, span)?;
             if is_async {
                 return Ok(async_result(pool, job));
+            }
+            if lazy {
+                return Ok(Value::Handle(Handle::Results(Rc::new(ResultIter::new(pool.clone(), job)))));
             }
             wait_job(interp, pool, &job, None, span)?;
             Job::into_outcome(job)

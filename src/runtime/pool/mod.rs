@@ -37,11 +37,13 @@
 
 mod jobs;
 mod methods;
+mod results;
 mod worker;
 
 use jobs::{check_workers, drain, fail, wait_slice, Job};
 pub use jobs::{run_callbacks, service, AsyncResult};
 pub use methods::{call_method, field_get, result_method, RESULT_TABLE, TABLE};
+pub use results::{results_method, ResultIter, RESULTS_TABLE};
 pub(crate) use worker::{fail_task, keep_freed_memory, run_task, LastFn};
 
 use super::process::{self, ProcessHandle};
@@ -97,7 +99,23 @@ pub struct Pool {
     ready: RefCell<VecDeque<Rc<Job>>>,
     status: Cell<Status>,
     last_check: Cell<Instant>,
+    setup: Setup,
 }
+
+/// What each worker runs first and how many tasks it takes before a fresh
+/// worker replaces it: `pool(n, initializer=f, initargs=[…], maxtasksperchild=k)`.
+#[derive(Clone, Default, Debug)]
+pub struct Setup {
+    pub initializer: Option<Value>,
+    pub initargs: Vec<Value>,
+    /// Chunks a worker runs before it leaves (`None`: no limit).
+    pub maxtasks: Option<u64>,
+}
+
+/// A worker's busy word when it left after `maxtasksperchild` tasks.
+const RETIRED: u32 = u32::MAX;
+/// A worker's busy word when its initializer failed.
+const INIT_FAILED: u32 = u32::MAX - 1;
 
 impl std::fmt::Debug for Pool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -154,7 +172,7 @@ fn busy_word<'a>(off: Offset) -> &'a AtomicU32 {
 }
 
 /// `pool(n)`: start `n` workers.
-pub fn new(interp: &mut (impl Host + ?Sized), size: usize) -> R<Rc<Pool>> {
+pub fn new(interp: &mut (impl Host + ?Sized), size: usize, setup: Setup) -> R<Rc<Pool>> {
     process::start(interp);
     let link = Link::Local { tasks: Queue::new(0)?, results: Queue::new(0)?, busy: shm::alloc(4 * size)? };
     let pool = Rc::new(Pool {
@@ -167,6 +185,7 @@ pub fn new(interp: &mut (impl Host + ?Sized), size: usize) -> R<Rc<Pool>> {
         ready: RefCell::new(VecDeque::new()),
         status: Cell::new(Status::Open),
         last_check: Cell::new(Instant::now()),
+        setup,
     });
     for i in 0..size {
         pool.busy_word(i).store(0, SeqCst);
@@ -188,7 +207,8 @@ fn spawn_worker(interp: &mut (impl Host + ?Sized), pool: &Pool, index: usize) ->
         return Err(ErrorObj::new(ErrorKind::ProcessError, "a remote pool starts no worker of its own"));
     };
     let word = Offset(busy.0 + 4 * index as u32);
-    match process::spawn(interp, true, move |it| worker::worker_main(it, index, tasks, results, word))? {
+    let setup = &pool.setup;
+    match process::spawn(interp, true, move |it| worker::worker_main(it, index, tasks, results, word, setup))? {
         Value::Handle(Handle::Process(h)) => {
             *h.name.borrow_mut() = format!("PoolWorker-{}", index + 1);
             Ok(h)
@@ -210,6 +230,7 @@ pub(crate) fn new_remote(interp: &mut (impl Host + ?Sized), link: super::remote:
         ready: RefCell::new(VecDeque::new()),
         status: Cell::new(Status::Open),
         last_check: Cell::new(Instant::now()),
+        setup: Setup::default(),
     });
     interp.rt.pools.push(pool.clone());
     pool

@@ -2,7 +2,7 @@
 //! running each chunk and putting its outcomes on the result queue.
 
 use super::jobs::take_list;
-use super::{busy_word, table, Queue, R, TASK_HEADER};
+use super::{busy_word, table, Queue, Setup, INIT_FAILED, R, RETIRED, TASK_HEADER};
 use crate::diagnostics::{ErrorKind, ErrorObj, Flow};
 use crate::runtime::shm::Offset;
 use crate::runtime::Host;
@@ -17,6 +17,7 @@ pub(super) fn worker_main(
     tasks: Queue,
     results: Queue,
     word: Offset,
+    setup: &Setup,
 ) -> i32 {
     let name = format!("PoolWorker-{}", index + 1);
     table::set_name_at(interp.rt.slot, &name);
@@ -24,6 +25,16 @@ pub(super) fn worker_main(
     keep_freed_memory();
     let busy = busy_word(word);
     let span = Span::default();
+    if let Some(init) = &setup.initializer {
+        if let Err(e) = interp.run_initializer(init, setup.initargs.clone()) {
+            // Said here, where the diagnostic is; the owner stops the pool.
+            let e = interp.own(e);
+            crate::runtime::output::eprint(&interp.render_error(&e));
+            busy.store(INIT_FAILED, SeqCst);
+            return 1;
+        }
+    }
+    let mut done: u64 = 0;
     let mut last = LastFn::default();
     let mut out = Vec::new();
     loop {
@@ -42,6 +53,12 @@ pub(super) fn worker_main(
             return 1;
         }
         busy.store(0, SeqCst);
+        done += 1;
+        if setup.maxtasks.is_some_and(|k| done >= k) {
+            // A fresh worker takes over (the owner starts it when it sees this).
+            busy.store(RETIRED, SeqCst);
+            return 0;
+        }
     }
 }
 

@@ -51,6 +51,12 @@ pub trait FnCodec {
     fn builtin(&self, name: &str) -> Option<Value>;
     /// This process's own handle of its child `pid`, if it is one.
     fn child(&self, pid: i32) -> Option<Rc<ProcessHandle>>;
+    /// A global this process set for itself (a pool worker's initializer
+    /// did): a received function reads this process's value of it, not
+    /// the captured one.
+    fn own_global(&self, _name: &str) -> bool {
+        false
+    }
 }
 
 /// How deep lists and dicts may nest (also stops a list that contains itself).
@@ -94,6 +100,9 @@ pub enum WireHandle {
     Pipe(runtime::pipe::PipeId),
     /// The depot token of a socket's descriptor (runtime/fdpass.rs).
     Socket(u64),
+    RLock(u32),
+    Condition(u32),
+    Barrier(u32),
 }
 
 /// A function: where its text came from, the text, and its captured values.
@@ -217,6 +226,9 @@ fn handle_to_wire(h: &Handle) -> R<WireHandle> {
         Handle::Event(e) => WireHandle::Event(e.0 .0),
         Handle::Shared(s) => WireHandle::Shared(s.0 .0),
         Handle::Queue(q) => WireHandle::Queue(q.0 .0),
+        Handle::RLock(r) => WireHandle::RLock(r.0 .0),
+        Handle::Condition(c) => WireHandle::Condition(c.0 .0),
+        Handle::Barrier(b) => WireHandle::Barrier(b.0 .0),
         Handle::Pipe(p) => {
             if p.is_closed() {
                 return Err(ErrorObj::new(ErrorKind::IOError, "cannot send a closed pipe end"));
@@ -233,7 +245,7 @@ fn handle_to_wire(h: &Handle) -> R<WireHandle> {
             )
             .with_help("send its URL and name instead, and call manager(url, authkey=…) there"))
         }
-        Handle::Pool(_) | Handle::AsyncResult(_) | Handle::Thread(_) | Handle::Local(_) => {
+        Handle::Pool(_) | Handle::AsyncResult(_) | Handle::Thread(_) | Handle::Local(_) | Handle::Results(_) => {
             return Err(ErrorObj::new(
                 ErrorKind::TypeError,
                 format!("a {} belongs to the process that made it and cannot be sent to another one", h.type_name()),
@@ -353,6 +365,10 @@ impl<'a> Decoder<'a> {
             return Err(ErrorObj::new(ErrorKind::TypeError, "a function cannot be decoded here"));
         };
         let mut funcs = Vec::with_capacity(wire_fns.len());
+        let mut wire_fns = wire_fns;
+        for f in &mut wire_fns {
+            f.captures.retain(|(n, _)| !it.own_global(n));
+        }
         for f in &wire_fns {
             let names: Vec<Name> = f.captures.iter().map(|(n, _)| Name::from(n.as_str())).collect();
             let def = it.compile_received(&f.origin, f.line, f.col, &f.text, &names)?;
@@ -424,6 +440,9 @@ impl<'a> Decoder<'a> {
             WireHandle::Event(o) => Handle::Event(runtime::event::Event(Offset(o))),
             WireHandle::Shared(o) => Handle::Shared(runtime::shared::Shared(Offset(o))),
             WireHandle::Queue(o) => Handle::Queue(runtime::queue::Queue(Offset(o))),
+            WireHandle::RLock(o) => Handle::RLock(runtime::rlock::RLock(Offset(o))),
+            WireHandle::Condition(o) => Handle::Condition(runtime::condition::Condition(Offset(o))),
+            WireHandle::Barrier(o) => Handle::Barrier(runtime::barrier::Barrier(Offset(o))),
             WireHandle::Pipe(id) => Handle::Pipe(runtime::pipe::PipeEnd::from_id(id)),
             WireHandle::Socket(token) => {
                 return Ok(runtime::socket::Socket::from_received(runtime::fdpass::claim(token)?))
