@@ -393,8 +393,11 @@ fn f(x) {
     if x == 0 { late.wait() } else if x == 6 { late.set() }
     return x * 10
 }
-print(p.imap(fn(x) { return x + 1 }, 0..5))
-let got = p.imap_unordered(f, 0..7)
+let ordered = []
+for v in p.imap(fn(x) { return x + 1 }, 0..5) { ordered.push(v) }
+print(ordered)
+let got = []
+for v in p.imap_unordered(f, 0..7) { got.push(v) }
 let firsts = []
 for i in 0..5 { firsts.push(got[i]) }
 print(sorted(got), firsts)

@@ -282,13 +282,13 @@ pub(crate) fn sort_values(
 
 fn sorted(interp: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 1, &["key", "reverse"])?;
-    let mut items = items_of(a.get(0), "sorted")?;
+    let mut items = super::iter::items_in(interp, a.get(0), "sorted")?;
     let reverse = a.kw("reverse").is_some_and(|v| v.truthy());
     sort_values(interp, &mut items, a.kw("key"), reverse, a.span)?;
     Ok(Value::list(items))
 }
 
-fn sum(_: &mut dyn Host, a: &mut Args) -> BResult {
+fn sum(interp: &mut dyn Host, a: &mut Args) -> BResult {
     a.check(1, 2, &["start"])?;
     let mut total = a.opt(1, "start").cloned().unwrap_or(Value::Int(0));
     if let Value::Range(r) = a.get(0) {
@@ -300,7 +300,7 @@ fn sum(_: &mut dyn Host, a: &mut Args) -> BResult {
                 .map_err(|_| ErrorObj::new(ErrorKind::OverflowError, "integer overflow in sum()"));
         }
     }
-    for v in items_of(a.get(0), "sum")? {
+    for v in super::iter::items_in(interp, a.get(0), "sum")? {
         total = value::binary_op(crate::syntax::ast::BinOp::Add, &total, &v)?;
     }
     Ok(total)
@@ -308,7 +308,7 @@ fn sum(_: &mut dyn Host, a: &mut Args) -> BResult {
 
 fn extreme(interp: &mut dyn Host, a: &mut Args, want: Ordering) -> BResult {
     a.check(1, usize::MAX, &["key", "default"])?;
-    let items = if a.pos.len() == 1 { items_of(a.get(0), &a.func())? } else { a.pos.clone() };
+    let items = if a.pos.len() == 1 { super::iter::items_in(interp, a.get(0), &a.func())? } else { a.pos.clone() };
     let key = a.kw("key").cloned();
     let mut best: Option<(Value, Value)> = None;
     for v in items {

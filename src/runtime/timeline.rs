@@ -201,7 +201,7 @@ impl<'a> Run<'a> {
 fn legend(s: &mut String, y: f64) {
     let items = [
         ("#d62728", "wait for a lock"),
-        ("#ff7f0e", "other wait (event, sem, join, queue, pipe)"),
+        ("#ff7f0e", "other wait (event, sem, condition, barrier, join, queue, pipe)"),
         ("#c7c7c7", "sleep"),
         ("#1f77b4", "hold a lock"),
         ("#2ca02c", "hold a sem permit"),
@@ -220,8 +220,8 @@ fn legend(s: &mut String, y: f64) {
     }
     let _ = writeln!(
         s,
-        "<text class=\"axis\" x=\"10\" y=\"{}\">ticks: spawn, exit, event set/clear, queue and pipe \
-         operations; hover over any shape for details</text>",
+        "<text class=\"axis\" x=\"10\" y=\"{}\">ticks: spawn, exit, event set/clear, condition notify, \
+         barrier arrivals, queue and pipe operations; hover over any shape for details</text>",
         y + 28.0
     );
 }
@@ -243,6 +243,8 @@ fn mark_colour(cat: &str) -> &'static str {
         "event" => "#9467bd",
         "queue" => "#17becf",
         "pipe" => "#8c564b",
+        "condition" => "#e377c2",
+        "barrier" => "#bcbd22",
         "release" => "#1f77b4",
         "hold" => "#2ca02c",
         "shared" => "#d62728",
