@@ -228,11 +228,24 @@ impl Condition {
         let c = self.cell();
         let high = (c.high.load(SeqCst) as usize).min(self.entries().len());
         let now = c.order.load(Relaxed);
+        let age = |e: &Entry| now.wrapping_sub((e.who.load(Relaxed) & ORDER_MASK) as u32);
+        if n == 1 {
+            // The common case, without a list: the longest-waiting entry.
+            loop {
+                let oldest =
+                    self.entries()[..high].iter().filter(|e| e.state.load(SeqCst) == WAITING).max_by_key(|e| age(e));
+                let Some(e) = oldest else { return 0 };
+                if e.state.compare_exchange(WAITING, NOTIFIED, SeqCst, SeqCst).is_ok() {
+                    futex::wake(&e.state, 1);
+                    return 1;
+                }
+            }
+        }
         let mut line: Vec<(u32, usize)> = self.entries()[..high]
             .iter()
             .enumerate()
             .filter(|(_, e)| e.state.load(SeqCst) == WAITING)
-            .map(|(i, e)| (now.wrapping_sub((e.who.load(Relaxed) & ORDER_MASK) as u32), i))
+            .map(|(i, e)| (age(e), i))
             .collect();
         // Longest waiting first: the largest distance from the current order.
         line.sort_unstable_by_key(|e| std::cmp::Reverse(e.0));
