@@ -506,3 +506,40 @@ try { pool(2, maxtasksperchild=0) } catch e { print(e.kind) }
     assert!((1..=2).contains(&number_after(&out, "most:")), "{out}");
     assert!(out.ends_with("pool size: 2\nValueError\n"), "{out}");
 }
+
+/// A party is killed at a random moment of a run of barrier rounds, five
+/// times. Killed while waiting (or while changing the barrier), the others
+/// get `BrokenBarrierError`; killed between two rounds, it cannot be told
+/// from a party still on its way, and with everyone stuck that is a
+/// reported deadlock (exit 3). Never a hang.
+#[test]
+fn a_barrier_party_killed_at_any_moment_never_hangs_the_others() {
+    let src = r#"
+let b = barrier(3)
+queue done
+fn party(b, done) {
+    let how = "finished"
+    try {
+        for i in 0..1_000_000 { b.wait() }
+    } catch e {
+        how = e.kind
+    }
+    done.put(how)
+}
+let ps = [spawn party(b, done), spawn party(b, done)]
+let victim = spawn { while true { b.wait() } }
+sleep(rand_float(0.0, 0.05))
+victim.kill()
+victim.join()
+print([done.get(), done.get()])
+for p in ps { p.join() }
+"#;
+    for _ in 0..5 {
+        let out = run("barrier_kill_any", src);
+        match out.code {
+            Some(0) => assert_eq!(out.stdout, "[\"BrokenBarrierError\", \"BrokenBarrierError\"]\n"),
+            Some(3) => assert!(out.stderr.contains("waits for the other parties of barrier `b`"), "{}", out.stderr),
+            other => panic!("exit {other:?}\n{}{}", out.stdout, out.stderr),
+        }
+    }
+}
