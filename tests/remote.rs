@@ -414,7 +414,9 @@ print(p.apply(fn(a, b=1) { return a + b }, 2, kwds={"b": 40}))
 let got = []
 let r = p.apply_async(sq, 3, callback=fn(v) { got.push(v[0]) })
 print(r.get(timeout=20)[0], got)
-print(p.imap(fn(x) { return -x }, [1, 2, 3]))
+let neg = []
+for v in p.imap(fn(x) { return -x }, [1, 2, 3]) { neg.push(v) }
+print(neg)
 try { p.apply(fn() { return 1 / 0 }) } catch e { print(e.kind) }
 p.close()
 p.join()
