@@ -467,6 +467,9 @@ fn every_builtin_is_in_the_reference() {
         "bytes",
         "listen",
         "connect",
+        "rlock",
+        "condition",
+        "barrier",
     ];
     for name in names {
         let out = mpscript(&["help", name]);
