@@ -165,7 +165,13 @@ mod tests {
 
     #[test]
     fn coalesced_wake_only_marks_woken_when_someone_slept() {
-        let (w, off) = word();
+        // A block of a size class no other test uses: a 64-byte block freed
+        // by another test may still have a (child) waiter asleep on it,
+        // whose wake would be counted here.
+        arena();
+        let off = shm::alloc(100_000).unwrap();
+        // SAFETY: a live arena block, only used atomically.
+        let w = unsafe { &*shm::at::<AtomicU32>(off) };
         let sleepers = AtomicU32::new(1);
         let woken = AtomicU32::new(0);
         // A registered waiter that is not asleep in the kernel yet.
