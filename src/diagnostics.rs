@@ -4,7 +4,10 @@
 
 use crate::syntax::span::{SourceMap, Span};
 use crate::syntax::SyntaxError;
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
+    SourceSpan, SpanContents,
+};
 use std::fmt;
 use std::io::IsTerminal;
 use std::rc::Rc;
@@ -46,7 +49,8 @@ pub enum ErrorKind {
     /// process's detection, ends the program (exit code 3). Named `Deadlock`.
     ProgramDeadlock,
     KeyboardInterrupt,
-    /// SIGTERM/SIGHUP in the main process (exit code 143).
+    /// SIGTERM/SIGHUP in the main process (exit code 128 + the signal's
+    /// number: 143, 129).
     Terminated,
     SystemExit,
     MemoryError,
@@ -193,6 +197,9 @@ pub struct ErrorObj {
     pub exit: Option<i32>,
     /// The text under the primary caret, when the kind alone says too little.
     pub label: Option<String>,
+    /// The signal that ended the main process (`Terminated`): exit code
+    /// 128 + its number, as a shell reports a process killed by it.
+    pub signal: Option<i32>,
     /// The places the message names (see `Place`), until `settle` renders
     /// them into it.
     pub places: Vec<Place>,
@@ -272,7 +279,7 @@ pub fn syntax_error(e: SyntaxError) -> Box<ErrorObj> {
 /// A rendered diagnostic for miette: message, labels, help, one source.
 struct Report<'a> {
     err: &'a ErrorObj,
-    source: Option<NamedSource<String>>,
+    source: Option<Shown>,
     labels: Vec<LabeledSpan>,
     help: Option<String>,
 }
@@ -325,8 +332,12 @@ fn fit(text: &str, span: Span) -> (usize, usize) {
     (start, end - start)
 }
 
+/// A secondary label marks the first line of its span only (a call with a
+/// block argument, a `lock` statement): a span over many lines would have
+/// every line in between shown.
 fn label(text: &str, span: Span, label: Option<String>) -> LabeledSpan {
     let (at, len) = fit(text, span);
+    let len = text[at..at + len].find('\n').unwrap_or(len);
     LabeledSpan::new(label, at, len)
 }
 
@@ -357,7 +368,7 @@ pub fn render(err: &ErrorObj, sources: &SourceMap) -> String {
             if !text.ends_with('\n') {
                 text.push('\n');
             }
-            let named = NamedSource::new(src.name.clone(), text.clone());
+            let named = src.name.clone();
             // Primary, so the `file:line:col` header names the error's own
             // place even when another label comes earlier in the file.
             let at = fit(&text, span);
@@ -405,6 +416,7 @@ pub fn render(err: &ErrorObj, sources: &SourceMap) -> String {
             None => joined,
         });
     }
+    let source = source.map(|name| Shown::clip(name, &text, &mut labels));
     let report = Report { err, source, labels, help };
     let theme = if use_color() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_context_lines(1);
@@ -424,6 +436,138 @@ pub fn render(err: &ErrorObj, sources: &SourceMap) -> String {
         }
     }
     out
+}
+
+/// Lines longer than this (in bytes) are shown clipped: a window around
+/// their labels, with `…` where text was left out.
+const LONG_LINE: usize = 160;
+/// How much of a clipped line is shown on each side of its labels.
+const CLIP_CONTEXT: usize = 60;
+const ELLIPSIS: &str = "…";
+
+/// The source as shown: its long lines clipped. Line numbers stay those of
+/// the file (no line is removed), and the `file:line:col` header gives the
+/// column in the file, not in the clipped line.
+struct Shown {
+    name: String,
+    text: String,
+    /// Per clipped line (0-based): how many bytes were cut before its
+    /// window, less the `…` put there.
+    shifts: Vec<(usize, usize)>,
+}
+
+impl Shown {
+    /// Clip `text`'s long lines and move `labels` (offsets into `text`) to
+    /// the clipped text. A label's line keeps a window around it; a long
+    /// line shown only as context keeps its start.
+    fn clip(name: String, text: &str, labels: &mut [LabeledSpan]) -> Shown {
+        // (start, end) of each cut; each becomes `…`.
+        let mut cuts: Vec<(usize, usize)> = Vec::new();
+        let mut shifts = Vec::new();
+        let mut line_start = 0;
+        for (line_no, line) in text.split_inclusive('\n').enumerate() {
+            let body = line.trim_end_matches(['\n', '\r']);
+            let line_end = line_start + body.len();
+            if body.len() > LONG_LINE {
+                let on_line: Vec<&LabeledSpan> =
+                    labels.iter().filter(|l| (line_start..=line_end).contains(&l.offset())).collect();
+                // Around the primary label (or the first), with the others
+                // close enough to it; one further away points at a `…`.
+                let anchor = on_line.iter().find(|l| l.primary()).or(on_line.first());
+                let (lo, hi) = match anchor {
+                    Some(a) => {
+                        let near = |l: &&&LabeledSpan| l.offset().abs_diff(a.offset()) <= LONG_LINE / 2;
+                        let first = on_line.iter().filter(near).map(|l| l.offset()).min().unwrap_or(a.offset());
+                        let last = on_line.iter().filter(near).map(|l| (l.offset() + l.len()).min(line_end)).max();
+                        let last = last.unwrap_or(a.offset()).min(a.offset() + LONG_LINE / 2);
+                        (first.saturating_sub(CLIP_CONTEXT).max(line_start), (last + CLIP_CONTEXT).min(line_end))
+                    }
+                    None => (line_start, line_start + LONG_LINE / 2),
+                };
+                let lo = floor_boundary(text, lo);
+                let hi = ceil_boundary(text, hi);
+                // A cut shorter than its `…` is not worth making.
+                if lo > line_start + ELLIPSIS.len() {
+                    cuts.push((line_start, lo));
+                    shifts.push((line_no, lo - line_start - ELLIPSIS.len()));
+                }
+                if line_end > hi + ELLIPSIS.len() {
+                    cuts.push((hi, line_end));
+                }
+            }
+            line_start += line.len();
+        }
+        if cuts.is_empty() {
+            return Shown { name, text: text.to_string(), shifts };
+        }
+        let mut shown = String::with_capacity(text.len().min(64 * 1024));
+        let mut at = 0;
+        for &(a, b) in &cuts {
+            shown.push_str(&text[at..a]);
+            shown.push_str(ELLIPSIS);
+            at = b;
+        }
+        shown.push_str(&text[at..]);
+        // Where an offset into `text` lands in `shown`.
+        let e = ELLIPSIS.len() as isize;
+        let moved = |o: usize| {
+            let mut delta: isize = 0;
+            for &(a, b) in &cuts {
+                if o >= b {
+                    delta += (b - a) as isize - e;
+                } else if o > a {
+                    // Inside a cut: at its `…`.
+                    return (a as isize - delta) as usize;
+                } else {
+                    break;
+                }
+            }
+            (o as isize - delta) as usize
+        };
+        for l in labels.iter_mut() {
+            let start = moved(l.offset());
+            let end = moved(l.offset() + l.len()).max(start);
+            let span = (start, end - start);
+            *l = match l.primary() {
+                true => LabeledSpan::new_primary_with_span(l.label().map(String::from), span),
+                false => LabeledSpan::new_with_span(l.label().map(String::from), span),
+            };
+        }
+        Shown { name, text: shown, shifts }
+    }
+}
+
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+impl SourceCode for Shown {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let c = self.text.read_span(span, before, after)?;
+        let (line, mut column) = (c.line(), c.column());
+        if before == 0 {
+            column += self.shifts.iter().find(|&&(l, _)| l == line).map_or(0, |&(_, s)| s);
+        }
+        let (off, len) = (c.span().offset(), c.span().len());
+        let data = &self.text.as_bytes()[off..off + len];
+        let (span, lines) = (*c.span(), c.line_count());
+        Ok(Box::new(MietteSpanContents::new_named(self.name.clone(), data, span, line, column, lines)))
+    }
 }
 
 /// miette's rendering, or `None` if it failed or panicked: a diagnostic
