@@ -113,3 +113,28 @@ print("child pid", p.pid)
     assert!(lines[0].starts_with("[MainProcess ") && lines[0].ends_with("] main line"), "{lines:?}");
     assert_eq!(lines[1], format!("[Process-1 {child_pid}] child line"));
 }
+
+/// Every bad-usage path, found before or after the runtime started, ends
+/// with exit code 2 and leaves no process (guardian, child) behind.
+#[test]
+fn bad_usage_leaves_no_process_behind() {
+    let s = common::Script::new("bad_usage", "let p = spawn { print(1) }\np.join()\n");
+    let file = s.arg();
+    let cases: &[&[&str]] = &[
+        &["replay", "--schedule", "nonsense", &file],
+        &["--trace", "/nonexistent-dir/x.json", &file],
+        &["--timeline", "/nonexistent-dir/x.svg", "-e", "1"],
+        &["--max-procs", "0", &file],
+        &["--bogus", &file],
+        &["-e", "let = 1"],
+        &["/nonexistent-dir/missing.mps"],
+        &["explore", &file, "--trace", "x.json"],
+    ];
+    for args in cases {
+        let marker =
+            args.iter().find(|a| a.contains("nonexistent") || a.contains(".mps")).copied().unwrap_or("let = 1");
+        let out = common::run_args(args, marker);
+        assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("mpscript") || out.stderr.contains("rror"), "{args:?}: {}", out.stderr);
+    }
+}

@@ -27,6 +27,21 @@ use std::path::Path;
 pub struct Engine {
     /// Boxed: the script's threads hold its address, which must not move.
     interp: Box<Interp>,
+    /// `finish` ran: dropping the engine has nothing left to end.
+    finished: bool,
+}
+
+/// An engine dropped with its runtime started ends the program's processes
+/// as `finish` does (children joined, the guardian reaped), so a host that
+/// forgets `finish` leaves no orphan or zombie behind.
+impl Drop for Engine {
+    fn drop(&mut self) {
+        if self.interp.rt.started && !self.interp.rt.is_child && !self.finished {
+            if let Err(e) = self.finish() {
+                crate::runtime::output::eprint(&e.rendered);
+            }
+        }
+    }
 }
 
 impl Default for Engine {
@@ -37,7 +52,7 @@ impl Default for Engine {
 
 impl Engine {
     pub fn new() -> Engine {
-        Engine { interp: Box::new(Interp::new()) }
+        Engine { interp: Box::new(Interp::new()), finished: false }
     }
 
     /// Make a Rust closure callable from scripts as `name(...)`.
@@ -142,8 +157,9 @@ impl Engine {
     /// daemons, then wait for every other child; reap everything. Then
     /// write the trace and timeline files, if asked for. An error when the
     /// waiting was cut short: a deadlock among the children (exit code 3),
-    /// Ctrl-C (130) or SIGTERM (143).
+    /// Ctrl-C (130), SIGTERM (143) or SIGHUP (129).
     pub fn finish(&mut self) -> Result<(), Error> {
+        self.finished = !self.interp.rt.is_child;
         match crate::runtime::process::finish(&mut *self.interp) {
             None => Ok(()),
             Some(e) => Err(match e.exit {
@@ -219,7 +235,7 @@ impl Engine {
         if e.kind == ErrorKind::KeyboardInterrupt {
             exit_code = 130;
         } else if e.kind == ErrorKind::Terminated {
-            exit_code = 143;
+            exit_code = 128 + e.signal.unwrap_or(libc::SIGTERM);
         } else if e.ends_program() {
             exit_code = 3;
         }

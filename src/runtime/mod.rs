@@ -639,8 +639,8 @@ pub fn safe_point(interp: &mut (impl Host + ?Sized)) -> R<()> {
                 };
                 let mut e = ErrorObj::new(ErrorKind::KeyboardInterrupt, message);
                 if sig != libc::SIGINT {
-                    e.exit = None;
                     e.kind = ErrorKind::Terminated;
+                    e.signal = Some(sig);
                 }
                 return Err(e);
             }
