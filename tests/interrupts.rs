@@ -87,6 +87,8 @@ const WAITS: &[(&str, &str)] = &[
     ),
     ("sleep", "let p = spawn { sleep(60) }\nprint(\"ready\")\nsleep(60)\nprint(\"after\")\n"),
     ("recv", "pipe a, b\nlet p = spawn { sleep(60) }\nprint(\"ready\")\nb.recv()\nprint(\"after\")\n"),
+    // `wait()` for any child: a signal just before it blocks still ends it.
+    ("wait_any", "let p = spawn { sleep(60) }\nprint(\"ready\")\nwait()\nprint(\"after\")\n"),
     // Neither Ctrl-C nor SIGTERM is an error a `catch` can stop.
     (
         "catch",
@@ -121,6 +123,23 @@ fn ctrl_c_ends_every_wait_with_130() {
 #[test]
 fn sigterm_to_the_main_process_ends_every_wait_with_143() {
     end_every_wait(libc::SIGTERM, false, 143);
+}
+
+/// Each terminating signal gives 128 + its number, as a shell reports a
+/// process it killed: SIGHUP 129, SIGINT 130, SIGTERM 143.
+#[test]
+fn each_signal_to_the_main_process_gives_128_plus_its_number() {
+    for (sig, expected) in [(libc::SIGHUP, 129), (libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+        repeat(4, 4, |_| {
+            let code = "let p = spawn { sleep(60) }\nprint(\"ready\")\nwait()\nprint(\"after\")\n";
+            let (running, _script, token) = start_ready(&["--timeout", "60"], "by_signal", code);
+            // SAFETY: plain kill(2) of the main process only.
+            unsafe { libc::kill(running.pid, sig) };
+            let out = finish(running, &token);
+            assert_eq!(out.code, Some(expected), "signal {sig}: stderr: {}", out.stderr);
+            assert!(!out.stdout.contains("after"), "went on after signal {sig}: {}", out.stdout);
+        });
+    }
 }
 
 #[test]

@@ -807,6 +807,10 @@ pub fn wait_builtin(interp: &mut (impl Host + ?Sized), pid: Option<i32>, span: S
                 return Err(ErrorObj::new(ErrorKind::ProcessError, "wait(): unexpected child status"));
             };
             record(interp, p.as_raw(), code);
+            // As for `join`: a Ctrl-C the child died of is raised now.
+            if signals::ANY_PENDING.load(Relaxed) {
+                super::safe_point(interp)?;
+            }
             Ok(Value::list(vec![Value::Int(p.as_raw() as i64), Value::Int(code as i64)]))
         }
         None => Err(ErrorObj::new(ErrorKind::ProcessError, "wait(): interrupted")),
@@ -821,7 +825,7 @@ fn has_children_besides_guardian() -> bool {
 
 /// This process's children but the guardian (adopted orphans count), from
 /// /proc/self/task/*/children.
-fn own_children() -> Vec<i32> {
+pub(crate) fn own_children() -> Vec<i32> {
     let guardian = super::guardian::pid();
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return Vec::new() };
     let mut out = Vec::new();

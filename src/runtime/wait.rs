@@ -106,9 +106,11 @@ pub fn pid(
     pending_first(interp)?;
     let _rec = Recorded::new(interp, kind, span, pid as u64, timeout.is_some());
     let target = if pid > 0 { Some(Pid::from_raw(pid)) } else { None };
-    // A child, or a wait for any child, blocks in waitpid; the main process
-    // waiting for one child polls its pidfd in slices, to look for deadlocks.
-    let untimed_blocking = timeout.is_none() && (interp.rt.is_child || pid <= 0);
+    // A child blocks in waitpid; the main process polls pidfds in slices,
+    // to look for deadlocks and for a signal that landed just before a
+    // blocking waitpid (which would not interrupt it). A wait for any child
+    // watches every child it finds at the start of the slice.
+    let untimed_blocking = timeout.is_none() && interp.rt.is_child;
     if untimed_blocking {
         loop {
             match super::thread::unlocked(interp, || waitpid(target, None)) {
@@ -124,9 +126,7 @@ pub fn pid(
         }
     }
     let deadline = deadline_of(timeout);
-    // With a timeout: poll a pidfd, which becomes readable when the child ends.
-    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
+    let fd = if pid > 0 { pidfd_open(pid) } else { -1 };
     let result = loop {
         match waitpid(target, Some(WaitPidFlag::WNOHANG)) {
             Ok(st @ (WaitStatus::Exited(..) | WaitStatus::Signaled(..))) => break Ok(Some(st)),
@@ -146,7 +146,28 @@ pub fn pid(
         }
         let left = left.min(super::deadlock::LOOK_EVERY);
         let ms = left.as_millis().clamp(1, i32::MAX as u128) as i32;
-        if fd >= 0 {
+        let children: Vec<i32> = match pid > 0 {
+            true => Vec::new(),
+            false => super::process::own_children().into_iter().map(pidfd_open).filter(|&fd| fd >= 0).collect(),
+        };
+        if !children.is_empty() {
+            let mut fds: Vec<libc::pollfd> =
+                children.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
+            // SAFETY: valid pollfds, as many as the length says.
+            let r = super::thread::unlocked(interp, || unsafe {
+                libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms)
+            });
+            let interrupted = r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR);
+            for &fd in &children {
+                // SAFETY: our own fds, opened for this slice.
+                unsafe { libc::close(fd) };
+            }
+            if interrupted {
+                if let Err(e) = super::safe_point(interp) {
+                    break Err(e);
+                }
+            }
+        } else if fd >= 0 {
             let r = poll_one(interp, fd, libc::POLLIN, ms);
             if r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
                 if let Err(e) = super::safe_point(interp) {
@@ -166,6 +187,12 @@ pub fn pid(
         unsafe { libc::close(fd) };
     }
     result
+}
+
+/// A pidfd for `pid` (readable when it ends), or -1.
+fn pidfd_open(pid: i32) -> i32 {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1.
+    unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) as i32 }
 }
 
 /// Block until `fd` is readable (data, end of file or an error to read) or
