@@ -40,6 +40,9 @@ pub struct Socket {
     local: SocketAddr,
     /// Names the socket in the process table while a process waits on it.
     id: u64,
+    /// The last `recv` found no data at first: the next one waits for data
+    /// before reading (a ping-pong saves its failed read each time).
+    starved: Cell<bool>,
 }
 
 impl Drop for Socket {
@@ -297,7 +300,7 @@ fn wrap(s: Socket) -> Value {
 impl Socket {
     fn new(fd: i32, listening: bool, peer: Option<SocketAddr>, local: SocketAddr) -> Socket {
         let id = (std::process::id() as u64) << 32 | NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed) as u64;
-        Socket { fd: Cell::new(fd), listening, peer, local, id }
+        Socket { fd: Cell::new(fd), listening, peer, local, id, starved: Cell::new(false) }
     }
 
     /// A socket received from another process (its descriptor now ours).
@@ -409,10 +412,20 @@ impl Socket {
         let deadline = wait::deadline_of(timeout);
         let mut buf = vec![0u8; n];
         let mut rec = None;
+        if self.starved.get() {
+            rec = Some(wait::begin(interp, WaitKind::SocketRecv, span, self.id, timeout.is_some())?);
+            if !wait::readable(interp, fd, deadline)? {
+                return Err(ErrorObj::new(
+                    ErrorKind::TimeoutError,
+                    format!("recv() from {}: no data within {}s", self.name(), timeout.unwrap_or(0.0)),
+                ));
+            }
+        }
         loop {
             // SAFETY: receiving into a buffer of `n` bytes.
             let got = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), n, libc::MSG_DONTWAIT) };
             if got >= 0 {
+                self.starved.set(rec.is_some() && (got as usize) < n);
                 buf.truncate(got as usize);
                 return Ok(Value::Bytes(buf.into()));
             }
