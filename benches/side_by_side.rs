@@ -1,5 +1,6 @@
 //! Side-by-side benchmark runner: every `benches/<script>.mps` against its
-//! CPython twin `benches/<script>.py`, in one run, on the same machine.
+//! CPython twin `benches/<script>.py` (and its Lua 5.4 twin
+//! `benches/<script>.lua` where there is one), in one run, on the same machine.
 //!
 //! Run with `cargo bench` (which builds `target/release/mpscript` first), or
 //! `cargo bench -- --quick fib loop`. See `benches/README.md`.
@@ -123,6 +124,10 @@ const BENCHES: &[Bench] = &[
     Bench::new("thread_cpu_procs", "x", Lower, "2 CPU-bound processes / the same work in 1 thread (≤ 0.6x on 2 free cores)").script("thread_cpu").extra(&["procs"]),
     Bench::new("thread_start", "µs/thread", Lower, "2,000 threads started and joined one after another"),
     Bench::new("thread_lock", "pairs/s", Higher, "2 threads x 20k `lock l { n += 1 }` (a lock handed between threads)"),
+    Bench::new("methods", "s", Lower, "300,000 rounds of list push+pop and str upper+split+starts_with, in a function"),
+    Bench::new("strbuild", "s", Lower, "a str grown by += 20,000 times, then \"\".join of 200,000 interpolated pieces"),
+    Bench::new("closures", "s", Lower, "200,000 counter closures made, each called 5 times (once through a parameter)"),
+    Bench::new("pool_fib", "s", Lower, "pool(2).map(fib, [25] * 8): CPU-bound work over 2 workers, pool start excluded"),
     Bench::new("parse", "s", Lower, "check (CPython: compile) of 18 nested fn and 18 nested spawn blocks and an 80,000-argument call, in a fresh process"),
 ];
 
@@ -137,7 +142,8 @@ usage: cargo bench [-- [OPTIONS] [FILTER...]]
   --list          list the rows and exit
   --timeout SECS  give up on one script run after SECS (default 600)
   --mpscript PATH interpreter to test (default: target/release/mpscript, or $MPSCRIPT)
-  --python CMD    CPython to compare with (default: python3, or $PYTHON)";
+  --python CMD    CPython to compare with (default: python3, or $PYTHON)
+  --lua CMD       Lua to run the .lua twins with (default: lua5.4, or $LUA)";
 
 struct Opts {
     reps: u32,
@@ -146,6 +152,7 @@ struct Opts {
     timeout: Duration,
     mpscript: PathBuf,
     python: String,
+    lua: String,
 }
 
 fn parse_args() -> Result<Opts, String> {
@@ -156,6 +163,7 @@ fn parse_args() -> Result<Opts, String> {
         timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
         mpscript: default_mpscript(),
         python: std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string()),
+        lua: std::env::var("LUA").unwrap_or_else(|_| "lua5.4".to_string()),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -177,6 +185,7 @@ fn parse_args() -> Result<Opts, String> {
             }
             "--mpscript" => opts.mpscript = PathBuf::from(value("--mpscript")?),
             "--python" => opts.python = value("--python")?,
+            "--lua" => opts.lua = value("--lua")?,
             "-h" | "--help" => return Err(String::new()),
             f if f.starts_with('-') => return Err(format!("unknown option {f}")),
             f => opts.filters.push(f.to_string()),
@@ -513,6 +522,10 @@ fn main() -> ExitCode {
     if py_version.is_none() {
         notes.push(format!("`{}` not found: CPython column left empty (mpscript numbers only).", opts.python));
     }
+    let lua_version = capture(&opts.lua, &["-v"]);
+    if lua_version.is_none() {
+        notes.push(format!("`{}` not found: Lua column left empty.", opts.lua));
+    }
 
     let benches_dir = manifest_dir().join("benches");
     let mut rows = Vec::new();
@@ -520,13 +533,22 @@ fn main() -> ExitCode {
     let mut failed = false;
     for b in &selected {
         let mut runs = Vec::new();
-        // Both sides back to back, CPython first, so they see the same machine state.
-        for (side, program, ext) in [("CPython", opts.python.as_str(), "py"), ("mpscript", mpscript.as_str(), "mps")] {
+        // All sides back to back, CPython first, so they see the same machine state.
+        let sides = [
+            ("CPython", opts.python.as_str(), "py"),
+            ("mpscript", mpscript.as_str(), "mps"),
+            ("Lua", opts.lua.as_str(), "lua"),
+        ];
+        for (side, program, ext) in sides {
+            let script = benches_dir.join(format!("{}.{ext}", b.script));
             let run = if side == "CPython" && py_version.is_none() {
                 Run::Skipped("python not found".to_string())
+            } else if side == "Lua" && (lua_version.is_none() || !script.exists()) {
+                // Lua twins exist only for the plain-computing rows.
+                Run::Skipped(String::new())
             } else {
                 eprint!("{:<24} {:<9} ... ", b.name, side);
-                let run = run_script(program, b, &benches_dir.join(format!("{}.{ext}", b.script)), &opts);
+                let run = run_script(program, b, &script, &opts);
                 match &run {
                     Run::Ok(v) => eprintln!(
                         "median {} {}  (n={}: {})",
@@ -549,9 +571,18 @@ fn main() -> ExitCode {
             };
             runs.push(run);
         }
-        let (py, mps) = (&runs[0], &runs[1]);
+        let (py, mps, lua) = (&runs[0], &runs[1], &runs[2]);
         let r = ratio(b.better, py.median(), mps.median());
-        rows.push(vec![b.name.to_string(), b.unit.to_string(), py.cell(), mps.cell(), fmt_ratio(r)]);
+        let r_lua = ratio(b.better, lua.median(), mps.median());
+        rows.push(vec![
+            b.name.to_string(),
+            b.unit.to_string(),
+            py.cell(),
+            mps.cell(),
+            fmt_ratio(r),
+            lua.cell(),
+            fmt_ratio(r_lua),
+        ]);
         let range = |run: &Run| match run {
             Run::Ok(v) => {
                 let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
@@ -562,8 +593,9 @@ fn main() -> ExitCode {
         };
         let better = if b.better == Lower { "lower" } else { "higher" };
         let prefix = if b.prefix.is_empty() { String::new() } else { format!(" (run under `{}`)", b.prefix.join(" ")) };
+        let lua_range = if matches!(lua, Run::Ok(_)) { format!(" / Lua {}", range(lua)) } else { String::new() };
         detail.push(format!(
-            "- `{}`: {}{prefix}; {better} is better; CPython {} / mpscript {} ({})",
+            "- `{}`: {}{prefix}; {better} is better; CPython {} / mpscript {}{lua_range} ({})",
             b.name,
             b.desc,
             range(py),
@@ -573,8 +605,16 @@ fn main() -> ExitCode {
     }
 
     let table = render_table(
-        &["benchmark", "unit", "CPython median", "mpscript median", "ratio (>1 = mpscript faster)"],
-        &[false, false, true, true, true],
+        &[
+            "benchmark",
+            "unit",
+            "CPython median",
+            "mpscript median",
+            "ratio (>1 = mpscript faster)",
+            "Lua 5.4 median",
+            "vs Lua (>1 = mpscript faster)",
+        ],
+        &[false, false, true, true, true, true, true],
         &rows,
     );
     // The checkout's commit describes the binary only when cargo built it.
@@ -586,9 +626,10 @@ fn main() -> ExitCode {
     };
     let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     let about = format!(
-        "mpscript {}({mpscript}) vs CPython {}; {} repetition(s) per side, medians; {cpus} CPU(s)",
+        "mpscript {}({mpscript}) vs CPython {} and {}; {} repetition(s) per side, medians; {cpus} CPU(s)",
         commit.map(|c| c + " ").unwrap_or_default(),
         py_version.as_deref().unwrap_or("(not found)"),
+        lua_version.as_deref().unwrap_or("Lua (not found)"),
         opts.reps,
     );
 

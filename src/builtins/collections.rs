@@ -73,6 +73,7 @@ pub fn list_method(interp: &mut dyn Host, l: &List, m: &Member, a: &mut Args) ->
         Member::Join => {
             a.check(0, 1, &[])?;
             let sep = match a.pos.first() {
+                Some(Value::Str(s)) => s.to_string(),
                 Some(s) => value::expect_str(s, &a.func(), "the separator")?.to_string(),
                 None => String::new(),
             };

@@ -40,6 +40,7 @@ pub fn str_method(_: &mut dyn Host, s: &Str, m: &Member, a: &mut Args) -> BResul
         Member::Split => {
             a.check(0, 2, &["sep", "maxsplit"])?;
             let max = match a.opt(1, "maxsplit") {
+                Some(Value::Int(i)) => *i,
                 Some(v) if !matches!(v, Value::Nil) => value::expect_int(v, &a.func(), "maxsplit")?,
                 _ => -1,
             };
@@ -62,7 +63,10 @@ pub fn str_method(_: &mut dyn Host, s: &Str, m: &Member, a: &mut Args) -> BResul
                     }
                 }
                 Some(sep) => {
-                    let sep = value::expect_str(sep, &a.func(), "sep")?;
+                    let sep = match sep {
+                        Value::Str(s) => s.clone(),
+                        other => value::expect_str(other, &a.func(), "sep")?,
+                    };
                     if sep.is_empty() {
                         return Err(ErrorObj::new(ErrorKind::ValueError, "split(): empty separator"));
                     }
