@@ -277,6 +277,7 @@ impl Interp {
         r
     }
 
+    #[inline(never)]
     pub(crate) fn eval_method(
         &mut self,
         recv: &Expr,
@@ -286,10 +287,26 @@ impl Interp {
         env: &Rc<Frame>,
     ) -> Result<Value, Flow> {
         let obj = self.operand(recv, env)?;
-        let (pos, kw) = self.eval_args(args, env)?;
+        let mut pos = match args.is_empty() {
+            true => Vec::new(),
+            false => self.arg_lists.pop().unwrap_or_default(),
+        };
+        let mut kw = Vec::new();
+        for a in args {
+            let v = self.argument(&a.value, env)?;
+            match &a.name {
+                Some(n) => kw.push((n.name.clone(), v)),
+                None => pos.push(v),
+            }
+        }
         let mut args = Args { pos, kw, span, name: name.name.clone(), owner: "" };
         let r = crate::builtins::call_method(self, &obj, &name.member, &mut args).at(span);
         obj.discard();
+        let mut pos = std::mem::take(&mut args.pos);
+        if pos.capacity() != 0 && pos.capacity() <= 8 && self.arg_lists.len() < 8 {
+            pos.clear();
+            self.arg_lists.push(pos);
+        }
         r
     }
 }

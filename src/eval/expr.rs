@@ -252,7 +252,10 @@ impl Interp {
     pub(crate) fn operand(&mut self, e: &Expr, env: &Rc<Frame>) -> EResult {
         match &e.kind {
             ExprKind::Int(i) => Ok(Value::Int(*i)),
-            ExprKind::Var(v) => self.read_var(v, env),
+            ExprKind::Var(v) => match v.slot {
+                Slot::Stack(s) => Ok(self.stack[self.base + s as usize].clone()),
+                _ => self.read_var(v, env),
+            },
             _ => self.eval(e, env),
         }
     }

@@ -48,6 +48,9 @@ pub struct Interp {
     received: rustc_hash::FxHashMap<String, Rc<FnDef>>,
     /// The state of the threads of this process that are not running now.
     parked: rustc_hash::FxHashMap<u32, Parked>,
+    /// Emptied argument lists of finished method calls, reused by the next
+    /// ones (no allocation per call).
+    pub(crate) arg_lists: Vec<Vec<Value>>,
 }
 
 /// What is a thread's own: its call stack and where it stands in the
@@ -82,6 +85,7 @@ impl Interp {
             root: Rc::new(Frame::default()),
             received: Default::default(),
             parked: Default::default(),
+            arg_lists: Vec::new(),
         };
         crate::builtins::install(&mut interp);
         interp

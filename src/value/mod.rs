@@ -332,7 +332,17 @@ impl std::hash::Hash for Key {
 }
 
 impl Key {
+    /// An int (the common key) inline, anything else out of line.
+    #[inline(always)]
     pub fn from_value(v: &Value) -> Result<Key, Box<ErrorObj>> {
+        match v {
+            Value::Int(i) => Ok(Key::Int(*i)),
+            other => Key::from_other(other),
+        }
+    }
+
+    #[inline(never)]
+    fn from_other(v: &Value) -> Result<Key, Box<ErrorObj>> {
         Ok(match v {
             Value::Nil => Key::Nil,
             Value::Bool(b) => Key::Bool(*b),
