@@ -4,7 +4,7 @@
 use super::expr::At;
 use super::{Interp, MAX_CALL_DEPTH};
 use crate::diagnostics::{ErrorKind, ErrorObj, Flow};
-use crate::syntax::ast::{Arg, Expr, ExprKind, FnDef, MemberName, SpawnBody};
+use crate::syntax::ast::{Arg, Expr, ExprKind, FnDef, MemberName, Slot, SpawnBody, Var};
 use crate::syntax::span::Span;
 use crate::value::{type_name, Args, Closure, Frame, NativeFn, Slots, Str, Value};
 use std::cell::RefCell;
@@ -29,7 +29,14 @@ impl Interp {
         span: Span,
         env: &Rc<Frame>,
     ) -> Result<Value, Flow> {
-        let f = self.operand(callee, env)?;
+        // A named function (a global) is read in place.
+        let f = match &callee.kind {
+            ExprKind::Var(Var { slot: Slot::Global(s), .. }) => match &self.globals[*s as usize] {
+                Some(f) => f.clone(),
+                None => self.operand(callee, env)?,
+            },
+            _ => self.operand(callee, env)?,
+        };
         let c = match f {
             Value::Func(c) if args.len() == c.def.params.len() && args.iter().all(|a| a.name.is_none()) => c,
             f => {

@@ -256,6 +256,8 @@ impl Interp {
                 Slot::Stack(s) => Ok(self.stack[self.base + s as usize].clone()),
                 _ => self.read_var(v, env),
             },
+            // A call straight from its operand (no pass through `eval`).
+            ExprKind::Call { callee, args } => self.eval_call(callee, args, e.span, env),
             _ => self.eval(e, env),
         }
     }
