@@ -32,8 +32,8 @@ impl Interp {
                 if let Some(v) = self.ints_in_place(*op, lhs, rhs, env) {
                     return Ok(v);
                 }
-                let a = self.operand(lhs, env)?;
-                let b = self.operand(rhs, env)?;
+                let a = self.binary_operand(lhs, env)?;
+                let b = self.binary_operand(rhs, env)?;
                 let fast = match (&a, &b) {
                     (Value::Int(x), Value::Int(y)) => int_fast(*op, *x, *y),
                     _ => None,
@@ -248,6 +248,16 @@ impl Interp {
         int_fast(op, self.peek_int(lhs, env)?, self.peek_int(rhs, env)?)
     }
 
+    /// `operand`, and a call made from here (`fib(n - 1) + fib(n - 2)`)
+    /// without a pass through `eval`.
+    #[inline(always)]
+    fn binary_operand(&mut self, e: &Expr, env: &Rc<Frame>) -> EResult {
+        match &e.kind {
+            ExprKind::Call { callee, args } => self.eval_call(callee, args, e.span, env),
+            _ => self.operand(e, env),
+        }
+    }
+
     #[inline(always)]
     pub(crate) fn operand(&mut self, e: &Expr, env: &Rc<Frame>) -> EResult {
         match &e.kind {
@@ -256,8 +266,6 @@ impl Interp {
                 Slot::Stack(s) => Ok(self.stack[self.base + s as usize].clone()),
                 _ => self.read_var(v, env),
             },
-            // A call straight from its operand (no pass through `eval`).
-            ExprKind::Call { callee, args } => self.eval_call(callee, args, e.span, env),
             _ => self.eval(e, env),
         }
     }
