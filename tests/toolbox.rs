@@ -543,3 +543,115 @@ for p in ps { p.join() }
         }
     }
 }
+
+// ---- between threads ---------------------------------------------------------
+
+/// An rlock's owner is a thread: two threads of one process contend for it
+/// (no lost update, and a thread cannot release the other's hold).
+#[test]
+fn rlock_contended_by_two_threads() {
+    let out = ok(
+        "rlock_threads",
+        r#"
+let r = rlock()
+let n = 0
+fn add() {
+    for i in 0..300 {
+        lock r { lock r { let v = n; sleep(0); n = v + 1 } }
+    }
+}
+let ts = [thread add(), thread add()]
+for t in ts { t.join() }
+print("n", n)
+r.acquire()
+let t = thread {
+    try { r.release() } catch e { print("other thread", e.kind) }
+    print("other thread got it:", r.acquire(timeout=0.05))
+}
+t.join()
+r.release()
+print("held:", r.locked())
+"#,
+    );
+    assert_eq!(out, "n 600\nother thread RuntimeError\nother thread got it: false\nheld: false\n");
+}
+
+/// A condition's waiters are threads: a bounded buffer between producer and
+/// consumer threads loses nothing and never overfills.
+#[test]
+fn condition_bounded_buffer_between_threads() {
+    let out = ok(
+        "condition_threads",
+        r#"
+let c = condition()
+let buf = []
+let most = 0
+let total = 0
+fn producer(base) {
+    for x in 0..50 {
+        lock c {
+            c.wait_for(fn() { return len(buf) < 3 })
+            buf.append(base + x)
+            most = max(most, len(buf))
+            c.notify_all()
+        }
+    }
+}
+fn consumer() {
+    while true {
+        let x = nil
+        lock c {
+            while len(buf) == 0 { c.wait() }
+            x = buf.pop(0)
+            c.notify_all()
+        }
+        if x == nil { break }
+        lock c { total += 1 }
+    }
+}
+let cs = [thread consumer(), thread consumer()]
+let ps = [thread producer(0), thread producer(100)]
+for p in ps { p.join() }
+for i in 0..2 { lock c { c.wait_for(fn() { return len(buf) < 3 }); buf.append(nil); c.notify_all() } }
+for t in cs { t.join() }
+print("total", total, "most", most)
+"#,
+    );
+    assert_eq!(number_after(&out, "total"), 100, "{out}");
+    assert!(number_after(&out, "most") <= 3, "{out}");
+}
+
+/// A barrier of three threads: every round releases all three together with
+/// the arrival indices 0, 1, 2.
+#[test]
+fn barrier_of_three_threads() {
+    let out = ok(
+        "barrier_threads",
+        r#"
+let b = barrier(3)
+let m = lock()
+let arrived = [0] * 10
+let indices = {}
+let early = 0
+fn racer() {
+    for round in 0..10 {
+        lock m { arrived[round] += 1 }
+        let i = b.wait()
+        lock m {
+            if arrived[round] != 3 { early += 1 }
+            indices[round] = indices.get(round, []) + [i]
+        }
+    }
+}
+let ts = [thread racer(), thread racer(), thread racer()]
+for t in ts { t.join() }
+let good = 0
+for r in indices { if sorted(indices[r]) == [0, 1, 2] { good += 1 } }
+print("rounds:", good, "early:", early)
+print(b.n_waiting, b.broken)
+"#,
+    );
+    assert_eq!(number_after(&out, "rounds:"), 10, "{out}");
+    assert_eq!(number_after(&out, "early:"), 0, "{out}");
+    assert!(out.ends_with("0 false\n"), "{out}");
+}

@@ -157,7 +157,7 @@ impl Barrier {
         let timeout = timeout.or(self.default_timeout());
         let deadline = wait::deadline_of(timeout);
         let c = self.cell();
-        let me = interp.process.pid;
+        let me = interp.thread.tid;
         let _rec = wait::begin(interp, WaitKind::Barrier, span, self.id(), timeout.is_some())?;
         let mut g = self.guard();
         // The last round is still leaving: wait for it to be gone.
@@ -282,7 +282,7 @@ impl Barrier {
             match c.state.load(Acquire) {
                 FILLING | BROKEN => {
                     c.why.store(BY_RESET, Relaxed);
-                    c.who.store(interp.process.pid, Relaxed);
+                    c.who.store(interp.thread.tid, Relaxed);
                     c.state.store(RESETTING, Release);
                 }
                 _ => {}
@@ -296,7 +296,7 @@ impl Barrier {
     /// `b.abort()`: broken until reset; every waiter gets `BrokenBarrierError`.
     pub fn abort(&self, interp: &(impl Host + ?Sized)) {
         let _g = self.guard();
-        self.break_it(BY_ABORT, interp.process.pid);
+        self.break_it(BY_ABORT, interp.thread.tid);
     }
 
     /// Why this process cannot pass: the barrier's story in words.

@@ -142,7 +142,7 @@ impl Condition {
 
     fn held_here(&self, interp: &(impl Host + ?Sized), what: &str) -> R<()> {
         let owner = self.lock().owner();
-        if owner == Some(interp.process.pid) {
+        if owner == Some(interp.thread.tid) {
             return Ok(());
         }
         Err(rlock::not_held(owner, what).with_help(format!(
@@ -169,7 +169,7 @@ impl Condition {
         // A dead process that had this slot may have left a notify here.
         self.clear_dead(me);
         let order = c.order.fetch_add(1, Relaxed);
-        me.who.store(((interp.process.pid as u32 as u64) << 32) | order as u64, Relaxed);
+        me.who.store(((interp.thread.tid as u32 as u64) << 32) | order as u64, Relaxed);
         me.state.store(WAITING, SeqCst);
         c.high.fetch_max(slot as u32 + 1, SeqCst);
         let lock = self.lock();

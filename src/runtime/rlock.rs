@@ -9,8 +9,8 @@
 //! Only the owner writes `count`, and only while it holds the mutex; a
 //! holder that dies leaves the lock abandoned exactly as a `lock` does (the
 //! next taker gets `LockAbandoned`, and the count starts again from 1).
-//! The owner is one field (`LockCell::owner`, a pid): the identity a
-//! thread would extend.
+//! The owner is one field (`LockCell::owner`): a thread id, so two threads
+//! of one process are different owners (the pid for a main thread).
 
 use super::lock::{Lock, LockCell};
 use super::shm::{self, Offset};
@@ -68,7 +68,7 @@ impl RLock {
     }
 
     fn mine(&self, interp: &(impl Host + ?Sized)) -> bool {
-        self.owner() == Some(interp.process.pid)
+        self.owner() == Some(interp.thread.tid)
     }
 
     /// Take it (again, if this process holds it already).
